@@ -9,6 +9,8 @@ cd "$(dirname "$0")/.."
 declare -A needed=(
   [tshark]=tshark
   [promtool]=prometheus
+  [prometheus]=prometheus
+  [chromium]=chromium
 )
 
 missing=()

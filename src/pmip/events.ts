@@ -1,0 +1,365 @@
+/**
+ * PmipEvent: the one contract between the engine (src/pmip) and the collector. The engine emits
+ * these and knows nothing else about statistics; the collector consumes them and knows nothing
+ * of sockets. Documented in docs/events.md. Bump EVENTS_VERSION on any incompatible change.
+ *
+ * Rules: events are plain data (JSON-serialisable apart from nothing), never carry key material,
+ * and every field used as a metric label has a bounded set of values.
+ */
+export const EVENTS_VERSION = 1;
+
+export type NodeKind = 'access-point' | 'home-agent' | 'foreign-agent';
+export type RegistrationKind = 'initial' | 'renewal' | 'deregistration';
+export type ReplyIssuerKind = 'home-agent' | 'foreign-agent' | 'unknown';
+export type ClientState = 'home' | 'registered' | 'pending' | 'isolated' | 'unknown';
+export type Movement = 'home-to-foreign' | 'foreign-to-foreign' | 'foreign-to-home';
+export type ReplayMode = 'timestamp' | 'nonce';
+export type SocketRole = 'registration' | 'advertisement' | 'aap';
+
+/** Security violation reasons of the Mobile IP MIB (mipSecViolationReason). */
+export type SecurityViolationReason =
+  | 'no-mobility-security-association'
+  | 'bad-authenticator'
+  | 'bad-identifier'
+  | 'bad-spi'
+  | 'missing-security-extension'
+  | 'other';
+
+export const SECURITY_VIOLATION_REASONS: readonly SecurityViolationReason[] = [
+  'no-mobility-security-association',
+  'bad-authenticator',
+  'bad-identifier',
+  'bad-spi',
+  'missing-security-extension',
+  'other',
+];
+
+/** Why an access point dropped a reply without acting on it (mnRepliesInvalid* in the MIB). */
+export type ReplyDiscardReason =
+  | 'invalid-home-address'
+  | 'unknown-home-agent'
+  | 'invalid-identification'
+  | 'invalid-extension'
+  | 'no-pending-request';
+
+export interface EventBase {
+  /** Milliseconds since the Unix epoch, from the engine's injected clock. */
+  time: number;
+  /** Identifier of the emitting node (access point id, home agent id, foreign agent id, AAP id). */
+  node: string;
+  nodeKind: NodeKind;
+}
+
+/** A wireless client as the access point knows it. Per-client detail: never a metric label. */
+export interface ClientRef {
+  mac: string;
+  /** The client's (home) IP address. */
+  address: string;
+}
+
+// ---- access point (proxy mobile node) ----------------------------------------------------------
+
+export interface RegistrationSentEvent extends EventBase {
+  type: 'registration-sent';
+  client: ClientRef;
+  kind: RegistrationKind;
+  retransmission: boolean;
+  homeAgent: string;
+  careOfAddress: string;
+  /** Requested lifetime, seconds. */
+  lifetime: number;
+  /** True when the request went to a directed broadcast address (mnRegRequestsSentToBroadcast). */
+  toBroadcast: boolean;
+}
+
+export interface ReplyReceivedEvent extends EventBase {
+  type: 'reply-received';
+  client: ClientRef;
+  kind: RegistrationKind;
+  homeAgent: string;
+  code: number;
+  reason: string;
+  accepted: boolean;
+  issuer: ReplyIssuerKind;
+  /** Granted lifetime, seconds. */
+  lifetime: number;
+  /** From sending the request that this reply answers to receiving the reply. */
+  roundTripSeconds: number;
+}
+
+export interface RegistrationTimeoutEvent extends EventBase {
+  type: 'registration-timeout';
+  client: ClientRef;
+  kind: RegistrationKind;
+  homeAgent: string;
+  /** Transmissions made (first send plus retransmissions). */
+  attempts: number;
+}
+
+export interface TimeSyncEvent extends EventBase {
+  type: 'time-sync';
+  homeAgent: string;
+  mode: ReplayMode;
+  /** Timestamp mode: the home agent's clock minus ours, seconds. Nonce mode: 0. */
+  offsetSeconds: number;
+}
+
+export interface SecurityViolationEvent extends EventBase {
+  type: 'security-violation';
+  reason: SecurityViolationReason;
+  /** Address of the peer whose message failed the check. */
+  peer: string;
+  /** The client concerned, when known (per-client detail, not a label). */
+  client?: ClientRef;
+}
+
+export interface ReplyDiscardedEvent extends EventBase {
+  type: 'reply-discarded';
+  reason: ReplyDiscardReason;
+  peer: string;
+}
+
+export interface ClientMovedEvent extends EventBase {
+  type: 'client-moved';
+  client: ClientRef;
+  movement: Movement;
+  careOfAddress?: string;
+}
+
+/** The full live row for a client whenever anything about it changes. */
+export interface ClientStateEvent extends EventBase {
+  type: 'client-state';
+  client: ClientRef;
+  ssid: string;
+  state: ClientState;
+  homeAgent?: string;
+  careOfAddress?: string;
+  /** When the current registration expires (ms since epoch), if registered. */
+  expiresAt?: number;
+  lastCode?: number;
+}
+
+export interface ClientRemovedEvent extends EventBase {
+  type: 'client-removed';
+  client: ClientRef;
+}
+
+export interface ArpSentEvent extends EventBase {
+  type: 'arp-sent';
+  kind: 'gratuitous' | 'proxy';
+  address: string;
+}
+
+export interface AdvertisementReceivedEvent extends EventBase {
+  type: 'advertisement-received';
+  agent: string;
+  sequence: number;
+  registrationLifetime: number;
+  homeAgent: boolean;
+  foreignAgent: boolean;
+  careOfAddresses: string[];
+}
+
+export interface AgentRebootDetectedEvent extends EventBase {
+  type: 'agent-reboot-detected';
+  agent: string;
+  previousSequence: number;
+  sequence: number;
+}
+
+export interface SolicitationSentEvent extends EventBase {
+  type: 'solicitation-sent';
+}
+
+// ---- home agent and foreign agent --------------------------------------------------------------
+
+export interface RequestReceivedEvent extends EventBase {
+  type: 'request-received';
+  kind: RegistrationKind;
+  homeAddress: string;
+  careOfAddress: string;
+}
+
+/** A foreign agent passed a request on to the home agent. */
+export interface RequestRelayedEvent extends EventBase {
+  type: 'request-relayed';
+  homeAddress: string;
+  homeAgent: string;
+}
+
+/** A home agent sent a reply, or a foreign agent relayed one to the access point. */
+export interface ReplySentEvent extends EventBase {
+  type: 'reply-sent';
+  code: number;
+  reason: string;
+  homeAddress: string;
+  /** True on a foreign agent relaying a home agent's reply; false for replies the node made. */
+  relayed: boolean;
+}
+
+/** The emitting agent denied a request itself (HA codes 128-191, FA codes 64-127). */
+export interface RequestDeniedEvent extends EventBase {
+  type: 'request-denied';
+  code: number;
+  reason: string;
+  homeAddress: string;
+}
+
+export interface BindingEvent extends EventBase {
+  type: 'binding-created' | 'binding-renewed' | 'binding-removed' | 'binding-expired';
+  homeAddress: string;
+  careOfAddress: string;
+  /** Granted lifetime, seconds (0 for removed/expired). */
+  lifetime: number;
+}
+
+export interface VisitorEvent extends EventBase {
+  type: 'visitor-added' | 'visitor-removed';
+  homeAddress: string;
+  homeAgent: string;
+  lifetime: number;
+  /** For removals: why the entry went. */
+  cause?: 'deregistered' | 'expired' | 'denied';
+}
+
+/** A foreign agent dropped a reply it could not match to a pending request or could not parse. */
+export interface ReplyDroppedEvent extends EventBase {
+  type: 'reply-dropped';
+  reason: 'no-pending-request' | 'poorly-formed';
+}
+
+export interface AdvertisementSentEvent extends EventBase {
+  type: 'advertisement-sent';
+  sequence: number;
+}
+
+/** Any node: a datagram that failed to decode. Counted, dropped, never fatal. */
+export interface MalformedDatagramEvent extends EventBase {
+  type: 'malformed-datagram';
+  socket: SocketRole;
+  /** WireError kind (or the AAP protocol's own kind): a bounded set. */
+  errorKind: string;
+  peer: string;
+}
+
+// ---- subnet map and authoritative access points ------------------------------------------------
+
+export interface SubnetMapUpdatedEvent extends EventBase {
+  type: 'subnet-map-updated';
+  rows: number;
+  version: number;
+  source: 'config' | 'aap' | 'reconciliation' | 'discovery' | 'clear';
+}
+
+export interface AapReachabilityEvent extends EventBase {
+  type: 'aap-reachability';
+  aap: string;
+  reachable: boolean;
+}
+
+export interface AapFailoverEvent extends EventBase {
+  type: 'aap-failover';
+  from: string;
+  to: string;
+}
+
+export interface AapPushRetriedEvent extends EventBase {
+  type: 'aap-push-retried';
+  accessPoint: string;
+  attempt: number;
+}
+
+export interface AapHandedOverEvent extends EventBase {
+  type: 'aap-ap-handed-over';
+  accessPoint: string;
+  to: string;
+}
+
+export interface AapReconciledEvent extends EventBase {
+  type: 'aap-reconciled';
+  peer: string;
+  rowsChanged: number;
+}
+
+export interface HomeAgentProbeEvent extends EventBase {
+  type: 'ha-probe';
+  homeAgent: string;
+  outcome: 'sent' | 'answered' | 'timed-out';
+}
+
+export interface AapMessageRefusedEvent extends EventBase {
+  type: 'aap-message-refused';
+  reason: 'unauthenticated' | 'stale' | 'malformed' | 'unknown-peer';
+  peer: string;
+}
+
+export type PmipEvent =
+  | RegistrationSentEvent
+  | ReplyReceivedEvent
+  | RegistrationTimeoutEvent
+  | TimeSyncEvent
+  | SecurityViolationEvent
+  | ReplyDiscardedEvent
+  | ClientMovedEvent
+  | ClientStateEvent
+  | ClientRemovedEvent
+  | ArpSentEvent
+  | AdvertisementReceivedEvent
+  | AgentRebootDetectedEvent
+  | SolicitationSentEvent
+  | RequestReceivedEvent
+  | RequestRelayedEvent
+  | ReplySentEvent
+  | RequestDeniedEvent
+  | BindingEvent
+  | VisitorEvent
+  | ReplyDroppedEvent
+  | AdvertisementSentEvent
+  | MalformedDatagramEvent
+  | SubnetMapUpdatedEvent
+  | AapReachabilityEvent
+  | AapFailoverEvent
+  | AapPushRetriedEvent
+  | AapHandedOverEvent
+  | AapReconciledEvent
+  | HomeAgentProbeEvent
+  | AapMessageRefusedEvent;
+
+export type PmipEventType = PmipEvent['type'];
+
+/** Where the engine sends its events. The collector subscribes; tests record. */
+export type EventSink = (event: PmipEvent) => void;
+
+/** Fans events out to subscribers; a throwing subscriber never breaks the engine. */
+export class EventBus {
+  private readonly sinks: EventSink[] = [];
+  private failures = 0;
+
+  readonly emit: EventSink = (event) => {
+    for (const sink of this.sinks) {
+      try {
+        sink(event);
+      } catch {
+        this.failures++;
+      }
+    }
+  };
+
+  subscribe(sink: EventSink): () => void {
+    this.sinks.push(sink);
+    return () => {
+      const i = this.sinks.indexOf(sink);
+      if (i >= 0) this.sinks.splice(i, 1);
+    };
+  }
+
+  /** Subscriber exceptions swallowed so far (the collector exposes it as a self-metric). */
+  get subscriberFailures(): number {
+    return this.failures;
+  }
+}
+
+/** Narrows an event to one type; handy for collectors and tests. */
+export function isEvent<T extends PmipEventType>(e: PmipEvent, type: T): e is Extract<PmipEvent, { type: T }> {
+  return e.type === type;
+}
