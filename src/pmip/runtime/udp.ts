@@ -1,0 +1,70 @@
+import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
+
+/**
+ * A bound UDP socket at the edge of the engine. Codecs stay pure; this only moves bytes.
+ * Handlers must not throw: any exception that escapes one is caught here and reported through
+ * `onHandlerError`, so one bad datagram never takes the socket down.
+ */
+export interface Peer {
+  address: string;
+  port: number;
+}
+
+export type DatagramHandler = (payload: Buffer, from: Peer) => void;
+
+export interface UdpEndpointOptions {
+  address: string;
+  /** 0 picks a free port. */
+  port: number;
+  onDatagram: DatagramHandler;
+  onHandlerError?: (error: unknown, from: Peer) => void;
+  /** Enable sending to broadcast addresses. */
+  broadcast?: boolean;
+}
+
+export class UdpEndpoint {
+  private constructor(
+    private readonly socket: Socket,
+    readonly address: string,
+    readonly port: number,
+  ) {}
+
+  static async bind(options: UdpEndpointOptions): Promise<UdpEndpoint> {
+    const socket = createSocket({ type: 'udp4', reuseAddr: false });
+    socket.on('message', (msg: Buffer, rinfo: RemoteInfo) => {
+      const from = { address: rinfo.address, port: rinfo.port };
+      try {
+        options.onDatagram(msg, from);
+      } catch (error) {
+        options.onHandlerError?.(error, from);
+      }
+    });
+    await new Promise<void>((resolve, reject) => {
+      const onError = (err: Error): void => reject(err);
+      socket.once('error', onError);
+      socket.bind(options.port, options.address, () => {
+        socket.off('error', onError);
+        resolve();
+      });
+    });
+    // After binding, socket errors (e.g. ICMP unreachable surfaced on send) must not crash the process.
+    socket.on('error', () => undefined);
+    if (options.broadcast) socket.setBroadcast(true);
+    const bound = socket.address();
+    return new UdpEndpoint(socket, bound.address, bound.port);
+  }
+
+  send(payload: Uint8Array, to: Peer): void {
+    this.socket.send(payload, to.port, to.address, () => undefined);
+  }
+
+  async close(): Promise<void> {
+    await new Promise<void>((resolve) => {
+      try {
+        this.socket.close(() => resolve());
+      } catch {
+        resolve();
+      }
+    });
+  }
+}
