@@ -360,6 +360,9 @@ export class EventBus {
 }
 
 /** Narrows an event to one type; handy for collectors and tests. */
-export function isEvent<T extends PmipEventType>(e: PmipEvent, type: T): e is Extract<PmipEvent, { type: T }> {
+export function isEvent<T extends PmipEventType>(
+  e: PmipEvent,
+  type: T,
+): e is Extract<PmipEvent, { type: T }> {
   return e.type === type;
 }

@@ -7,7 +7,12 @@ export type DataPlaneAction =
   | { action: 'gratuitous-arp'; address: string; mac?: string }
   | { action: 'proxy-arp-start'; address: string }
   | { action: 'proxy-arp-stop'; address: string }
-  | { action: 'tunnel-up'; homeAddress: string; careOfAddress: string; encapsulation: 'ip-in-ip' | 'gre' | 'minimal' }
+  | {
+      action: 'tunnel-up';
+      homeAddress: string;
+      careOfAddress: string;
+      encapsulation: 'ip-in-ip' | 'gre' | 'minimal';
+    }
   | { action: 'tunnel-down'; homeAddress: string; careOfAddress: string }
   | { action: 'forward-to-foreign-agent'; clientMac: string; careOfAddress: string }
   | { action: 'forward-locally'; clientMac: string };

@@ -64,7 +64,8 @@ export class FakeScheduler implements Scheduler {
     for (;;) {
       this.timers = this.timers.filter((t) => !t.cancelled);
       let next: FakeTimer | undefined;
-      for (const t of this.timers) if (t.at <= target && (!next || t.at < next.at || (t.at === next.at && t.seq < next.seq))) next = t;
+      for (const t of this.timers)
+        if (t.at <= target && (!next || t.at < next.at || (t.at === next.at && t.seq < next.seq))) next = t;
       if (!next) break;
       this.current = next.at;
       next.cancelled = true;

@@ -37,7 +37,9 @@ export interface SecurityAssociationLookup {
 export interface SecurityAssociationProvider {
   readonly name: string;
   /** The SA for a client address, or undefined when this provider has none. */
-  lookup(address: string): Promise<SecurityAssociationLookup | undefined> | SecurityAssociationLookup | undefined;
+  lookup(
+    address: string,
+  ): Promise<SecurityAssociationLookup | undefined> | SecurityAssociationLookup | undefined;
   /** Every SA this provider can list (RADIUS lists the ones it cached). */
   describe(): SecurityAssociationDescription[];
 }
@@ -70,14 +72,17 @@ interface BindingEntry {
 
 function makeSa(b: LocalBinding, field: string): SecurityAssociation {
   if (!Number.isInteger(b.spi) || b.spi < MIN_CONFIGURED_SPI || b.spi > 0xffffffff) {
-    throw new SecurityAssociationError(`${field}.spi: ${b.spi} must be an integer from 256 to 4294967295 (0-255 are reserved)`);
+    throw new SecurityAssociationError(
+      `${field}.spi: ${b.spi} must be an integer from 256 to 4294967295 (0-255 are reserved)`,
+    );
   }
   const hex = b.keyHex.trim();
   if (!/^([0-9a-fA-F]{2})+$/.test(hex)) {
     throw new SecurityAssociationError(`${field}.key: must be hex digits (32 for a 128-bit key)`);
   }
   const key = Buffer.from(hex, 'hex');
-  if (key.length !== 16) throw new SecurityAssociationError(`${field}.key: must be 16 bytes (32 hex digits), got ${key.length}`);
+  if (key.length !== 16)
+    throw new SecurityAssociationError(`${field}.key: must be 16 bytes (32 hex digits), got ${key.length}`);
   const sa: SecurityAssociation = {
     spi: b.spi,
     key,
@@ -106,7 +111,8 @@ export class LocalSecurityAssociations implements SecurityAssociationProvider {
   add(b: LocalBinding, field = 'binding'): void {
     const first = ipv4ToUint32(b.address, `${field}.address`);
     const last = b.rangeEnd === undefined ? first : ipv4ToUint32(b.rangeEnd, `${field}.rangeEnd`);
-    if (last < first) throw new SecurityAssociationError(`${field}.rangeEnd: ${b.rangeEnd} is below the start ${b.address}`);
+    if (last < first)
+      throw new SecurityAssociationError(`${field}.rangeEnd: ${b.rangeEnd} is below the start ${b.address}`);
     const sa = makeSa(b, field);
     const description: SecurityAssociationDescription = {
       spi: sa.spi,
@@ -128,7 +134,8 @@ export class LocalSecurityAssociations implements SecurityAssociationProvider {
     const n = ipv4ToUint32(address);
     const single = this.singles.get(n);
     if (single) return { sa: single.sa, description: single.description };
-    for (const r of this.ranges) if (n >= r.first && n <= r.last) return { sa: r.sa, description: r.description };
+    for (const r of this.ranges)
+      if (n >= r.first && n <= r.last) return { sa: r.sa, description: r.description };
     return undefined;
   }
 

@@ -1,0 +1,855 @@
+import {
+  NTP_UNIX_OFFSET_SECONDS,
+  decodeRegistrationLayout,
+  encodeRegistration,
+  identificationHigh,
+  identificationLow,
+  ipv4ToUint32,
+  isWireError,
+  makeIdentification,
+  ntpTimestamp,
+  replyCode,
+  requestFlags,
+  verifyAuthentication,
+  type DecodedRegistration,
+  type Extension,
+  type RandomSource,
+  type RegistrationReply,
+  type RegistrationRequest,
+} from '../wire/index.ts';
+import { ReplyCode } from '../wire/reply-codes.ts';
+import type {
+  ClientRef,
+  ClientState,
+  EventSink,
+  Movement,
+  PmipEvent,
+  RegistrationKind,
+  SecurityViolationReason,
+} from '../events.ts';
+import type { SecurityAssociation, SecurityAssociationProvider } from '../security/store.ts';
+import type { SubnetMapTable } from '../subnet-map/table.ts';
+import { prefixLengthToMask } from '../subnet-map/table.ts';
+import type { Scheduler, TimerHandle } from '../runtime/scheduler.ts';
+import { UdpEndpoint, type Peer } from '../runtime/udp.ts';
+import type { DataPlane } from '../runtime/data-plane.ts';
+import { AgentDiscovery, type KnownAgent } from './discovery.ts';
+import { assertPmipRules, type SsidSettings } from './rules.ts';
+
+/**
+ * The proxy access point: registers visiting wireless clients with their home agents through the
+ * local foreign agent, on their behalf (shared/docs/pmip-protocol.md sections 1-5).
+ */
+export interface StaticForeignAgent {
+  address: string;
+  port: number;
+  careOfAddress?: string;
+  /** Longest lifetime it accepts, seconds. */
+  maxLifetime?: number;
+}
+
+export interface AccessPointConfig {
+  id: string;
+  /** The access point's own address, on its subnet. */
+  address: string;
+  /** The access point's subnet, CIDR (e.g. 10.1.0.0/24): clients outside it are visitors. */
+  subnet: string;
+  mode?: 'root' | 'repeater';
+  ssids: SsidSettings[];
+  aaps: string[];
+  /** Local port for registration traffic (0 = any free port). */
+  registrationPort?: number;
+  /** Local port on which agent advertisements arrive (0 = any free port). */
+  advertisementPort?: number;
+  /** Port home agents listen on (RFC 5944: 434). */
+  homeAgentPort?: number;
+  /** Registration port of foreign agents learnt by discovery (RFC 5944: 434). */
+  foreignAgentPort?: number;
+  /** A fixed foreign agent instead of agent discovery. */
+  foreignAgent?: StaticForeignAgent;
+  /** Where solicitations go (loopback has no multicast: the foreign agents' advertisement ports). */
+  solicitTo?: Peer[];
+  /** Requested registration lifetime, seconds. */
+  lifetime?: number;
+  /** First retransmission after this long (>= 1000 ms), doubling each time. */
+  retransmitInitialMs?: number;
+  retransmitMaxMs?: number;
+  maxRetransmissions?: number;
+  /** Re-register when this fraction of the granted lifetime has passed since the request was sent. */
+  renewFraction?: number;
+  /** After a denial or timeout, try again after this long, doubling up to retryMaxMs. */
+  retryAfterFailureMs?: number;
+  retryMaxMs?: number;
+  /** Request flags for every registration. */
+  reverseTunnel?: boolean;
+  gre?: boolean;
+  /** Whether SAs come from RADIUS (for the operating rules). */
+  radius?: boolean;
+  localBindings?: number;
+}
+
+export interface ClientLocation {
+  kind: 'home' | 'foreign';
+  careOfAddress?: string;
+  accessPoint: string;
+}
+
+/** Where each client was last seen, shared by the access points of one site (one process). */
+export interface ClientLocations {
+  get(mac: string): ClientLocation | undefined;
+  set(mac: string, location: ClientLocation): void;
+}
+
+export interface AccessPointDeps {
+  scheduler: Scheduler;
+  random: RandomSource;
+  emit: EventSink;
+  dataPlane: DataPlane;
+  securityAssociations: SecurityAssociationProvider;
+  subnetMap: SubnetMapTable;
+  locations?: ClientLocations;
+}
+
+export interface Association {
+  mac: string;
+  address: string;
+  ssid: string;
+  /** NAI to send in the request (extension 131), when the client has one. */
+  nai?: string;
+}
+
+export interface ClientView {
+  mac: string;
+  address: string;
+  ssid: string;
+  state: ClientState;
+  homeAgent?: string;
+  careOfAddress?: string;
+  expiresAt?: number;
+  lastCode?: number;
+}
+
+interface Transmission {
+  id: bigint;
+  sentAt: number;
+}
+
+interface PendingRequest {
+  kind: RegistrationKind;
+  lifetime: number;
+  homeAgent: string;
+  careOfAddress: string;
+  destination: Peer;
+  transmissions: Transmission[];
+  bytes: Buffer;
+  retransmissions: number;
+  /** Denial codes already corrected once for this registration (133, 69, 136). */
+  corrected: Set<number>;
+}
+
+interface ClientRecord extends ClientView {
+  ref: ClientRef;
+  nai?: string;
+  home: boolean;
+  sa?: SecurityAssociation;
+  /** Nonce mode: the nonce from the home agent's last reply. */
+  nonce: number;
+  lastAcceptedId: bigint;
+  failures: number;
+  bound: boolean;
+  timer?: TimerHandle;
+  pending?: PendingRequest;
+  /** Bumped on disassociation so late async work for an old association is dropped. */
+  generation: number;
+  lifetimeOverride?: number;
+  homeAgentOverride?: string;
+}
+
+const SOLICITATION_MIN_INTERVAL_MS = 1000;
+
+export class AccessPoint {
+  private readonly clients = new Map<string, ClientRecord>();
+  private readonly byAddress = new Map<string, ClientRecord>();
+  /** Time offset per home agent (timestamp mode): the home agent's clock minus ours, seconds. */
+  private readonly offsets = new Map<string, number>();
+  private readonly discovery = new AgentDiscovery();
+  private readonly locations: ClientLocations;
+  private readonly network: number;
+  private readonly mask: number;
+  private lastSolicitation = -Infinity;
+  private enabled = true;
+  private readonly cfg: Required<
+    Pick<
+      AccessPointConfig,
+      | 'homeAgentPort'
+      | 'foreignAgentPort'
+      | 'lifetime'
+      | 'retransmitInitialMs'
+      | 'retransmitMaxMs'
+      | 'maxRetransmissions'
+      | 'renewFraction'
+      | 'retryAfterFailureMs'
+      | 'retryMaxMs'
+    >
+  >;
+
+  private constructor(
+    readonly config: AccessPointConfig,
+    private readonly deps: AccessPointDeps,
+    private registrationSocket: UdpEndpoint | undefined,
+    private advertisementSocket: UdpEndpoint | undefined,
+  ) {
+    const [net, len] = config.subnet.split('/');
+    const prefix = Number(len);
+    this.mask = prefixLengthToMask(prefix);
+    this.network = (ipv4ToUint32(net ?? '', 'subnet') & this.mask) >>> 0;
+    this.locations = deps.locations ?? new Map<string, ClientLocation>();
+    this.cfg = {
+      homeAgentPort: config.homeAgentPort ?? 434,
+      foreignAgentPort: config.foreignAgentPort ?? 434,
+      lifetime: config.lifetime ?? 600,
+      retransmitInitialMs: Math.max(1000, config.retransmitInitialMs ?? 1000),
+      retransmitMaxMs: config.retransmitMaxMs ?? 16_000,
+      maxRetransmissions: config.maxRetransmissions ?? 3,
+      renewFraction: config.renewFraction ?? 0.8,
+      retryAfterFailureMs: config.retryAfterFailureMs ?? 5000,
+      retryMaxMs: config.retryMaxMs ?? 60_000,
+    };
+  }
+
+  /** Checks the operating rules, binds the sockets and starts. Throws PmipRuleError naming every broken rule. */
+  static async start(config: AccessPointConfig, deps: AccessPointDeps): Promise<AccessPoint> {
+    assertPmipRules(
+      {
+        mode: config.mode ?? 'root',
+        ssids: config.ssids,
+        aaps: config.aaps,
+        localBindings: config.localBindings ?? deps.securityAssociations.describe().length,
+        radius: config.radius ?? false,
+      },
+      `accessPoints[${config.id}].`,
+    );
+    const subnet = /^(\d+\.\d+\.\d+\.\d+)\/(\d{1,2})$/.exec(config.subnet);
+    if (!subnet || Number(subnet[2]) > 32)
+      throw new Error(`accessPoints[${config.id}].subnet: "${config.subnet}" must be CIDR a.b.c.d/N`);
+    const ap = new AccessPoint(config, deps, undefined, undefined);
+    ap.registrationSocket = await UdpEndpoint.bind({
+      address: config.address,
+      port: config.registrationPort ?? 0,
+      onDatagram: (payload, from) => ap.onRegistrationDatagram(payload, from),
+      onHandlerError: (_e, from) => ap.malformed('registration', 'handler-error', from),
+    });
+    if (!config.foreignAgent) {
+      ap.advertisementSocket = await UdpEndpoint.bind({
+        address: config.address,
+        port: config.advertisementPort ?? 0,
+        onDatagram: (payload, from) => ap.onAdvertisementDatagram(payload, from),
+        onHandlerError: (_e, from) => ap.malformed('advertisement', 'handler-error', from),
+      });
+    }
+    return ap;
+  }
+
+  get id(): string {
+    return this.config.id;
+  }
+
+  /** The bound registration port and advertisement port (useful when 0 was configured). */
+  get ports(): { registration: number; advertisement?: number } {
+    const out: { registration: number; advertisement?: number } = {
+      registration: this.registrationSocket?.port ?? 0,
+    };
+    if (this.advertisementSocket) out.advertisement = this.advertisementSocket.port;
+    return out;
+  }
+
+  isHomeAddress(address: string): boolean {
+    return (ipv4ToUint32(address) & this.mask) >>> 0 === this.network;
+  }
+
+  clientViews(): ClientView[] {
+    return [...this.clients.values()].map((c) => this.view(c));
+  }
+
+  client(mac: string): ClientView | undefined {
+    const c = this.clients.get(mac);
+    return c && this.view(c);
+  }
+
+  knownAgents(): KnownAgent[] {
+    return this.discovery.list();
+  }
+
+  /** Time offset learnt for a home agent (seconds; 0 when none). */
+  offsetFor(homeAgent: string): number {
+    return this.offsets.get(homeAgent) ?? 0;
+  }
+
+  // ---- associations ---------------------------------------------------------------------------
+
+  /** A client associated with this access point. */
+  associate(a: Association): void {
+    if (!this.enabled) return;
+    const ssid = this.config.ssids.find((s) => s.name === a.ssid);
+    if (!ssid?.pmip) return; // PMIP is off on this SSID: the client is not ours to proxy
+    const existing = this.clients.get(a.mac);
+    if (existing) this.disassociate(a.mac);
+    const home = this.isHomeAddress(a.address);
+    const record: ClientRecord = {
+      mac: a.mac,
+      address: a.address,
+      ssid: a.ssid,
+      ref: { mac: a.mac, address: a.address },
+      home,
+      state: home ? 'home' : 'pending',
+      nonce: 0,
+      lastAcceptedId: 0n,
+      failures: 0,
+      bound: false,
+      generation: 0,
+    };
+    if (a.nai !== undefined) record.nai = a.nai;
+    this.clients.set(a.mac, record);
+    this.byAddress.set(a.address, record);
+
+    const previous = this.locations.get(a.mac);
+    if (home) {
+      this.publishState(record);
+      if (previous?.kind === 'foreign') {
+        this.emitMove(record, 'foreign-to-home');
+        void this.startRegistration(record, 'deregistration');
+      }
+      this.locations.set(a.mac, { kind: 'home', accessPoint: this.id });
+      return;
+    }
+    const fa = this.currentForeignAgent();
+    const coa = fa?.careOfAddress;
+    if (!previous || previous.kind === 'home') this.emitMove(record, 'home-to-foreign', coa);
+    else if (coa !== undefined && previous.careOfAddress !== undefined && previous.careOfAddress !== coa) {
+      this.emitMove(record, 'foreign-to-foreign', coa);
+    }
+    const location: ClientLocation = { kind: 'foreign', accessPoint: this.id };
+    if (coa !== undefined) location.careOfAddress = coa;
+    this.locations.set(a.mac, location);
+    this.publishState(record);
+    void this.startRegistration(record, 'initial');
+  }
+
+  /** The client left this access point. Its binding is left to expire (it may be roaming on). */
+  disassociate(mac: string): void {
+    const c = this.clients.get(mac);
+    if (!c) return;
+    c.timer?.cancel();
+    c.generation++;
+    this.clients.delete(mac);
+    if (this.byAddress.get(c.address) === c) this.byAddress.delete(c.address);
+    this.emit({ type: 'client-removed', client: c.ref });
+  }
+
+  // ---- registration -----------------------------------------------------------------------------
+
+  private currentForeignAgent(): { peer: Peer; careOfAddress: string; maxLifetime: number } | undefined {
+    const s = this.config.foreignAgent;
+    if (s)
+      return {
+        peer: { address: s.address, port: s.port },
+        careOfAddress: s.careOfAddress ?? s.address,
+        maxLifetime: s.maxLifetime ?? 0xffff,
+      };
+    const a = this.discovery.foreignAgent();
+    if (!a) return undefined;
+    return {
+      peer: { address: a.address, port: this.cfg.foreignAgentPort },
+      careOfAddress: a.careOfAddresses[0]!,
+      maxLifetime: a.registrationLifetime,
+    };
+  }
+
+  private async startRegistration(c: ClientRecord, kind: RegistrationKind): Promise<void> {
+    const generation = c.generation;
+    c.timer?.cancel();
+    c.timer = undefined;
+    const row = this.deps.subnetMap.match(c.address);
+    const homeAgent = c.homeAgentOverride ?? row?.homeAgent;
+    if (!homeAgent) {
+      // No subnet map row for the client: it cannot be registered until the table has one.
+      this.fail(c, kind, undefined);
+      return;
+    }
+    if (!c.sa) {
+      let found;
+      try {
+        found = await this.deps.securityAssociations.lookup(c.address);
+      } catch {
+        found = undefined;
+      }
+      if (generation !== c.generation || !this.enabled) return;
+      if (!found) {
+        this.violation('no-mobility-security-association', homeAgent, c.ref);
+        this.fail(c, kind, undefined);
+        return;
+      }
+      c.sa = found.sa;
+    }
+    let destination: Peer;
+    let careOfAddress: string;
+    let lifetime: number;
+    if (kind === 'deregistration') {
+      destination = { address: homeAgent, port: this.cfg.homeAgentPort };
+      careOfAddress = c.address;
+      lifetime = 0;
+    } else {
+      const fa = this.currentForeignAgent();
+      if (!fa) {
+        this.solicit();
+        c.state = 'pending';
+        this.publishState(c);
+        c.timer = this.deps.scheduler.after(
+          this.cfg.retransmitInitialMs,
+          () => void this.startRegistration(c, kind),
+        );
+        return;
+      }
+      destination = fa.peer;
+      careOfAddress = fa.careOfAddress;
+      lifetime = Math.min(c.lifetimeOverride ?? this.cfg.lifetime, fa.maxLifetime);
+      c.careOfAddress = careOfAddress;
+    }
+    c.pending = {
+      kind,
+      lifetime,
+      homeAgent,
+      careOfAddress,
+      destination,
+      transmissions: [],
+      bytes: Buffer.alloc(0),
+      retransmissions: 0,
+      corrected: c.pending?.kind === kind ? c.pending.corrected : new Set(),
+    };
+    c.homeAgent = homeAgent;
+    if (kind !== 'deregistration' && !c.bound) c.state = 'pending';
+    this.publishState(c);
+    this.transmit(c, false);
+  }
+
+  private nextIdentification(c: ClientRecord, homeAgent: string): bigint {
+    const sa = c.sa!;
+    if (sa.replay === 'nonce') return makeIdentification(c.nonce, this.deps.random.uint32());
+    let id = ntpTimestamp(this.deps.scheduler.now(), this.deps.random, this.offsets.get(homeAgent) ?? 0);
+    // Greater than every identification the home agent accepted from this client.
+    if (id <= c.lastAcceptedId) id = c.lastAcceptedId + 1n;
+    return id;
+  }
+
+  private transmit(c: ClientRecord, retransmission: boolean): void {
+    const p = c.pending!;
+    const sa = c.sa!;
+    const now = this.deps.scheduler.now();
+    let id: bigint;
+    if (retransmission && sa.replay === 'nonce') {
+      id = p.transmissions[p.transmissions.length - 1]!.id; // nonce mode: retransmit unchanged
+    } else {
+      id = this.nextIdentification(c, p.homeAgent);
+      const extensions: Extension[] = [];
+      if (c.nai !== undefined) extensions.push({ kind: 'nai', type: 131, nai: c.nai });
+      const request: RegistrationRequest = {
+        type: 'registration-request',
+        flags: requestFlags({ T: this.config.reverseTunnel === true, G: this.config.gre === true }),
+        lifetime: p.lifetime,
+        homeAddress: c.address,
+        homeAgent: p.homeAgent,
+        careOfAddress: p.careOfAddress,
+        identification: id,
+        extensions,
+      };
+      p.bytes = encodeRegistration(request, { spi: sa.spi, key: sa.key, algorithm: sa.algorithm });
+    }
+    p.transmissions.push({ id, sentAt: now });
+    if (p.transmissions.length > 8) p.transmissions.shift();
+    this.registrationSocket?.send(p.bytes, p.destination);
+    this.emit({
+      type: 'registration-sent',
+      client: c.ref,
+      kind: p.kind,
+      retransmission,
+      homeAgent: p.homeAgent,
+      careOfAddress: p.careOfAddress,
+      lifetime: p.lifetime,
+      toBroadcast: false,
+    });
+    // First retry after >= 1 s, doubling, capped, and never beyond the requested lifetime.
+    let wait = Math.min(this.cfg.retransmitInitialMs * 2 ** p.retransmissions, this.cfg.retransmitMaxMs);
+    if (p.lifetime > 0) wait = Math.min(wait, p.lifetime * 1000);
+    c.timer?.cancel();
+    c.timer = this.deps.scheduler.after(wait, () => this.onRetransmitTimer(c));
+  }
+
+  private onRetransmitTimer(c: ClientRecord): void {
+    const p = c.pending;
+    if (!p || !this.clients.has(c.mac)) return;
+    if (p.retransmissions < this.cfg.maxRetransmissions) {
+      p.retransmissions++;
+      this.transmit(c, true);
+      return;
+    }
+    this.emit({
+      type: 'registration-timeout',
+      client: c.ref,
+      kind: p.kind,
+      homeAgent: p.homeAgent,
+      attempts: p.retransmissions + 1,
+    });
+    this.fail(c, p.kind, undefined);
+  }
+
+  /** A registration did not succeed: back off and try again, doubling up to the maximum. */
+  private fail(c: ClientRecord, kind: RegistrationKind, code: number | undefined): void {
+    c.pending = undefined;
+    if (code !== undefined) c.lastCode = code;
+    const now = this.deps.scheduler.now();
+    if (c.bound && c.expiresAt !== undefined && now >= c.expiresAt) c.bound = false;
+    if (kind === 'deregistration') {
+      c.state = 'home';
+    } else if (!c.bound) {
+      c.state = 'isolated';
+    }
+    this.publishState(c);
+    const wait = Math.min(this.cfg.retryAfterFailureMs * 2 ** c.failures, this.cfg.retryMaxMs);
+    c.failures++;
+    c.timer?.cancel();
+    c.timer = this.deps.scheduler.after(wait, () => {
+      if (!this.clients.has(c.mac)) return;
+      const next: RegistrationKind =
+        kind === 'deregistration' ? 'deregistration' : c.bound ? 'renewal' : 'initial';
+      void this.startRegistration(c, next);
+    });
+  }
+
+  private onRegistrationDatagram(payload: Buffer, from: Peer): void {
+    let decoded: DecodedRegistration;
+    try {
+      decoded = decodeRegistrationLayout(payload);
+    } catch (e) {
+      if (isWireError(e)) {
+        this.malformed('registration', e.kind, from);
+        if (e.kind === 'unknown-extension') this.discard('invalid-extension', from);
+        return;
+      }
+      throw e;
+    }
+    if (decoded.message.type !== 'registration-reply') {
+      this.malformed('registration', 'unexpected-request', from);
+      return;
+    }
+    this.onReply(decoded as DecodedRegistration<RegistrationReply>, from);
+  }
+
+  private onReply(decoded: DecodedRegistration<RegistrationReply>, from: Peer): void {
+    const reply = decoded.message;
+    const c = this.byAddress.get(reply.homeAddress);
+    if (!c) {
+      this.discard('invalid-home-address', from);
+      return;
+    }
+    const p = c.pending;
+    if (!p) {
+      this.discard('no-pending-request', from);
+      return;
+    }
+    const info = replyCode(reply.code);
+    // Which transmission does this answer? The low 32 bits are ours in every mode.
+    const low = identificationLow(reply.identification);
+    const tx = p.transmissions.find((t) => identificationLow(t.id) === low);
+    if (!tx) {
+      this.discard('invalid-identification', from);
+      return;
+    }
+    const sa = c.sa!;
+    if (info.issuer !== 'foreign-agent') {
+      // Everything but a foreign agent's denial must carry a valid Mobile-Home authenticator.
+      const check = verifyAuthentication(decoded, { spi: sa.spi, key: sa.key, algorithm: sa.algorithm });
+      if (check !== 'ok') {
+        const reason: SecurityViolationReason =
+          check === 'missing'
+            ? 'missing-security-extension'
+            : check === 'spi-mismatch'
+              ? 'bad-spi'
+              : 'bad-authenticator';
+        this.violation(reason, from.address, c.ref);
+        return;
+      }
+    }
+    if (info.accepted && tx.id !== reply.identification && sa.replay === 'timestamp') {
+      this.discard('invalid-identification', from);
+      return;
+    }
+    if (reply.homeAgent !== p.homeAgent && reply.code !== ReplyCode.haUnknownHomeAgentAddress) {
+      this.discard('unknown-home-agent', from);
+      return;
+    }
+    const now = this.deps.scheduler.now();
+    this.emit({
+      type: 'reply-received',
+      client: c.ref,
+      kind: p.kind,
+      homeAgent: p.homeAgent,
+      code: reply.code,
+      reason: info.reason,
+      accepted: info.accepted,
+      issuer: info.issuer,
+      lifetime: reply.lifetime,
+      roundTripSeconds: (now - tx.sentAt) / 1000,
+    });
+    c.timer?.cancel();
+    c.timer = undefined;
+    c.lastCode = reply.code;
+    if (sa.replay === 'nonce') c.nonce = identificationHigh(reply.identification);
+
+    if (info.accepted) {
+      this.onAccepted(c, p, reply, tx);
+      return;
+    }
+    const code = reply.code;
+    if (!p.corrected.has(code)) {
+      if (code === ReplyCode.haIdentificationMismatch) {
+        p.corrected.add(code);
+        this.resynchronise(c, p, reply, tx, now);
+        this.retry(c, p);
+        return;
+      }
+      if (code === ReplyCode.faLifetimeTooLong && p.kind !== 'deregistration') {
+        p.corrected.add(code);
+        const fa = this.currentForeignAgent();
+        c.lifetimeOverride = reply.lifetime > 0 ? reply.lifetime : Math.max(1, fa?.maxLifetime ?? 1);
+        this.retry(c, p);
+        return;
+      }
+      if (code === ReplyCode.haUnknownHomeAgentAddress && reply.homeAgent !== p.homeAgent) {
+        p.corrected.add(code);
+        c.homeAgentOverride = reply.homeAgent;
+        this.retry(c, p);
+        return;
+      }
+    }
+    this.fail(c, p.kind, code);
+  }
+
+  private retry(c: ClientRecord, p: PendingRequest): void {
+    const corrected = p.corrected;
+    c.pending = { ...p, corrected };
+    void this.startRegistration(c, p.kind);
+  }
+
+  /** Code 133: learn the home agent's clock (timestamp mode) or its nonce (nonce mode). */
+  private resynchronise(
+    c: ClientRecord,
+    p: PendingRequest,
+    reply: RegistrationReply,
+    tx: Transmission,
+    now: number,
+  ): void {
+    const sa = c.sa!;
+    if (sa.replay === 'nonce') {
+      this.emit({ type: 'time-sync', homeAgent: p.homeAgent, mode: 'nonce', offsetSeconds: 0 });
+      return;
+    }
+    // The home agent put its own time (whole seconds) in the high 32 bits: take the middle of
+    // its second, and our time as the middle of the round trip.
+    const haSeconds = identificationHigh(reply.identification) - NTP_UNIX_OFFSET_SECONDS + 0.5;
+    const ourSeconds = (tx.sentAt + now) / 2000;
+    const offset = haSeconds - ourSeconds;
+    this.offsets.set(p.homeAgent, offset);
+    this.emit({ type: 'time-sync', homeAgent: p.homeAgent, mode: 'timestamp', offsetSeconds: offset });
+  }
+
+  private onAccepted(c: ClientRecord, p: PendingRequest, reply: RegistrationReply, tx: Transmission): void {
+    c.pending = undefined;
+    c.failures = 0;
+    if (c.sa?.replay === 'timestamp')
+      c.lastAcceptedId = reply.identification > c.lastAcceptedId ? reply.identification : c.lastAcceptedId;
+    if (p.kind === 'deregistration') {
+      c.bound = false;
+      c.state = 'home';
+      delete c.expiresAt;
+      delete c.careOfAddress;
+      this.deps.dataPlane.apply({ action: 'gratuitous-arp', address: c.address, mac: c.mac });
+      this.deps.dataPlane.apply({ action: 'forward-locally', clientMac: c.mac });
+      this.emit({ type: 'arp-sent', kind: 'gratuitous', address: c.address });
+      this.publishState(c);
+      return;
+    }
+    const granted = reply.lifetime;
+    c.bound = granted > 0;
+    c.state = 'registered';
+    c.careOfAddress = p.careOfAddress;
+    // Lifetime counts from when the request was sent, not from when the reply came.
+    c.expiresAt = tx.sentAt + granted * 1000;
+    this.deps.dataPlane.apply({
+      action: 'forward-to-foreign-agent',
+      clientMac: c.mac,
+      careOfAddress: p.careOfAddress,
+    });
+    this.publishState(c);
+    if (granted > 0 && granted !== 0xffff) {
+      const renewAt = tx.sentAt + granted * 1000 * this.cfg.renewFraction;
+      c.timer = this.deps.scheduler.after(renewAt - this.deps.scheduler.now(), () => {
+        if (this.clients.get(c.mac) === c) void this.startRegistration(c, 'renewal');
+      });
+    }
+  }
+
+  // ---- agent discovery ----------------------------------------------------------------------------
+
+  private onAdvertisementDatagram(payload: Buffer, from: Peer): void {
+    const before = this.currentForeignAgent();
+    const outcome = this.discovery.receive(payload, from, this.deps.scheduler.now());
+    if (outcome.kind === 'malformed') {
+      this.malformed('advertisement', outcome.errorKind, from);
+      return;
+    }
+    if (outcome.kind === 'ignored') return;
+    const { agent } = outcome;
+    this.emit({
+      type: 'advertisement-received',
+      agent: agent.address,
+      sequence: agent.sequence,
+      registrationLifetime: agent.registrationLifetime,
+      homeAgent: agent.homeAgent,
+      foreignAgent: agent.foreignAgent,
+      careOfAddresses: agent.careOfAddresses,
+    });
+    const after = this.currentForeignAgent();
+    if (outcome.rebootFrom !== undefined) {
+      this.emit({
+        type: 'agent-reboot-detected',
+        agent: agent.address,
+        previousSequence: outcome.rebootFrom,
+        sequence: agent.sequence,
+      });
+      // A rebooted foreign agent lost its visitor list: register our visitors again now.
+      if (after && after.peer.address === agent.address) this.reregisterVisitors('renewal');
+      return;
+    }
+    if (after && (!before || before.careOfAddress !== after.careOfAddress)) {
+      // A (new) foreign agent: waiting clients register now; registered ones move to the new care-of address.
+      for (const c of this.clients.values()) {
+        if (c.home) continue;
+        if (c.pending?.kind === 'initial' || c.state === 'pending' || c.bound) {
+          void this.startRegistration(c, c.bound ? 'renewal' : 'initial');
+        }
+      }
+    }
+  }
+
+  private reregisterVisitors(kind: RegistrationKind): void {
+    for (const c of this.clients.values()) if (!c.home && c.bound) void this.startRegistration(c, kind);
+  }
+
+  private solicit(): void {
+    const now = this.deps.scheduler.now();
+    const targets = this.config.solicitTo ?? [];
+    if (
+      now - this.lastSolicitation < SOLICITATION_MIN_INTERVAL_MS ||
+      !this.advertisementSocket ||
+      targets.length === 0
+    )
+      return;
+    this.lastSolicitation = now;
+    const bytes = AgentDiscovery.solicitation();
+    for (const t of targets) this.advertisementSocket.send(bytes, t);
+    this.emit({ type: 'solicitation-sent' });
+  }
+
+  // ---- life cycle ---------------------------------------------------------------------------------
+
+  /** Stops timers and closes the sockets; clients are forgotten. */
+  async stop(): Promise<void> {
+    this.enabled = false;
+    for (const c of this.clients.values()) {
+      c.timer?.cancel();
+      c.generation++;
+    }
+    await Promise.all([this.registrationSocket?.close(), this.advertisementSocket?.close()]);
+    this.registrationSocket = undefined;
+    this.advertisementSocket = undefined;
+  }
+
+  /**
+   * Disabling PMIP clears the whole PMIP configuration: clients, learnt offsets, the subnet map
+   * and every local SA binding, keys included.
+   */
+  async disable(): Promise<void> {
+    await this.stop();
+    for (const c of this.clients.values()) this.emit({ type: 'client-removed', client: c.ref });
+    this.clients.clear();
+    this.byAddress.clear();
+    this.offsets.clear();
+    this.deps.subnetMap.clear();
+    const store = this.deps.securityAssociations as { clear?: () => void };
+    store.clear?.();
+    this.config.ssids = this.config.ssids.map((s) => ({ ...s, pmip: false }));
+    this.config.aaps = [];
+  }
+
+  // ---- events -------------------------------------------------------------------------------------
+
+  private emit(e: DistributiveOmit<PmipEvent, 'time' | 'node' | 'nodeKind'>): void {
+    this.deps.emit({
+      ...e,
+      time: this.deps.scheduler.now(),
+      node: this.id,
+      nodeKind: 'access-point',
+    } as PmipEvent);
+  }
+
+  private emitMove(c: ClientRecord, movement: Movement, careOfAddress?: string): void {
+    if (careOfAddress === undefined) this.emit({ type: 'client-moved', client: c.ref, movement });
+    else this.emit({ type: 'client-moved', client: c.ref, movement, careOfAddress });
+  }
+
+  private publishState(c: ClientRecord): void {
+    const e: DistributiveOmit<PmipEvent, 'time' | 'node' | 'nodeKind'> = {
+      type: 'client-state',
+      client: c.ref,
+      ssid: c.ssid,
+      state: c.state,
+    };
+    if (c.homeAgent !== undefined) e.homeAgent = c.homeAgent;
+    if (c.careOfAddress !== undefined && !c.home) e.careOfAddress = c.careOfAddress;
+    if (c.expiresAt !== undefined && c.bound) e.expiresAt = c.expiresAt;
+    if (c.lastCode !== undefined) e.lastCode = c.lastCode;
+    this.emit(e);
+  }
+
+  private violation(reason: SecurityViolationReason, peer: string, client?: ClientRef): void {
+    if (client) this.emit({ type: 'security-violation', reason, peer, client });
+    else this.emit({ type: 'security-violation', reason, peer });
+  }
+
+  private discard(
+    reason:
+      | 'invalid-home-address'
+      | 'unknown-home-agent'
+      | 'invalid-identification'
+      | 'invalid-extension'
+      | 'no-pending-request',
+    from: Peer,
+  ): void {
+    this.emit({ type: 'reply-discarded', reason, peer: from.address });
+  }
+
+  private malformed(socket: 'registration' | 'advertisement', errorKind: string, from: Peer): void {
+    this.emit({ type: 'malformed-datagram', socket, errorKind, peer: from.address });
+  }
+
+  private view(c: ClientRecord): ClientView {
+    const v: ClientView = { mac: c.mac, address: c.address, ssid: c.ssid, state: c.state };
+    if (c.homeAgent !== undefined) v.homeAgent = c.homeAgent;
+    if (c.careOfAddress !== undefined && !c.home) v.careOfAddress = c.careOfAddress;
+    if (c.expiresAt !== undefined && c.bound) v.expiresAt = c.expiresAt;
+    if (c.lastCode !== undefined) v.lastCode = c.lastCode;
+    return v;
+  }
+}
+
+type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
