@@ -165,7 +165,17 @@ function extensionFromJson(e: z.infer<typeof extensionSchema>): Extension {
 
 /** Formats zod issues as `path: rule` lines, the style every validation error in the project uses. */
 export function formatIssues(issues: readonly z.core.$ZodIssue[]): string {
-  return issues.map((i) => `${i.path.length ? i.path.join('.') : '(root)'}: ${i.message}`).join('; ');
+  return issues.map((i) => `${formatPath(i.path)}: ${i.message}`).join('; ');
+}
+
+/** `['accessPoints', 2, 'mode']` -> `accessPoints[2].mode`; the empty path is `(root)`. */
+export function formatPath(path: readonly PropertyKey[]): string {
+  let out = '';
+  for (const part of path) {
+    if (typeof part === 'number') out += `[${part}]`;
+    else out += out ? `.${String(part)}` : String(part);
+  }
+  return out || '(root)';
 }
 
 /** Parses the JSON shape back into a message; errors name the field and the rule. */

@@ -1,0 +1,119 @@
+/**
+ * Collector configuration: the label values it may use (access points, agents, AAPs), how it
+ * folds unconfigured nodes into `other`, how long an idle client stays in the table, the clock.
+ */
+import type { SecurityAssociationDescription } from '../pmip/security/store.ts';
+import type { SubnetMapRow } from '../pmip/subnet-map/table.ts';
+
+/** An agent is known by an id (the label value) and, optionally, the address events carry. */
+export interface AgentConfig {
+  id: string;
+  address?: string;
+}
+
+/** Read-only views of engine state that events do not carry; injected, never imported. */
+export interface CollectorViews {
+  securityAssociations?: () => SecurityAssociationDescription[];
+  subnetMap?: () => SubnetMapRow[];
+}
+
+export interface CollectorConfig {
+  accessPoints: readonly string[];
+  homeAgents?: ReadonlyArray<string | AgentConfig>;
+  foreignAgents?: ReadonlyArray<string | AgentConfig>;
+  /** Authoritative access points whose reachability and table version the AAP page shows. */
+  aaps?: readonly string[];
+  /** Unconfigured nodes admitted as label values of their own, per kind, before folding into `other`. */
+  maxUnconfiguredNodes?: number;
+  /** A client row with no event for this long is dropped. Default 3600 s. */
+  clientIdleSeconds?: number;
+  /** Hard cap on tracked clients; further clients are counted but not tracked. Default 200,000. */
+  maxClients?: number;
+  /** Milliseconds since the Unix epoch. Default Date.now. */
+  clock?: () => number;
+  views?: CollectorViews;
+}
+
+export const OTHER = 'other';
+
+export class CollectorConfigError extends Error {
+  override readonly name = 'CollectorConfigError';
+}
+
+export interface NodeLabels {
+  /** Label values in display order: configured, then admitted, then `other` once used. */
+  ids: string[];
+  /** Store slot of each label value. */
+  slots: number[];
+}
+
+/**
+ * Maps node ids (and agent addresses) to small integer slots. Configured ids keep their slot;
+ * up to `maxAdmitted` unknown ids get one on first sight; the rest share the `other` slot.
+ */
+export class NodeRegistry {
+  readonly capacity: number;
+  readonly otherSlot: number;
+  private readonly ids: string[] = [];
+  private readonly index = new Map<string, number>();
+  private admitted = 0;
+  private otherUsed = false;
+  /** Events attributed to `other`. */
+  folded = 0;
+
+  constructor(
+    configured: ReadonlyArray<string | AgentConfig>,
+    private readonly maxAdmitted: number,
+    field: string,
+  ) {
+    configured.forEach((entry, i) => {
+      const { id, address } = typeof entry === 'string' ? { id: entry, address: undefined } : entry;
+      if (typeof id !== 'string' || id === '') throw new CollectorConfigError(`${field}[${i}]: id must be a non-empty string`);
+      if (id === OTHER) throw new CollectorConfigError(`${field}[${i}]: "${OTHER}" is reserved for unconfigured nodes`);
+      if (this.index.has(id)) throw new CollectorConfigError(`${field}[${i}]: duplicate id "${id}"`);
+      const slot = this.ids.length;
+      this.ids.push(id);
+      this.index.set(id, slot);
+      if (address !== undefined && address !== id) {
+        if (this.index.has(address)) throw new CollectorConfigError(`${field}[${i}]: duplicate address "${address}"`);
+        this.index.set(address, slot);
+      }
+    });
+    this.otherSlot = this.ids.length + maxAdmitted;
+    this.capacity = this.otherSlot + 1;
+  }
+
+  slot(id: string): number {
+    const s = this.index.get(id);
+    return s !== undefined ? s : this.admit(id);
+  }
+
+  /** The slot of an id without admitting it (for reads: filters, lookups). */
+  find(id: string): number | undefined {
+    if (id === OTHER) return this.otherUsed ? this.otherSlot : undefined;
+    return this.index.get(id);
+  }
+
+  labels(): NodeLabels {
+    const ids = [...this.ids];
+    const slots = ids.map((_, i) => i);
+    if (this.otherUsed) {
+      ids.push(OTHER);
+      slots.push(this.otherSlot);
+    }
+    return { ids, slots };
+  }
+
+  private admit(id: string): number {
+    if (this.admitted < this.maxAdmitted && id !== OTHER) {
+      const slot = this.ids.length;
+      this.ids.push(id);
+      this.index.set(id, slot);
+      this.admitted++;
+      return slot;
+    }
+    this.otherUsed = true;
+    this.folded++;
+    return this.otherSlot;
+  }
+}

@@ -1,0 +1,126 @@
+/**
+ * Counter layouts: one Float64Array per side (access points, home agents, foreign agents), one row
+ * of `width` slots per node, so ingesting an event is an index computation and an add. Names
+ * follow the Mobile IP MIB (RFC 2006) and the vendor split of section 7.
+ */
+import { SECURITY_VIOLATION_REASONS } from '../pmip/events.ts';
+import type { RegistrationKind, ReplyDiscardReason, SecurityViolationReason } from '../pmip/events.ts';
+
+export const REGISTRATION_KINDS: readonly RegistrationKind[] = ['initial', 'renewal', 'deregistration'];
+
+export const REPLY_DISCARD_REASONS: readonly ReplyDiscardReason[] = [
+  'invalid-home-address',
+  'unknown-home-agent',
+  'invalid-identification',
+  'invalid-extension',
+  'no-pending-request',
+];
+
+export { SECURITY_VIOLATION_REASONS };
+
+const KIND_OFFSET: Readonly<Record<RegistrationKind, number>> = { initial: 0, renewal: 1, deregistration: 2 };
+const VIOLATION_OFFSET = Object.fromEntries(SECURITY_VIOLATION_REASONS.map((r, i) => [r, i])) as Record<
+  SecurityViolationReason,
+  number
+>;
+const DISCARD_OFFSET = Object.fromEntries(REPLY_DISCARD_REASONS.map((r, i) => [r, i])) as Record<
+  ReplyDiscardReason,
+  number
+>;
+
+export function kindOffset(kind: RegistrationKind): number {
+  return KIND_OFFSET[kind];
+}
+export function violationOffset(reason: SecurityViolationReason): number {
+  return VIOLATION_OFFSET[reason];
+}
+export function discardOffset(reason: ReplyDiscardReason): number {
+  return DISCARD_OFFSET[reason];
+}
+
+/** Mobile-node side, per access point (mnRegistrationGroup, mnDiscoveryGroup, mipSecViolationGroup). */
+export const Mn = {
+  /** + kindOffset: mnRegRequestsSent / mnDeRegRequestsSent, every transmission. */
+  requestsSent: 0,
+  retransmissions: 3,
+  requestsToBroadcast: 4,
+  repliesReceived: 5,
+  accepted: 6,
+  deniedByHomeAgent: 7,
+  deniedByForeignAgent: 8,
+  deniedOther: 9,
+  timeouts: 10,
+  /** + discardOffset: mnRepliesInvalidHomeAddress, mnRepliesUnknownHA, mnRepliesInvalidID, ... */
+  discarded: 11,
+  movesHomeToForeign: 16,
+  movesForeignToForeign: 17,
+  movesForeignToHome: 18,
+  timeSyncs: 19,
+  solicitationsSent: 20,
+  advertisementsReceived: 21,
+  agentRebootsDetected: 22,
+  gratuitousArpsSent: 23,
+  /** + violationOffset */
+  securityViolations: 24,
+  homeAgentProbesSent: 30,
+  homeAgentProbesAnswered: 31,
+  homeAgentProbesTimedOut: 32,
+  width: 33,
+} as const;
+
+/** Home-agent side, per home agent (haRegistrationGroup, haRegNodeCountersGroup). */
+export const Ha = {
+  /** + kindOffset: haRegRequestsReceived / haDeRegRequestsReceived */
+  requestsReceived: 0,
+  repliesSent: 3,
+  accepted: 4,
+  denied: 5,
+  gratuitousArpsSent: 6,
+  proxyArpsSent: 7,
+  bindingsCreated: 8,
+  bindingsRenewed: 9,
+  bindingsRemoved: 10,
+  bindingsExpired: 11,
+  advertisementsSent: 12,
+  /** + violationOffset */
+  securityViolations: 13,
+  /** Probes from access points towards this home agent (keyed by the event's homeAgent). */
+  probesSent: 19,
+  probesAnswered: 20,
+  probesTimedOut: 21,
+  timeSyncs: 22,
+  width: 23,
+} as const;
+
+/** Foreign-agent side, per foreign agent (faRegistrationGroup). */
+export const Fa = {
+  /** + kindOffset: faRegRequestsReceived */
+  requestsReceived: 0,
+  requestsRelayed: 3,
+  repliesRelayed: 4,
+  repliesSent: 5,
+  denied: 6,
+  repliesDroppedNoPendingRequest: 7,
+  repliesDroppedPoorlyFormed: 8,
+  advertisementsSent: 9,
+  visitorsAdded: 10,
+  visitorsRemoved: 11,
+  /** + violationOffset */
+  securityViolations: 12,
+  width: 18,
+} as const;
+
+/** Adds n to slot i. (`a[i]++` does not type-check under noUncheckedIndexedAccess.) */
+export function add(a: Float64Array, i: number, n = 1): void {
+  a[i] = a[i]! + n;
+}
+
+/** Per-code counts for one node, allocated on the node's first denial (denials are rare). */
+export function addCode(codes: Array<Float64Array | undefined>, slot: number, code: number): void {
+  let row = codes[slot];
+  if (row === undefined) {
+    row = new Float64Array(256);
+    codes[slot] = row;
+  }
+  row[code] = row[code]! + 1;
+}
