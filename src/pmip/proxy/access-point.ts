@@ -61,8 +61,8 @@ export interface AccessPointConfig {
   registrationPort?: number;
   /** Local port on which agent advertisements arrive (0 = any free port). */
   advertisementPort?: number;
-  /** Port home agents listen on (RFC 5944: 434). */
-  homeAgentPort?: number;
+  /** Port home agents listen on (RFC 5944: 434): one for all, or per home agent address. */
+  homeAgentPort?: number | ((homeAgent: string) => number | undefined);
   /** Registration port of foreign agents learnt by discovery (RFC 5944: 434). */
   foreignAgentPort?: number;
   /** A fixed foreign agent instead of agent discovery. */
@@ -163,6 +163,8 @@ interface ClientRecord extends ClientView {
   generation: number;
   lifetimeOverride?: number;
   homeAgentOverride?: string;
+  /** Signature of the last client-state event, to emit only changes. */
+  published?: string;
 }
 
 const SOLICITATION_MIN_INTERVAL_MS = 1000;
@@ -181,7 +183,6 @@ export class AccessPoint {
   private readonly cfg: Required<
     Pick<
       AccessPointConfig,
-      | 'homeAgentPort'
       | 'foreignAgentPort'
       | 'lifetime'
       | 'retransmitInitialMs'
@@ -205,7 +206,6 @@ export class AccessPoint {
     this.network = (ipv4ToUint32(net ?? '', 'subnet') & this.mask) >>> 0;
     this.locations = deps.locations ?? new Map<string, ClientLocation>();
     this.cfg = {
-      homeAgentPort: config.homeAgentPort ?? 434,
       foreignAgentPort: config.foreignAgentPort ?? 434,
       lifetime: config.lifetime ?? 600,
       retransmitInitialMs: Math.max(1000, config.retransmitInitialMs ?? 1000),
@@ -348,6 +348,12 @@ export class AccessPoint {
 
   // ---- registration -----------------------------------------------------------------------------
 
+  private homeAgentPort(homeAgent: string): number {
+    const p = this.config.homeAgentPort;
+    if (typeof p === 'function') return p(homeAgent) ?? 434;
+    return p ?? 434;
+  }
+
   private currentForeignAgent(): { peer: Peer; careOfAddress: string; maxLifetime: number } | undefined {
     const s = this.config.foreignAgent;
     if (s)
@@ -395,7 +401,7 @@ export class AccessPoint {
     let careOfAddress: string;
     let lifetime: number;
     if (kind === 'deregistration') {
-      destination = { address: homeAgent, port: this.cfg.homeAgentPort };
+      destination = { address: homeAgent, port: this.homeAgentPort(homeAgent) };
       careOfAddress = c.address;
       lifetime = 0;
     } else {
@@ -807,18 +813,14 @@ export class AccessPoint {
     else this.emit({ type: 'client-moved', client: c.ref, movement, careOfAddress });
   }
 
+  /** Emits the client's live row, when it differs from the last one emitted. */
   private publishState(c: ClientRecord): void {
-    const e: DistributiveOmit<PmipEvent, 'time' | 'node' | 'nodeKind'> = {
-      type: 'client-state',
-      client: c.ref,
-      ssid: c.ssid,
-      state: c.state,
-    };
-    if (c.homeAgent !== undefined) e.homeAgent = c.homeAgent;
-    if (c.careOfAddress !== undefined && !c.home) e.careOfAddress = c.careOfAddress;
-    if (c.expiresAt !== undefined && c.bound) e.expiresAt = c.expiresAt;
-    if (c.lastCode !== undefined) e.lastCode = c.lastCode;
-    this.emit(e);
+    const v = this.view(c);
+    const signature = `${v.state}|${v.homeAgent}|${v.careOfAddress}|${v.expiresAt}|${v.lastCode}`;
+    if (signature === c.published) return;
+    c.published = signature;
+    const { mac: _mac, address: _address, ...row } = v;
+    this.emit({ type: 'client-state', client: c.ref, ...row });
   }
 
   private violation(reason: SecurityViolationReason, peer: string, client?: ClientRef): void {

@@ -85,3 +85,8 @@ export class FakeScheduler implements Scheduler {
     return this.timers.filter((t) => !t.cancelled).length;
   }
 }
+
+/** The same timers as `base`, but a clock that runs `offsetMs` ahead (negative: behind). */
+export function skewedScheduler(base: Scheduler, offsetMs: number): Scheduler {
+  return { now: () => base.now() + offsetMs, after: (ms, fn) => base.after(ms, fn) };
+}
