@@ -1,0 +1,127 @@
+import type { EventSink, NodeKind, PmipEvent, SocketRole } from '../events.ts';
+import type { DataPlane } from '../runtime/data-plane.ts';
+import type { Scheduler } from '../runtime/scheduler.ts';
+import type { Peer } from '../runtime/udp.ts';
+import type { RandomSource } from '../wire/identification.ts';
+import { ipv4ToUint32, uint32ToIpv4 } from '../wire/ipv4.ts';
+import { isWireError } from '../wire/errors.ts';
+import { LIFETIME_INFINITE } from '../wire/registration.ts';
+
+/**
+ * Pieces shared by the home agent, the foreign agent and the advertiser: injected dependencies,
+ * event stamping, subnet arithmetic and the error-kind mapping for malformed datagrams.
+ */
+export interface AgentDeps {
+  scheduler: Scheduler;
+  random: RandomSource;
+  emit: EventSink;
+  /** Where ARP and tunnel actions go; a SimulatedDataPlane when absent (home agent only). */
+  dataPlane?: DataPlane;
+}
+
+/** An event without the fields every event gets from its emitter (time, node, nodeKind). */
+export type AgentEventBody = DistributiveOmit<PmipEvent, 'time' | 'node' | 'nodeKind'>;
+export type AgentEmitter = (event: AgentEventBody) => void;
+
+type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
+
+/** Stamps events with the scheduler's time and the agent's identity; a throwing sink never breaks the agent. */
+export function agentEmitter(
+  sink: EventSink,
+  scheduler: Scheduler,
+  node: string,
+  nodeKind: NodeKind,
+): AgentEmitter {
+  return (event) => {
+    try {
+      sink({ ...event, time: scheduler.now(), node, nodeKind } as PmipEvent);
+    } catch {
+      // The engine keeps running whatever a subscriber does.
+    }
+  };
+}
+
+/** Emits `malformed-datagram` for one bad datagram. */
+export function reportMalformed(emit: AgentEmitter, socket: SocketRole, error: unknown, from: Peer): void {
+  emit({ type: 'malformed-datagram', socket, errorKind: errorKindOf(error), peer: from.address });
+}
+
+/** The bounded label for a decoding failure: the WireError kind, else `handler-error`. */
+export function errorKindOf(error: unknown): string {
+  return isWireError(error) ? error.kind : 'handler-error';
+}
+
+/** A subnet as network + mask, both dotted quads. */
+export interface SubnetSpec {
+  network: string;
+  mask: string;
+}
+
+export interface ResolvedSubnet {
+  network: string;
+  mask: string;
+  prefixLength: number;
+  /** The directed broadcast address (network | ~mask). */
+  broadcast: string;
+}
+
+function prefixToMask(len: number): number {
+  return len === 0 ? 0 : (0xffffffff << (32 - len)) >>> 0;
+}
+
+/**
+ * Resolves a subnet given as CIDR text (`10.1.0.0/24`), as {network, mask}, or as a prefix length
+ * applied to `address`. Throws an Error naming `field` when the value is not a valid subnet.
+ */
+export function resolveSubnet(
+  spec: string | SubnetSpec | number,
+  address: string,
+  field: string,
+): ResolvedSubnet {
+  let base: number;
+  let prefixLength: number;
+  if (typeof spec === 'number') {
+    if (!Number.isInteger(spec) || spec < 0 || spec > 32)
+      throw new Error(`${field}: prefix length ${spec} must be an integer from 0 to 32`);
+    prefixLength = spec;
+    base = ipv4ToUint32(address, field);
+  } else if (typeof spec === 'string') {
+    const m = /^(\d+\.\d+\.\d+\.\d+)\/(\d{1,2})$/.exec(spec);
+    if (!m || Number(m[2]) > 32) throw new Error(`${field}: "${spec}" must be CIDR a.b.c.d/N`);
+    base = ipv4ToUint32(m[1]!, field);
+    prefixLength = Number(m[2]);
+  } else {
+    base = ipv4ToUint32(spec.network, `${field}.network`);
+    const mask = ipv4ToUint32(spec.mask, `${field}.mask`);
+    const inverted = ~mask >>> 0;
+    if ((inverted & (inverted + 1)) !== 0) throw new Error(`${field}.mask: ${spec.mask} is not contiguous`);
+    prefixLength = 32 - Math.round(Math.log2(inverted + 1));
+  }
+  const mask = prefixToMask(prefixLength);
+  const network = (base & mask) >>> 0;
+  return {
+    network: uint32ToIpv4(network),
+    mask: uint32ToIpv4(mask),
+    prefixLength,
+    broadcast: uint32ToIpv4((network | ~mask) >>> 0),
+  };
+}
+
+/** Milliseconds until a lifetime ends, or undefined for the infinite lifetime (0xffff). */
+export function lifetimeMs(lifetime: number): number | undefined {
+  return lifetime === LIFETIME_INFINITE ? undefined : lifetime * 1000;
+}
+
+export function checkLifetime(value: number, field: string): void {
+  if (!Number.isInteger(value) || value < 1 || value > LIFETIME_INFINITE)
+    throw new Error(`${field}: ${value} must be an integer from 1 to 65535 seconds`);
+}
+
+export function checkPort(value: number, field: string): void {
+  if (!Number.isInteger(value) || value < 0 || value > 0xffff)
+    throw new Error(`${field}: ${value} must be a port from 0 to 65535`);
+}
+
+export function peerKey(peer: Peer): string {
+  return `${peer.address}:${peer.port}`;
+}
