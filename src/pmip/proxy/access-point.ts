@@ -346,6 +346,14 @@ export class AccessPoint {
     this.emit({ type: 'client-removed', client: c.ref });
   }
 
+  /** Re-registers a visiting client now (an operator's "renew", and the registration benchmark). */
+  renew(mac: string): boolean {
+    const c = this.clients.get(mac);
+    if (!c || c.home || !this.enabled) return false;
+    void this.startRegistration(c, c.bound ? 'renewal' : 'initial');
+    return true;
+  }
+
   // ---- registration -----------------------------------------------------------------------------
 
   private homeAgentPort(homeAgent: string): number {
