@@ -68,14 +68,17 @@ export class NodeRegistry {
   ) {
     configured.forEach((entry, i) => {
       const { id, address } = typeof entry === 'string' ? { id: entry, address: undefined } : entry;
-      if (typeof id !== 'string' || id === '') throw new CollectorConfigError(`${field}[${i}]: id must be a non-empty string`);
-      if (id === OTHER) throw new CollectorConfigError(`${field}[${i}]: "${OTHER}" is reserved for unconfigured nodes`);
+      if (typeof id !== 'string' || id === '')
+        throw new CollectorConfigError(`${field}[${i}]: id must be a non-empty string`);
+      if (id === OTHER)
+        throw new CollectorConfigError(`${field}[${i}]: "${OTHER}" is reserved for unconfigured nodes`);
       if (this.index.has(id)) throw new CollectorConfigError(`${field}[${i}]: duplicate id "${id}"`);
       const slot = this.ids.length;
       this.ids.push(id);
       this.index.set(id, slot);
       if (address !== undefined && address !== id) {
-        if (this.index.has(address)) throw new CollectorConfigError(`${field}[${i}]: duplicate address "${address}"`);
+        if (this.index.has(address))
+          throw new CollectorConfigError(`${field}[${i}]: duplicate address "${address}"`);
         this.index.set(address, slot);
       }
     });
@@ -92,6 +95,11 @@ export class NodeRegistry {
   find(id: string): number | undefined {
     if (id === OTHER) return this.otherUsed ? this.otherSlot : undefined;
     return this.index.get(id);
+  }
+
+  /** The label value of a slot. */
+  nameOf(slot: number): string {
+    return slot === this.otherSlot ? OTHER : (this.ids[slot] ?? OTHER);
   }
 
   labels(): NodeLabels {

@@ -60,12 +60,10 @@ export const Mn = {
   advertisementsReceived: 21,
   agentRebootsDetected: 22,
   gratuitousArpsSent: 23,
+  proxyArpsSent: 24,
   /** + violationOffset */
-  securityViolations: 24,
-  homeAgentProbesSent: 30,
-  homeAgentProbesAnswered: 31,
-  homeAgentProbesTimedOut: 32,
-  width: 33,
+  securityViolations: 25,
+  width: 31,
 } as const;
 
 /** Home-agent side, per home agent (haRegistrationGroup, haRegNodeCountersGroup). */

@@ -1,0 +1,209 @@
+/**
+ * The live mobile-client table: one row per client MAC, with state, home agent, care-of address,
+ * registration expiry and last reply code. Per-client detail lives here and on the pages, never in
+ * a metric label. Memory is bounded twice: idle rows are dropped, and the row count is capped.
+ */
+import type { ClientState, ClientStateEvent } from '../pmip/events.ts';
+import { replyCode } from '../pmip/wire/reply-codes.ts';
+
+export const CLIENT_STATES: readonly ClientState[] = ['home', 'registered', 'pending', 'isolated', 'unknown'];
+const STATE_INDEX = new Map<string, number>(CLIENT_STATES.map((s, i) => [s, i]));
+
+export function clientStateIndex(state: ClientState): number {
+  return STATE_INDEX.get(state) ?? 4;
+}
+
+class ClientRow {
+  constructor(
+    public mac: string,
+    public address: string,
+    public accessPoint: number,
+    public ssid: string,
+    public state: number,
+    public homeAgent: string | undefined,
+    public careOfAddress: string | undefined,
+    /** ms since epoch; NaN when not registered. */
+    public expiresAt: number,
+    /** -1 when no reply yet. */
+    public lastCode: number,
+    public lastSeen: number,
+  ) {}
+}
+
+/** One client as the pages and the JSON API show it. */
+export interface ClientView {
+  mac: string;
+  address: string;
+  accessPoint: string;
+  ssid: string;
+  state: ClientState;
+  homeAgent: string | null;
+  careOfAddress: string | null;
+  /** Seconds until the registration expires (0 once past), null when not registered. */
+  lifetimeLeftSeconds: number | null;
+  lastCode: number | null;
+  lastReason: string | null;
+  /** ms since epoch of the last event about this client. */
+  lastSeen: number;
+}
+
+export interface ClientFilter {
+  accessPointSlot?: number;
+  state?: ClientState;
+}
+
+const MAX_INTERNED = 4096;
+
+export class ClientTable {
+  private readonly rows = new Map<string, ClientRow>();
+  readonly byState = new Int32Array(CLIENT_STATES.length);
+  readonly byAccessPoint: Int32Array;
+  /** Rows dropped for idleness. */
+  expired = 0;
+  /** Clients not tracked because the table was full. */
+  untracked = 0;
+  private lastSweep = -Infinity;
+  /** SSIDs, home agents and care-of addresses repeat across clients: keep one copy of each. */
+  private readonly interned = new Map<string, string>();
+
+  constructor(
+    accessPointCapacity: number,
+    private readonly idleMs: number,
+    private readonly maxClients: number,
+  ) {
+    this.byAccessPoint = new Int32Array(accessPointCapacity);
+  }
+
+  get size(): number {
+    return this.rows.size;
+  }
+
+  upsert(e: ClientStateEvent, accessPoint: number, now: number): void {
+    const row = this.rows.get(e.client.mac);
+    const state = clientStateIndex(e.state);
+    if (row === undefined) {
+      if (this.rows.size >= this.maxClients) {
+        this.sweep(now);
+        if (this.rows.size >= this.maxClients) {
+          this.untracked++;
+          return;
+        }
+      }
+      this.rows.set(
+        e.client.mac,
+        new ClientRow(
+          e.client.mac,
+          e.client.address,
+          accessPoint,
+          this.intern(e.ssid),
+          state,
+          this.internOptional(e.homeAgent),
+          this.internOptional(e.careOfAddress),
+          e.expiresAt ?? NaN,
+          e.lastCode ?? -1,
+          now,
+        ),
+      );
+      this.byState[state] = this.byState[state]! + 1;
+      this.byAccessPoint[accessPoint] = this.byAccessPoint[accessPoint]! + 1;
+      if (now - this.lastSweep >= this.sweepIntervalMs()) this.sweep(now);
+      return;
+    }
+    if (row.state !== state) {
+      this.byState[row.state] = this.byState[row.state]! - 1;
+      this.byState[state] = this.byState[state]! + 1;
+      row.state = state;
+    }
+    if (row.accessPoint !== accessPoint) {
+      this.byAccessPoint[row.accessPoint] = this.byAccessPoint[row.accessPoint]! - 1;
+      this.byAccessPoint[accessPoint] = this.byAccessPoint[accessPoint]! + 1;
+      row.accessPoint = accessPoint;
+    }
+    row.address = e.client.address;
+    row.ssid = this.intern(e.ssid);
+    row.homeAgent = this.internOptional(e.homeAgent);
+    row.careOfAddress = this.internOptional(e.careOfAddress);
+    row.expiresAt = e.expiresAt ?? NaN;
+    if (e.lastCode !== undefined) row.lastCode = e.lastCode;
+    row.lastSeen = now;
+  }
+
+  /** A move of a known client: it is alive, maybe at a new care-of address. */
+  touch(mac: string, now: number, careOfAddress?: string): void {
+    const row = this.rows.get(mac);
+    if (row === undefined) return;
+    row.lastSeen = now;
+    if (careOfAddress !== undefined) row.careOfAddress = this.intern(careOfAddress);
+  }
+
+  remove(mac: string): void {
+    const row = this.rows.get(mac);
+    if (row === undefined) return;
+    this.drop(row);
+  }
+
+  /** Drops rows idle for longer than the configured time; returns how many went. */
+  sweep(now: number): number {
+    this.lastSweep = now;
+    const limit = now - this.idleMs;
+    let n = 0;
+    for (const row of this.rows.values()) {
+      if (row.lastSeen < limit) {
+        this.drop(row);
+        n++;
+      }
+    }
+    this.expired += n;
+    return n;
+  }
+
+  maybeSweep(now: number): void {
+    if (now - this.lastSweep >= this.sweepIntervalMs()) this.sweep(now);
+  }
+
+  list(filter: ClientFilter, now: number, accessPointName: (slot: number) => string): ClientView[] {
+    const out: ClientView[] = [];
+    const wantState = filter.state === undefined ? -1 : clientStateIndex(filter.state);
+    for (const r of this.rows.values()) {
+      if (filter.accessPointSlot !== undefined && r.accessPoint !== filter.accessPointSlot) continue;
+      if (wantState >= 0 && r.state !== wantState) continue;
+      out.push({
+        mac: r.mac,
+        address: r.address,
+        accessPoint: accessPointName(r.accessPoint),
+        ssid: r.ssid,
+        state: CLIENT_STATES[r.state]!,
+        homeAgent: r.homeAgent ?? null,
+        careOfAddress: r.careOfAddress ?? null,
+        lifetimeLeftSeconds: Number.isNaN(r.expiresAt)
+          ? null
+          : Math.max(0, Math.floor((r.expiresAt - now) / 1000)),
+        lastCode: r.lastCode < 0 ? null : r.lastCode,
+        lastReason: r.lastCode < 0 ? null : replyCode(r.lastCode).reason,
+        lastSeen: r.lastSeen,
+      });
+    }
+    return out;
+  }
+
+  private drop(row: ClientRow): void {
+    this.rows.delete(row.mac);
+    this.byState[row.state] = this.byState[row.state]! - 1;
+    this.byAccessPoint[row.accessPoint] = this.byAccessPoint[row.accessPoint]! - 1;
+  }
+
+  private sweepIntervalMs(): number {
+    return Math.min(this.idleMs / 4, 60_000);
+  }
+
+  private intern(s: string): string {
+    const found = this.interned.get(s);
+    if (found !== undefined) return found;
+    if (this.interned.size < MAX_INTERNED) this.interned.set(s, s);
+    return s;
+  }
+
+  private internOptional(s: string | undefined): string | undefined {
+    return s === undefined ? undefined : this.intern(s);
+  }
+}

@@ -1,0 +1,510 @@
+/**
+ * The collector: consumes PmipEvents and keeps the statistics every view reads. Ingest is plain
+ * arithmetic on typed arrays indexed by a small integer per node; no metric library is called
+ * here (views read the collector at scrape time). It knows no exporter.
+ *
+ * Client rows follow 'client-state' (the engine's full-row event, sent whenever anything about a
+ * client changes), 'client-moved' and 'client-removed'. Counter events (requests, replies,
+ * timeouts) never look a client up: a per-event lookup in a table of 50,000 clients costs more
+ * than all the counting.
+ */
+import type { ClientState, PmipEvent } from '../pmip/events.ts';
+import type { SecurityAssociationDescription } from '../pmip/security/store.ts';
+import type { SubnetMapRow } from '../pmip/subnet-map/table.ts';
+import { replyCode } from '../pmip/wire/reply-codes.ts';
+import { AapTable } from './aaps.ts';
+import type { AapStatus } from './aaps.ts';
+import { AgentEntryTable } from './agent-tables.ts';
+import type { AgentEntryView } from './agent-tables.ts';
+import { CLIENT_STATES, ClientTable } from './clients.ts';
+import type { ClientView } from './clients.ts';
+import { NodeRegistry } from './config.ts';
+import type { CollectorConfig, CollectorViews } from './config.ts';
+import { Fa, Ha, Mn, add, addCode, discardOffset, kindOffset, violationOffset } from './counters.ts';
+import { RoundTripHistogram } from './round-trip.ts';
+import type { CollectorSnapshot, MalformedCount, NodeGroupSnapshot } from './snapshot.ts';
+
+const MAX_MALFORMED_KINDS = 64;
+const SUBNET_MAP_SOURCES = ['config', 'aap', 'reconciliation', 'discovery', 'clear'] as const;
+const AAP_REFUSAL_REASONS = ['unauthenticated', 'stale', 'malformed', 'unknown-peer'] as const;
+
+/** One row of the subnet map as the pages show it. */
+export interface SubnetMapView {
+  homeAgent: string;
+  mask: string;
+  prefixLength: number;
+  network: string;
+  source: string;
+  updatedAt: number;
+  ageSeconds: number;
+}
+
+export interface ClientQuery {
+  accessPoint?: string;
+  state?: ClientState;
+}
+
+class NodeGroup {
+  readonly counters: Float64Array;
+  readonly codes: Array<Float64Array | undefined>;
+
+  constructor(
+    readonly registry: NodeRegistry,
+    readonly width: number,
+  ) {
+    this.counters = new Float64Array(registry.capacity * width);
+    this.codes = new Array<Float64Array | undefined>(registry.capacity).fill(undefined);
+  }
+
+  snapshot(): NodeGroupSnapshot {
+    const { ids, slots } = this.registry.labels();
+    return {
+      ids,
+      slots,
+      width: this.width,
+      counters: this.counters.slice(),
+      codes: this.codes.map((c) => c?.slice()),
+    };
+  }
+
+  name(slot: number): string {
+    return this.registry.nameOf(slot);
+  }
+}
+
+export class Collector {
+  private readonly clock: () => number;
+  private readonly views: CollectorViews;
+  private readonly ap: NodeGroup;
+  private readonly ha: NodeGroup;
+  private readonly fa: NodeGroup;
+  private readonly aapRegistry: NodeRegistry;
+  private readonly aapTable: AapTable;
+  private readonly clientTable: ClientTable;
+  private readonly bindingTable: AgentEntryTable;
+  private readonly visitorTable: AgentEntryTable;
+  private readonly timeSyncOffsets: Float64Array;
+  private readonly denialsByCode = new Float64Array(256);
+  private readonly roundTrip = new RoundTripHistogram();
+  private readonly malformed = new Map<string, MalformedCount>();
+  private readonly subnetMapUpdates: Record<string, number> = Object.fromEntries(
+    SUBNET_MAP_SOURCES.map((s) => [s, 0]),
+  );
+  private lastReportedRows: number | null = null;
+  private readonly aapCounts = {
+    failovers: 0,
+    pushRetries: 0,
+    handovers: 0,
+    reconciliations: 0,
+    reconciledRows: 0,
+  };
+  private readonly aapRefused: Record<string, number> = Object.fromEntries(
+    AAP_REFUSAL_REASONS.map((r) => [r, 0]),
+  );
+  private readonly idleMs: number;
+  private ingested = 0;
+  private dropped = 0;
+
+  constructor(config: CollectorConfig) {
+    const extra = config.maxUnconfiguredNodes ?? 0;
+    if (!Number.isInteger(extra) || extra < 0) {
+      throw new Error('maxUnconfiguredNodes: must be a non-negative integer');
+    }
+    this.clock = config.clock ?? Date.now;
+    this.views = config.views ?? {};
+    this.idleMs = (config.clientIdleSeconds ?? 3600) * 1000;
+    if (!(this.idleMs > 0)) throw new Error('clientIdleSeconds: must be a positive number');
+    this.ap = new NodeGroup(new NodeRegistry(config.accessPoints, extra, 'accessPoints'), Mn.width);
+    this.ha = new NodeGroup(new NodeRegistry(config.homeAgents ?? [], extra, 'homeAgents'), Ha.width);
+    this.fa = new NodeGroup(new NodeRegistry(config.foreignAgents ?? [], extra, 'foreignAgents'), Fa.width);
+    const aaps = config.aaps ?? [];
+    this.aapRegistry = new NodeRegistry(aaps, extra, 'aaps');
+    this.aapTable = new AapTable(this.aapRegistry, aaps.length);
+    this.clientTable = new ClientTable(this.ap.registry.capacity, this.idleMs, config.maxClients ?? 200_000);
+    this.bindingTable = new AgentEntryTable(this.ha.registry.capacity);
+    this.visitorTable = new AgentEntryTable(this.fa.registry.capacity);
+    this.timeSyncOffsets = new Float64Array(this.ha.registry.capacity).fill(NaN);
+  }
+
+  /** The event sink: subscribe it to the engine's EventBus. Never throws: a bad event is dropped. */
+  readonly ingest = (e: PmipEvent): void => {
+    try {
+      this.apply(e);
+    } catch {
+      this.dropped++;
+    }
+  };
+
+  private apply(e: PmipEvent): void {
+    switch (e.type) {
+      case 'registration-sent': {
+        const c = this.ap.counters;
+        const b = this.ap.registry.slot(e.node) * Mn.width;
+        add(c, b + Mn.requestsSent + kindOffset(e.kind));
+        if (e.retransmission) add(c, b + Mn.retransmissions);
+        if (e.toBroadcast) add(c, b + Mn.requestsToBroadcast);
+        break;
+      }
+      case 'reply-received': {
+        const code = e.code;
+        if (!isReplyCode(code)) return this.drop();
+        const s = this.ap.registry.slot(e.node);
+        const c = this.ap.counters;
+        const b = s * Mn.width;
+        add(c, b + Mn.repliesReceived);
+        const info = replyCode(code);
+        if (info.accepted) add(c, b + Mn.accepted);
+        else {
+          add(
+            c,
+            b +
+              (info.issuer === 'home-agent'
+                ? Mn.deniedByHomeAgent
+                : info.issuer === 'foreign-agent'
+                  ? Mn.deniedByForeignAgent
+                  : Mn.deniedOther),
+          );
+          add(this.denialsByCode, code);
+          addCode(this.ap.codes, s, code);
+        }
+        this.roundTrip.observe(e.roundTripSeconds);
+        break;
+      }
+      case 'registration-timeout':
+        add(this.ap.counters, this.ap.registry.slot(e.node) * Mn.width + Mn.timeouts);
+        break;
+      case 'time-sync': {
+        add(this.ap.counters, this.ap.registry.slot(e.node) * Mn.width + Mn.timeSyncs);
+        const h = this.ha.registry.slot(e.homeAgent);
+        add(this.ha.counters, h * Ha.width + Ha.timeSyncs);
+        this.timeSyncOffsets[h] = e.offsetSeconds;
+        break;
+      }
+      case 'security-violation': {
+        const g = this.groupOf(e.nodeKind);
+        const base =
+          g === this.ap
+            ? Mn.securityViolations
+            : g === this.ha
+              ? Ha.securityViolations
+              : Fa.securityViolations;
+        add(g.counters, g.registry.slot(e.node) * g.width + base + violationOffset(e.reason));
+        break;
+      }
+      case 'reply-discarded':
+        add(
+          this.ap.counters,
+          this.ap.registry.slot(e.node) * Mn.width + Mn.discarded + discardOffset(e.reason),
+        );
+        break;
+      case 'client-moved': {
+        const column =
+          e.movement === 'home-to-foreign'
+            ? Mn.movesHomeToForeign
+            : e.movement === 'foreign-to-foreign'
+              ? Mn.movesForeignToForeign
+              : Mn.movesForeignToHome;
+        add(this.ap.counters, this.ap.registry.slot(e.node) * Mn.width + column);
+        this.clientTable.touch(e.client.mac, this.clock(), e.careOfAddress);
+        break;
+      }
+      case 'client-state':
+        this.clientTable.upsert(e, this.ap.registry.slot(e.node), this.clock());
+        break;
+      case 'client-removed':
+        this.clientTable.remove(e.client.mac);
+        break;
+      case 'arp-sent':
+        if (e.nodeKind === 'home-agent') {
+          const b = this.ha.registry.slot(e.node) * Ha.width;
+          add(this.ha.counters, b + (e.kind === 'gratuitous' ? Ha.gratuitousArpsSent : Ha.proxyArpsSent));
+        } else if (e.nodeKind === 'access-point') {
+          const b = this.ap.registry.slot(e.node) * Mn.width;
+          add(this.ap.counters, b + (e.kind === 'gratuitous' ? Mn.gratuitousArpsSent : Mn.proxyArpsSent));
+        } else return this.drop();
+        break;
+      case 'advertisement-received':
+        add(this.ap.counters, this.ap.registry.slot(e.node) * Mn.width + Mn.advertisementsReceived);
+        break;
+      case 'agent-reboot-detected':
+        add(this.ap.counters, this.ap.registry.slot(e.node) * Mn.width + Mn.agentRebootsDetected);
+        break;
+      case 'solicitation-sent':
+        add(this.ap.counters, this.ap.registry.slot(e.node) * Mn.width + Mn.solicitationsSent);
+        break;
+      case 'request-received':
+        if (e.nodeKind === 'foreign-agent') {
+          add(
+            this.fa.counters,
+            this.fa.registry.slot(e.node) * Fa.width + Fa.requestsReceived + kindOffset(e.kind),
+          );
+        } else {
+          add(
+            this.ha.counters,
+            this.ha.registry.slot(e.node) * Ha.width + Ha.requestsReceived + kindOffset(e.kind),
+          );
+        }
+        break;
+      case 'request-relayed':
+        add(this.fa.counters, this.fa.registry.slot(e.node) * Fa.width + Fa.requestsRelayed);
+        break;
+      case 'reply-sent':
+        if (!isReplyCode(e.code)) return this.drop();
+        if (e.nodeKind === 'foreign-agent') {
+          add(
+            this.fa.counters,
+            this.fa.registry.slot(e.node) * Fa.width + (e.relayed ? Fa.repliesRelayed : Fa.repliesSent),
+          );
+        } else {
+          const b = this.ha.registry.slot(e.node) * Ha.width;
+          add(this.ha.counters, b + Ha.repliesSent);
+          if (replyCode(e.code).accepted) add(this.ha.counters, b + Ha.accepted);
+        }
+        break;
+      case 'request-denied': {
+        if (!isReplyCode(e.code)) return this.drop();
+        const g = e.nodeKind === 'foreign-agent' ? this.fa : this.ha;
+        const s = g.registry.slot(e.node);
+        add(g.counters, s * g.width + (g === this.fa ? Fa.denied : Ha.denied));
+        addCode(g.codes, s, e.code);
+        break;
+      }
+      case 'binding-created':
+      case 'binding-renewed': {
+        const s = this.ha.registry.slot(e.node);
+        add(
+          this.ha.counters,
+          s * Ha.width + (e.type === 'binding-created' ? Ha.bindingsCreated : Ha.bindingsRenewed),
+        );
+        this.bindingTable.set(s, e.homeAddress, e.careOfAddress, e.lifetime, this.clock());
+        break;
+      }
+      case 'binding-removed':
+      case 'binding-expired': {
+        const s = this.ha.registry.slot(e.node);
+        add(
+          this.ha.counters,
+          s * Ha.width + (e.type === 'binding-removed' ? Ha.bindingsRemoved : Ha.bindingsExpired),
+        );
+        this.bindingTable.delete(s, e.homeAddress);
+        break;
+      }
+      case 'visitor-added': {
+        const s = this.fa.registry.slot(e.node);
+        add(this.fa.counters, s * Fa.width + Fa.visitorsAdded);
+        this.visitorTable.set(s, e.homeAddress, e.homeAgent, e.lifetime, this.clock());
+        break;
+      }
+      case 'visitor-removed': {
+        const s = this.fa.registry.slot(e.node);
+        add(this.fa.counters, s * Fa.width + Fa.visitorsRemoved);
+        this.visitorTable.delete(s, e.homeAddress);
+        break;
+      }
+      case 'reply-dropped':
+        add(
+          this.fa.counters,
+          this.fa.registry.slot(e.node) * Fa.width +
+            (e.reason === 'poorly-formed'
+              ? Fa.repliesDroppedPoorlyFormed
+              : Fa.repliesDroppedNoPendingRequest),
+        );
+        break;
+      case 'advertisement-sent':
+        if (e.nodeKind === 'home-agent')
+          add(this.ha.counters, this.ha.registry.slot(e.node) * Ha.width + Ha.advertisementsSent);
+        else if (e.nodeKind === 'foreign-agent') {
+          add(this.fa.counters, this.fa.registry.slot(e.node) * Fa.width + Fa.advertisementsSent);
+        } else return this.drop();
+        break;
+      case 'malformed-datagram':
+        this.countMalformed(e.nodeKind, e.socket, e.errorKind);
+        break;
+      case 'subnet-map-updated':
+        this.subnetMapUpdates[e.source] = (this.subnetMapUpdates[e.source] ?? 0) + 1;
+        this.lastReportedRows = e.rows;
+        this.aapTable.tableUpdated(e.node, e.rows, e.version, e.time);
+        break;
+      case 'aap-reachability':
+        this.aapTable.reachability(e.aap, e.reachable, e.time);
+        break;
+      case 'aap-failover':
+        this.aapCounts.failovers++;
+        break;
+      case 'aap-push-retried':
+        this.aapCounts.pushRetries++;
+        break;
+      case 'aap-ap-handed-over':
+        this.aapCounts.handovers++;
+        break;
+      case 'aap-reconciled':
+        this.aapCounts.reconciliations++;
+        this.aapCounts.reconciledRows += e.rowsChanged;
+        break;
+      case 'ha-probe': {
+        const column =
+          e.outcome === 'sent'
+            ? Ha.probesSent
+            : e.outcome === 'answered'
+              ? Ha.probesAnswered
+              : Ha.probesTimedOut;
+        add(this.ha.counters, this.ha.registry.slot(e.homeAgent) * Ha.width + column);
+        break;
+      }
+      case 'aap-message-refused':
+        if (!(e.reason in this.aapRefused)) return this.drop();
+        this.aapRefused[e.reason] = this.aapRefused[e.reason]! + 1;
+        break;
+      default:
+        return this.drop();
+    }
+    this.ingested++;
+  }
+
+  ingestAll(events: Iterable<PmipEvent>): void {
+    for (const e of events) this.ingest(e);
+  }
+
+  /** Counters and gauges at this instant (drops idle clients and stale bindings first). */
+  snapshot(): CollectorSnapshot {
+    const now = this.clock();
+    this.expireIdle(now);
+    const clientsByState = Object.fromEntries(
+      CLIENT_STATES.map((s, i) => [s, this.clientTable.byState[i]!]),
+    ) as Record<ClientState, number>;
+    return {
+      time: now,
+      accessPoints: { ...this.ap.snapshot(), clients: this.clientTable.byAccessPoint.slice() },
+      homeAgents: {
+        ...this.ha.snapshot(),
+        bindings: this.bindingTable.counts.slice(),
+        timeSyncOffsets: this.timeSyncOffsets.slice(),
+      },
+      foreignAgents: { ...this.fa.snapshot(), visitors: this.visitorTable.counts.slice() },
+      denialsByCode: this.denialsByCode.slice(),
+      clientsByState,
+      roundTrip: this.roundTrip.snapshot(),
+      malformed: [...this.malformed.values()].map((m) => ({ ...m })),
+      subnetMap: { lastReportedRows: this.lastReportedRows, updates: { ...this.subnetMapUpdates } },
+      aap: { ...this.aapCounts, refused: { ...this.aapRefused }, status: this.aapTable.list() },
+      self: {
+        eventsIngested: this.ingested,
+        eventsDropped: this.dropped,
+        eventsFolded:
+          this.ap.registry.folded +
+          this.ha.registry.folded +
+          this.fa.registry.folded +
+          this.aapRegistry.folded,
+        clientsTracked: this.clientTable.size,
+        clientsExpired: this.clientTable.expired,
+        clientsUntracked: this.clientTable.untracked,
+      },
+    };
+  }
+
+  /** Live client rows, optionally for one access point and/or one state. */
+  clients(query: ClientQuery = {}): ClientView[] {
+    const now = this.clock();
+    this.clientTable.maybeSweep(now);
+    let accessPointSlot: number | undefined;
+    if (query.accessPoint !== undefined) {
+      accessPointSlot = this.ap.registry.find(query.accessPoint);
+      if (accessPointSlot === undefined) return [];
+    }
+    return this.clientTable.list({ accessPointSlot, state: query.state }, now, (s) => this.ap.name(s));
+  }
+
+  /** Home-agent mobility bindings (peer = care-of address). */
+  bindings(): AgentEntryView[] {
+    return this.bindingTable.list(this.clock(), (s) => this.ha.name(s));
+  }
+
+  /** Foreign-agent visitors (peer = home agent). */
+  visitors(): AgentEntryView[] {
+    return this.visitorTable.list(this.clock(), (s) => this.fa.name(s));
+  }
+
+  aaps(): AapStatus[] {
+    return this.aapTable.list();
+  }
+
+  /** The subnet map from the injected view; empty without one. May throw if the view does. */
+  subnetMap(): SubnetMapView[] {
+    const rows: SubnetMapRow[] = this.views.subnetMap?.() ?? [];
+    const now = this.clock();
+    return rows.map((r) => ({
+      homeAgent: r.homeAgent,
+      mask: r.mask,
+      prefixLength: r.prefixLength,
+      network: r.network,
+      source: r.source,
+      updatedAt: r.updatedAt,
+      ageSeconds: Math.max(0, Math.floor((now - r.updatedAt) / 1000)),
+    }));
+  }
+
+  hasSubnetMapView(): boolean {
+    return this.views.subnetMap !== undefined;
+  }
+
+  /**
+   * SA descriptions from the injected view, rebuilt field by field: whatever object the view
+   * returns, nothing but these fields (never a key) comes out.
+   */
+  securityAssociations(): SecurityAssociationDescription[] {
+    return (this.views.securityAssociations?.() ?? []).map((d) => ({
+      spi: d.spi,
+      algorithm: d.algorithm,
+      replay: d.replay,
+      replayWindowSeconds: d.replayWindowSeconds,
+      scope: d.scope,
+      source: d.source,
+    }));
+  }
+
+  /** Label values currently in use, per kind. */
+  labels(): { accessPoints: string[]; homeAgents: string[]; foreignAgents: string[]; aaps: string[] } {
+    return {
+      accessPoints: this.ap.registry.labels().ids,
+      homeAgents: this.ha.registry.labels().ids,
+      foreignAgents: this.fa.registry.labels().ids,
+      aaps: this.aapRegistry.labels().ids,
+    };
+  }
+
+  /** Drops idle clients and bindings/visitors whose lifetime ran out long ago. */
+  expireIdle(now = this.clock()): void {
+    this.clientTable.maybeSweep(now);
+    this.bindingTable.sweep(now, this.idleMs);
+    this.visitorTable.sweep(now, this.idleMs);
+  }
+
+  private groupOf(kind: string): NodeGroup {
+    return kind === 'home-agent' ? this.ha : kind === 'foreign-agent' ? this.fa : this.ap;
+  }
+
+  private drop(): void {
+    this.dropped++;
+  }
+
+  private countMalformed(nodeKind: string, socket: string, errorKind: string): void {
+    let key = `${nodeKind}\u0000${socket}\u0000${errorKind}`;
+    let entry = this.malformed.get(key);
+    if (entry === undefined) {
+      if (this.malformed.size >= MAX_MALFORMED_KINDS) {
+        errorKind = 'other';
+        key = `${nodeKind}\u0000${socket}\u0000other`;
+        entry = this.malformed.get(key);
+      }
+      if (entry === undefined) {
+        entry = { nodeKind, socket, errorKind, count: 0 };
+        this.malformed.set(key, entry);
+      }
+    }
+    entry.count++;
+  }
+}
+
+function isReplyCode(code: number): boolean {
+  return Number.isInteger(code) && code >= 0 && code <= 255;
+}

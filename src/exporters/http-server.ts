@@ -1,0 +1,204 @@
+/**
+ * The exporter's HTTP(S) server (express 5): /metrics, the health endpoints, the statistics pages
+ * and the JSON API, behind the optional TLS and basic auth of a web configuration file.
+ */
+import { createServer as createHttpServer } from 'node:http';
+import type { Server } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
+import type { AddressInfo } from 'node:net';
+import express from 'express';
+import type { NextFunction, Request, Response } from 'express';
+import type { Logger } from 'pino';
+import type { Collector } from '../collector/collector.ts';
+import { BadQueryError, apiRouter, queryClients } from './api.ts';
+import type { ExporterActions } from './api.ts';
+import { aapsPage } from './pages/aaps.ts';
+import { clientsPage } from './pages/clients.ts';
+import { html } from './pages/html.ts';
+import type { SafeHtml } from './pages/html.ts';
+import { landingPage } from './pages/landing.ts';
+import { layout } from './pages/layout.ts';
+import { securityAssociationsPage } from './pages/security-associations.ts';
+import { statisticsPage } from './pages/statistics.ts';
+import { subnetMapPage } from './pages/subnet-map.ts';
+import { createPrometheusExporter } from './prometheus.ts';
+import type { PrometheusExporter, PrometheusExporterOptions } from './prometheus.ts';
+import { statisticsDocument } from './statistics.ts';
+import { BasicAuthChecker, loadWebConfig } from './web-config.ts';
+import type { WebConfig } from './web-config.ts';
+
+export type { ExporterActions } from './api.ts';
+
+export interface ExporterServerOptions {
+  collector: Collector;
+  listen: { host: string; port: number };
+  /** exporter-toolkit web configuration (TLS, basic auth, headers). */
+  webConfigFile?: string;
+  actions?: ExporterActions;
+  logger: Logger;
+  prometheus?: Omit<PrometheusExporterOptions, 'collector'>;
+}
+
+export interface ExporterServer {
+  /** Base URL, e.g. http://127.0.0.1:9434 */
+  url: string;
+  exporter: PrometheusExporter;
+  close(): Promise<void>;
+}
+
+export function createExporterApp(
+  options: Pick<ExporterServerOptions, 'collector' | 'actions' | 'logger'>,
+  exporter: PrometheusExporter,
+  web: WebConfig = { headers: {} },
+): express.Express {
+  const { collector, logger } = options;
+  const actions = options.actions ?? {};
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('query parser', 'simple');
+
+  const headers = { 'X-Content-Type-Options': 'nosniff', ...web.headers };
+  app.use((_req, res, next) => {
+    res.set(headers);
+    next();
+  });
+  if (web.users) {
+    const checker = new BasicAuthChecker(web.users);
+    app.use((req, res, next) => {
+      checker.check(req.get('authorization')).then(
+        (ok) => {
+          if (ok) return next();
+          res.set('WWW-Authenticate', 'Basic realm="pmip-exporter", charset="UTF-8"');
+          res.status(401).type('text/plain').send('Unauthorized\n');
+        },
+        (err: unknown) => next(err),
+      );
+    });
+  }
+
+  app.get('/favicon.ico', (_req, res) => {
+    res.status(204).end();
+  });
+  app.get('/-/healthy', (_req, res) => {
+    res.type('text/plain').send('Healthy\n');
+  });
+  app.get('/-/ready', (_req, res) => {
+    res.type('text/plain').send('Ready\n');
+  });
+  app.get('/metrics', async (_req, res) => {
+    const body = await exporter.render();
+    res.set('Content-Type', exporter.contentType).send(body);
+  });
+
+  const page = (res: Response, html: string) => res.type('html').send(html);
+  app.get('/', (_req, res) => page(res, landingPage()));
+  app.get('/statistics', (req, res) => {
+    if (Object.keys(req.query).length > 0) throw new BadQueryError('unknown query parameter');
+    page(res, statisticsPage(statisticsDocument(collector.snapshot())));
+  });
+  app.get('/clients', (req, res) => {
+    const result = queryClients(collector, req.query);
+    page(
+      res,
+      clientsPage({
+        rows: result.clients,
+        total: result.total,
+        accessPoints: collector.labels().accessPoints,
+        filter: result.filter,
+      }),
+    );
+  });
+  app.get('/subnet-map', (req, res) => {
+    const message = req.query.refreshed === '1' ? 'Subnet map refreshed from the AAP.' : undefined;
+    page(
+      res,
+      subnetMapPage({
+        rows: collector.subnetMap(),
+        canRefresh: actions.refreshSubnetMap !== undefined,
+        message,
+      }),
+    );
+  });
+  app.post('/subnet-map/refresh', async (req, res) => {
+    // A same-site form only: a cross-site page must not trigger the action with the user's credentials.
+    const site = req.get('sec-fetch-site');
+    if (site !== undefined && site !== 'same-origin' && site !== 'none') {
+      res.status(403).type('text/plain').send('cross-site request refused\n');
+      return;
+    }
+    if (!actions.refreshSubnetMap) {
+      res.status(501).type('text/plain').send('no refresh action configured\n');
+      return;
+    }
+    await actions.refreshSubnetMap();
+    logger.info({ action: 'refresh-subnet-map' }, 'subnet map refreshed on request');
+    res.redirect(303, '/subnet-map?refreshed=1');
+  });
+  app.get('/security-associations', (_req, res) =>
+    page(res, securityAssociationsPage(collector.securityAssociations())),
+  );
+  app.get('/aaps', (_req, res) =>
+    page(res, aapsPage(collector.aaps(), statisticsDocument(collector.snapshot()).aap)),
+  );
+  app.use('/api/v1', apiRouter(collector, actions));
+
+  app.use((req, res) => {
+    if (req.path.startsWith('/api/')) res.status(404).json({ error: 'not found' });
+    else
+      res
+        .status(404)
+        .type('html')
+        .send(layout('Not found', '', escapedParagraph(`No page at ${req.path}.`)));
+  });
+  app.use((err: unknown, req: Request, res: Response, _next: NextFunction) => {
+    const bad = err instanceof BadQueryError;
+    const status = bad ? 400 : 500;
+    const message = bad ? err.message : 'internal error';
+    if (!bad) logger.error({ err: errorSummary(err), path: req.path }, 'request failed');
+    if (req.path.startsWith('/api/')) res.status(status).json({ error: message });
+    else
+      res
+        .status(status)
+        .type('html')
+        .send(layout(bad ? 'Bad request' : 'Error', '', escapedParagraph(message)));
+  });
+  return app;
+}
+
+function escapedParagraph(text: string): SafeHtml {
+  return html`<p>${text}</p>`;
+}
+
+/** Name and message only: an error object's other fields never reach the log. */
+function errorSummary(err: unknown): { name: string; message: string } {
+  return err instanceof Error
+    ? { name: err.name, message: err.message }
+    : { name: 'Error', message: String(err) };
+}
+
+export async function startExporterServer(options: ExporterServerOptions): Promise<ExporterServer> {
+  const web = options.webConfigFile ? await loadWebConfig(options.webConfigFile) : { headers: {} };
+  const exporter = createPrometheusExporter({ collector: options.collector, ...options.prometheus });
+  const app = createExporterApp(options, exporter, web);
+  const server: Server = web.tls ? createHttpsServer(web.tls, app) : createHttpServer(app);
+  await new Promise<void>((resolveListen, reject) => {
+    server.once('error', reject);
+    server.listen(options.listen.port, options.listen.host, () => {
+      server.off('error', reject);
+      resolveListen();
+    });
+  });
+  const { port } = server.address() as AddressInfo;
+  const host = options.listen.host.includes(':') ? `[${options.listen.host}]` : options.listen.host;
+  const url = `${web.tls ? 'https' : 'http'}://${host}:${port}`;
+  options.logger.info({ url, tls: Boolean(web.tls), basicAuth: Boolean(web.users) }, 'exporter listening');
+  return {
+    url,
+    exporter,
+    close: () =>
+      new Promise<void>((resolveClose) => {
+        server.close(() => resolveClose());
+        server.closeAllConnections();
+      }),
+  };
+}

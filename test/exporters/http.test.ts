@@ -1,0 +1,261 @@
+import { rmSync, writeFileSync } from 'node:fs';
+import { request as httpsRequest } from 'node:https';
+import { join } from 'node:path';
+import pino from 'pino';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { Collector } from '../../src/collector/collector.ts';
+import { startExporterServer } from '../../src/exporters/http-server.ts';
+import type { ExporterServer } from '../../src/exporters/http-server.ts';
+import { WebConfigError, loadWebConfig } from '../../src/exporters/web-config.ts';
+import type { SiteUnderTest } from '../support/event-script.ts';
+import { scriptedSite } from '../support/event-script.ts';
+import { makeWebConfig } from './web-fixtures.ts';
+
+const logger = pino({ level: 'silent' });
+
+describe('exporter HTTP server', () => {
+  let site: SiteUnderTest;
+  let collector: Collector;
+  let server: ExporterServer;
+  const refresh = vi.fn(async () => site.refreshSubnetMap());
+
+  beforeAll(async () => {
+    site = await scriptedSite();
+    collector = new Collector(site.collectorConfig);
+    await site.run(collector.ingest);
+    server = await startExporterServer({
+      collector,
+      listen: { host: '127.0.0.1', port: 0 },
+      logger,
+      actions: { refreshSubnetMap: refresh },
+    });
+  });
+  afterAll(async () => {
+    await server.close();
+    await site.stop();
+  });
+
+  const get = (path: string, init?: RequestInit) => fetch(server.url + path, init);
+
+  it('serves /metrics in the text format', async () => {
+    const res = await get('/metrics');
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toMatch(/^text\/plain; version=0\.0\.4/);
+    expect(await res.text()).toContain('pmip_mn_registrations_accepted_total{access_point="ap-lab"} 3\n');
+  });
+
+  it('answers the health endpoints without rendering metrics', async () => {
+    const snapshot = vi.spyOn(collector, 'snapshot');
+    const render = vi.spyOn(server.exporter, 'render');
+    for (const path of ['/-/healthy', '/-/ready']) {
+      const res = await get(path);
+      expect(res.status).toBe(200);
+      expect(await res.text()).toMatch(/^(Healthy|Ready)\n$/);
+    }
+    expect(snapshot).not.toHaveBeenCalled();
+    expect(render).not.toHaveBeenCalled();
+    snapshot.mockRestore();
+    render.mockRestore();
+  });
+
+  it('links every page, the metrics, the health endpoints and the API from the landing page', async () => {
+    const body = await (await get('/')).text();
+    for (const href of [
+      '/statistics',
+      '/clients',
+      '/subnet-map',
+      '/security-associations',
+      '/aaps',
+      '/metrics',
+      '/-/healthy',
+      '/-/ready',
+      '/api/v1/statistics',
+      '/api/v1/clients',
+      '/api/v1/subnet-map',
+      '/api/v1/security-associations',
+      '/api/v1/aaps',
+    ]) {
+      expect(body).toContain(`href="${href}"`);
+    }
+  });
+
+  it('returns the JSON documents', async () => {
+    const stats = (await (await get('/api/v1/statistics')).json()) as {
+      registrations: { accepted: number };
+      accessPoints: Record<string, unknown>;
+    };
+    expect(stats.registrations.accepted).toBe(7);
+    expect(Object.keys(stats.accessPoints)).toEqual(['ap-lobby', 'ap-lab', 'ap-cafe']);
+    const clients = (await (await get('/api/v1/clients?access_point=ap-cafe&state=isolated')).json()) as {
+      total: number;
+      clients: Array<{ mac: string; lastCode: number; lastReason: string }>;
+    };
+    expect(clients.total).toBe(1);
+    expect(clients.clients[0]).toMatchObject({
+      mac: '02:00:00:00:00:04',
+      lastCode: 131,
+      lastReason: 'ha_mn_failed_authentication',
+    });
+    const paged = (await (await get('/api/v1/clients?limit=2&offset=1')).json()) as {
+      total: number;
+      clients: unknown[];
+    };
+    expect(paged).toMatchObject({ total: 6, offset: 1, limit: 2 });
+    expect(paged.clients).toHaveLength(2);
+    const sas = (await (await get('/api/v1/security-associations')).json()) as {
+      securityAssociations: unknown[];
+    };
+    expect(sas.securityAssociations).toEqual([
+      {
+        spi: 256,
+        algorithm: 'prefix-suffix',
+        replay: 'timestamp',
+        replayWindowSeconds: 7,
+        scope: '198.51.100.11',
+        source: 'local',
+      },
+      {
+        spi: 300,
+        algorithm: 'hmac-md5',
+        replay: 'nonce',
+        replayWindowSeconds: 7,
+        scope: '198.51.100.128-198.51.100.191',
+        source: 'local',
+      },
+    ]);
+    const aaps = (await (await get('/api/v1/aaps')).json()) as {
+      aaps: Array<{ aap: string; reachable: boolean | null; lastVersion: number | null }>;
+    };
+    expect(aaps.aaps.map((a) => [a.aap, a.reachable, a.lastVersion])).toEqual([
+      ['ap-lobby', true, 3],
+      ['ap-cafe', false, null],
+    ]);
+    const map = (await (await get('/api/v1/subnet-map')).json()) as { rows: Array<{ homeAgent: string }> };
+    expect(map.rows.map((r) => r.homeAgent)).toContain('198.51.100.1');
+  });
+
+  it.each([
+    ['/api/v1/clients?state=lost', 'state: must be one of home, registered, pending, isolated, unknown'],
+    ['/api/v1/clients?access_point=ap-nowhere', 'access_point: not a known access point'],
+    ['/api/v1/clients?limit=0', 'limit: must be at least 1'],
+    ['/api/v1/clients?limit=abc', 'limit: must be a number'],
+    ['/api/v1/clients?offset=1.5', 'offset: must be an integer'],
+    ['/api/v1/clients?colour=red', 'unknown query parameter: colour'],
+    [
+      '/api/v1/clients?state=home&state=pending',
+      'state: must be one of home, registered, pending, isolated, unknown',
+    ],
+    ['/api/v1/statistics?x=1', 'unknown query parameter: x'],
+  ])('refuses %s with 400 and the reason', async (path, reason) => {
+    const res = await get(path);
+    expect(res.status).toBe(400);
+    expect(await res.json()).toEqual({ error: reason });
+  });
+
+  it('refuses a bad filter on the Mobile Clients page with 400 and the reason', async () => {
+    const res = await get('/clients?state=lost');
+    expect(res.status).toBe(400);
+    expect(await res.text()).toContain('state: must be one of home');
+  });
+
+  it('filters the Mobile Clients page by access point and state', async () => {
+    const body = await (await get('/clients?access_point=ap-lobby&state=registered')).text();
+    expect(body).toContain('Showing 1 of 1 clients.');
+    expect(body).toContain('data-mac="02:00:00:00:00:01"');
+    expect(body).not.toContain('data-mac="02:00:00:00:00:06"');
+  });
+
+  it('runs the refresh action from the API and from the page form', async () => {
+    const res = await get('/api/v1/subnet-map/refresh', { method: 'POST' });
+    expect(res.status).toBe(200);
+    expect(await res.json()).toMatchObject({ refreshed: true });
+    const form = await get('/subnet-map/refresh', { method: 'POST', redirect: 'manual' });
+    expect(form.status).toBe(303);
+    expect(form.headers.get('location')).toBe('/subnet-map?refreshed=1');
+    const cross = await get('/subnet-map/refresh', {
+      method: 'POST',
+      redirect: 'manual',
+      headers: { 'sec-fetch-site': 'cross-site' },
+    });
+    expect(cross.status).toBe(403);
+    expect(refresh).toHaveBeenCalledTimes(2);
+  });
+
+  it('answers 404 for unknown paths, as JSON under /api', async () => {
+    expect((await get('/nope')).status).toBe(404);
+    const res = await get('/api/v1/nope');
+    expect(res.status).toBe(404);
+    expect(await res.json()).toEqual({ error: 'not found' });
+  });
+});
+
+describe('web configuration (exporter-toolkit format)', () => {
+  it('serves HTTPS with basic auth: 401 without or with wrong credentials, 200 with them', async () => {
+    const web = makeWebConfig({ tls: true, auth: true });
+    const server = await startExporterServer({
+      collector: new Collector({ accessPoints: ['ap-1'] }),
+      listen: { host: '127.0.0.1', port: 0 },
+      logger,
+      webConfigFile: web.webConfigFile,
+    });
+    try {
+      expect(server.url).toMatch(/^https:\/\/127\.0\.0\.1:\d+$/);
+      const call = (auth?: string) =>
+        new Promise<{ status: number; body: string; challenge?: string }>((resolve, reject) => {
+          const req = httpsRequest(
+            `${server.url}/metrics`,
+            {
+              rejectUnauthorized: false,
+              headers: auth ? { authorization: `Basic ${Buffer.from(auth).toString('base64')}` } : {},
+            },
+            (res) => {
+              let body = '';
+              res.on('data', (d: Buffer) => (body += d.toString()));
+              res.on('end', () =>
+                resolve({ status: res.statusCode ?? 0, body, challenge: res.headers['www-authenticate'] }),
+              );
+            },
+          );
+          req.on('error', reject);
+          req.end();
+        });
+      const anonymous = await call();
+      expect(anonymous.status).toBe(401);
+      expect(anonymous.challenge).toMatch(/^Basic /);
+      expect((await call(`${web.username}:wrong`)).status).toBe(401);
+      expect((await call(`nobody:${web.password}`)).status).toBe(401);
+      const ok = await call(`${web.username}:${web.password}`);
+      expect(ok.status).toBe(200);
+      expect(ok.body).toContain('pmip_mn_registrations_accepted_total{access_point="ap-1"} 0');
+      expect((await call(`${web.username}:${web.password}`)).status).toBe(200); // cached path
+    } finally {
+      await server.close();
+      rmSync(web.dir, { recursive: true, force: true });
+    }
+  });
+
+  it('refuses unknown fields, bad hashes and missing files with the field named', async () => {
+    const web = makeWebConfig({ tls: false, auth: false });
+    const file = join(web.dir, 'bad.yml');
+    const attempt = async (text: string) => {
+      writeFileSync(file, text);
+      return loadWebConfig(file).then(
+        () => 'loaded',
+        (e: unknown) =>
+          e instanceof WebConfigError ? e.message.replace(`${file}: `, '') : `unexpected ${String(e)}`,
+      );
+    };
+    expect(await attempt('basic_auth_users:\n  alice: plaintext\n')).toMatch(
+      /^basic_auth_users\.alice: must be a bcrypt hash/,
+    );
+    expect(
+      await attempt('tls_server_config:\n  cert_file: x.crt\n  key_file: x.key\n  cipher_suites: [a]\n'),
+    ).toMatch(/^tls_server_config: /);
+    expect(await attempt('tls_server_config:\n  cert_file: missing.crt\n  key_file: missing.key\n')).toMatch(
+      /^tls_server_config\.cert_file: ENOENT/,
+    );
+    expect(await attempt('surprise: 1\n')).toMatch(/^\(top level\): /);
+    expect(await attempt('')).toBe('loaded');
+    rmSync(web.dir, { recursive: true, force: true });
+  });
+});
