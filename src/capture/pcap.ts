@@ -255,7 +255,11 @@ export function* readPcapngFrames(buf: Buffer): Generator<CaptureFrame> {
     const type = rr.u32(off);
     const total = rr.u32(off + 4);
     if (total < 12 || total % 4 !== 0) {
-      throw new CaptureError('corrupt', `block length ${total} is not a multiple of 4 of at least 12`, off + 4);
+      throw new CaptureError(
+        'corrupt',
+        `block length ${total} is not a multiple of 4 of at least 12`,
+        off + 4,
+      );
     }
     if (off + total > buf.length) {
       throw new CaptureError(
@@ -274,7 +278,8 @@ export function* readPcapngFrames(buf: Buffer): Generator<CaptureFrame> {
     }
     const bodyEnd = off + total - 4;
     const needs = (n: number, what: string): void => {
-      if (total < n) throw new CaptureError('corrupt', `${what} of ${total} bytes, needs at least ${n}`, off + 4);
+      if (total < n)
+        throw new CaptureError('corrupt', `${what} of ${total} bytes, needs at least ${n}`, off + 4);
     };
 
     switch (type) {
@@ -283,7 +288,11 @@ export function* readPcapngFrames(buf: Buffer): Generator<CaptureFrame> {
         const major = rr.u16(off + 12);
         const minor = rr.u16(off + 14);
         if (major !== 1) {
-          throw new CaptureError('unsupported-version', `pcapng version ${major}.${minor}, expected 1.x`, off + 12);
+          throw new CaptureError(
+            'unsupported-version',
+            `pcapng version ${major}.${minor}, expected 1.x`,
+            off + 12,
+          );
         }
         break;
       }

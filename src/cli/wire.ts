@@ -110,7 +110,8 @@ export function parsePort(text: string): number {
 export function parseHexBytes(text: string, what: string): Buffer {
   const clean = text.replace(/^\s*0x/i, '').replace(/[\s:]/g, '');
   if (clean.length === 0) throw new CliError(`${what}: no hex digits`);
-  if (!/^[0-9a-fA-F]*$/.test(clean)) throw new CliError(`${what}: not hex (only 0-9, a-f, spaces and colons)`);
+  if (!/^[0-9a-fA-F]*$/.test(clean))
+    throw new CliError(`${what}: not hex (only 0-9, a-f, spaces and colons)`);
   if (clean.length % 2 !== 0) throw new CliError(`${what}: odd number of hex digits (${clean.length})`);
   return Buffer.from(clean, 'hex');
 }
@@ -211,12 +212,15 @@ export async function runEncode(opts: EncodeCommandOptions, io: WireIo): Promise
   } catch (e) {
     throw new CliError(`cannot read standard input: ${ioReason(e)}`);
   }
-  if (text.trim() === '') throw new CliError('wire encode reads one JSON message on standard input; got none');
+  if (text.trim() === '')
+    throw new CliError('wire encode reads one JSON message on standard input; got none');
   let input: unknown;
   try {
     input = JSON.parse(text);
   } catch (e) {
-    throw new CliError(`invalid JSON on standard input: ${oneLine(e instanceof Error ? e.message : String(e))}`);
+    throw new CliError(
+      `invalid JSON on standard input: ${oneLine(e instanceof Error ? e.message : String(e))}`,
+    );
   }
   try {
     const message = messageFromJson(input);
@@ -226,7 +230,9 @@ export async function runEncode(opts: EncodeCommandOptions, io: WireIo): Promise
     } else {
       if (auth) throw new CliError(`--key-file/--spi apply to registration messages, not to ${message.type}`);
       bytes =
-        message.type === 'agent-advertisement' ? encodeAgentAdvertisement(message) : encodeAgentSolicitation();
+        message.type === 'agent-advertisement'
+          ? encodeAgentAdvertisement(message)
+          : encodeAgentSolicitation();
     }
     io.out(`${bytes.toString('hex')}\n`);
   } catch (e) {
@@ -285,7 +291,10 @@ export function registerWireCommands(program: Command, io: WireIo = processIo): 
       )
       .option('--pcap <file>', 'capture file (pcap or pcapng; "-" reads standard input)')
       .option('--hex <hex>', 'one UDP payload (a registration request or reply) as hex')
-      .option('--port <n>', `UDP port of registration messages (default ${MOBILE_IP_PORT}; either port may match)`),
+      .option(
+        '--port <n>',
+        `UDP port of registration messages (default ${MOBILE_IP_PORT}; either port may match)`,
+      ),
   ).action(async (opts: DecodeCommandOptions) => {
     if (io === processIo) exitQuietlyOnClosedStdout();
     process.exitCode = await runCommand(() => runDecode(opts, io), io);

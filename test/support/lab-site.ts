@@ -47,9 +47,15 @@ export interface LabOptions {
 
 export class EventRecorder {
   readonly events: PmipEvent[] = [];
+  private readonly sinks: Array<(e: PmipEvent) => void> = [];
   readonly emit = (e: PmipEvent): void => {
     this.events.push(e);
+    for (const sink of this.sinks) sink(e);
   };
+  /** Also sends every event to `sink` (a collector, say), from now on. */
+  forward(sink: (e: PmipEvent) => void): void {
+    this.sinks.push(sink);
+  }
   of<T extends PmipEventType>(type: T, node?: string): Array<Extract<PmipEvent, { type: T }>> {
     return this.events.filter(
       (e): e is Extract<PmipEvent, { type: T }> => e.type === type && (node === undefined || e.node === node),

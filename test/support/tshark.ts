@@ -316,7 +316,8 @@ export function expectIcmpMobilityMatches(p: PdmlPacket, icmp: Buffer, adv?: Age
   expect(show(p, 'icmp.mip.seq')).toBe(String(adv.sequence));
   expect(show(p, 'icmp.mip.life')).toBe(String(adv.registrationLifetime));
   let flagByte = 0;
-  for (const letter of ADVERTISEMENT_FLAG_LETTERS) if (adv.flags[letter]) flagByte |= ADVERTISEMENT_FLAG_BITS[letter];
+  for (const letter of ADVERTISEMENT_FLAG_LETTERS)
+    if (adv.flags[letter]) flagByte |= ADVERTISEMENT_FLAG_BITS[letter];
   // tshark reads the flags and the reserved byte after them as one 16-bit field; our codec keeps
   // no reserved byte (it sends 0), so the expected one comes from the bytes
   const reserved = icmp[8 + icmp[4]! * icmp[5]! * 4 + 7]!;

@@ -80,7 +80,11 @@ function randomPlainExtensions(): Extension[] {
       case 3: {
         // message string (RFC 4917): sub-type, then text
         const text = randomNai().replace(/[&<>"']/g, ' ');
-        exts.push({ kind: 'raw', type: 145, data: Buffer.concat([Buffer.from([1 + int(2)]), Buffer.from(text)]) });
+        exts.push({
+          kind: 'raw',
+          type: 145,
+          data: Buffer.concat([Buffer.from([1 + int(2)]), Buffer.from(text)]),
+        });
         break;
       }
       case 4:
@@ -164,7 +168,8 @@ function randomRegistration(): RegistrationCase {
     payload = encodeRegistration(message, mh);
     if (chance(0.4)) {
       message = decodeRegistrationLayout(payload).message;
-      if (chance(0.5)) message.extensions.push({ kind: 'raw', type: pick(PLAIN_SKIPPABLE), data: bytes(int(9)) });
+      if (chance(0.5))
+        message.extensions.push({ kind: 'raw', type: pick(PLAIN_SKIPPABLE), data: bytes(int(9)) });
       const second = randomSa(request && chance(0.5) ? 33 : 34);
       sas.push(second);
       payload = encodeRegistration(message, second);
@@ -192,7 +197,10 @@ function randomAdvertisement(): IcmpCase {
     type: 'agent-advertisement',
     icmpCode: pick([0, 16]),
     routerLifetime: int(0x10000),
-    routerAddresses: Array.from({ length: routers }, () => ({ address: hostIpv4(), preference: rng.uint32() })),
+    routerAddresses: Array.from({ length: routers }, () => ({
+      address: hostIpv4(),
+      preference: rng.uint32(),
+    })),
     sequence: int(0x10000),
     registrationLifetime: int(0x10000),
     flags: advertisementFlags(),
@@ -205,7 +213,13 @@ function randomAdvertisement(): IcmpCase {
   }
   // RFC 5944 2.1.2: one prefix length per router address
   if (routers > 0 && chance(0.5)) adv.prefixLengths = Array.from({ length: routers }, () => int(33));
-  return { kind: 'icmp', icmp: encodeAgentAdvertisement(adv), advertisement: adv, src: hostIpv4(), dst: '224.0.0.1' };
+  return {
+    kind: 'icmp',
+    icmp: encodeAgentAdvertisement(adv),
+    advertisement: adv,
+    src: hostIpv4(),
+    dst: '224.0.0.1',
+  };
 }
 
 const randomSolicitation = (): IcmpCase => ({
@@ -226,7 +240,8 @@ for (let i = 0; i < MESSAGE_COUNT; i++) {
       ? buildUdp({ src: c.src, dst: c.dst, srcPort: c.srcPort, dstPort: c.dstPort, payload: c.payload })
       : buildIcmp({ src: c.src, dst: c.dst, ttl: 1, icmp: c.icmp });
   // every seventh frame carries an 802.1Q tag
-  const frame = i % 7 === 3 ? writer.addFrame(buildEthernet(ip, { vlan: 1 + int(4094) })) : writer.addIpv4(ip);
+  const frame =
+    i % 7 === 3 ? writer.addFrame(buildEthernet(ip, { vlan: 1 + int(4094) })) : writer.addIpv4(ip);
   cases.set(frame, c);
 }
 
@@ -323,7 +338,9 @@ describe('tshark agrees with us', () => {
 
   it('finds no malformed packet and no expert info at warning or above', () => {
     // with checksum validation on, a wrong IP or UDP checksum would be an expert error here too
-    expect(selectFrames(file, '_ws.malformed || _ws.expert.severity >= warning', CHECK_CHECKSUMS)).toEqual([]);
+    expect(selectFrames(file, '_ws.malformed || _ws.expert.severity >= warning', CHECK_CHECKSUMS)).toEqual(
+      [],
+    );
     // the filter itself works: it selects a frame we break on purpose
     const broken = path.join(dir, 'broken.pcap');
     const w = new PcapWriter();
