@@ -4,6 +4,7 @@
  */
 import { Command, CommanderError } from 'commander';
 import { registerWireCommands } from './wire.ts';
+import { registerDemoCommand } from './demo.ts';
 import { registerConfigCommands } from './config.ts';
 import { CliError } from './errors.ts';
 
@@ -14,15 +15,7 @@ export function buildProgram(): Command {
     .showHelpAfterError()
     .exitOverride();
 
-  program
-    .command('demo')
-    .description('run the embedded demo site (access points, agents and roaming clients on loopback)')
-    .action(() => {
-      console.log(
-        'pmip-exporter: the demo site is not built yet (see the open issues); try `pmip-exporter wire --help`.',
-      );
-    });
-
+  registerDemoCommand(program);
   registerWireCommands(program);
   registerConfigCommands(program);
   return program;

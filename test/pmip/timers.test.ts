@@ -67,6 +67,22 @@ describe('access point timers over real UDP with a fake clock', () => {
     expect(renewal.time - t0).toBe(24_000);
     expect(renewal.lifetime).toBe(30);
     await lab.waitFor('reply-received', (e) => e.kind === 'renewal' && e.code === 0);
+    // The limit is remembered for the foreign agent: the next client asks for 30 s at once.
+    const next = { mac: '02:00:00:00:02:02', address: '127.0.1.61', ssid: 'corp' };
+    lab.ap('B').associate(next);
+    await lab.waitFor('reply-received', (e) => e.client.mac === next.mac && e.code === 0);
+    expect(
+      lab.recorder
+        .of('reply-received', 'ap-B')
+        .filter((e) => e.client.mac === next.mac)
+        .map((e) => e.code),
+    ).toEqual([0]);
+    expect(
+      lab.recorder
+        .of('registration-sent', 'ap-B')
+        .filter((e) => e.client.mac === next.mac)
+        .map((e) => e.lifetime),
+    ).toEqual([30]);
   });
 
   it('learns the maximum lifetime from the advertisement and asks for no more', async () => {

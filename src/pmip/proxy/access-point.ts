@@ -174,6 +174,8 @@ export class AccessPoint {
   private readonly byAddress = new Map<string, ClientRecord>();
   /** Time offset per home agent (timestamp mode): the home agent's clock minus ours, seconds. */
   private readonly offsets = new Map<string, number>();
+  /** Longest lifetime each foreign agent accepted, learnt from its 69 denials (address -> seconds). */
+  private readonly lifetimeLimits = new Map<string, number>();
   private readonly discovery = new AgentDiscovery();
   private readonly locations: ClientLocations;
   private readonly network: number;
@@ -426,7 +428,11 @@ export class AccessPoint {
       }
       destination = fa.peer;
       careOfAddress = fa.careOfAddress;
-      lifetime = Math.min(c.lifetimeOverride ?? this.cfg.lifetime, fa.maxLifetime);
+      lifetime = Math.min(
+        c.lifetimeOverride ?? this.cfg.lifetime,
+        fa.maxLifetime,
+        this.lifetimeLimits.get(fa.peer.address) ?? 0xffff,
+      );
       c.careOfAddress = careOfAddress;
     }
     c.pending = {
@@ -635,6 +641,8 @@ export class AccessPoint {
         p.corrected.add(code);
         const fa = this.currentForeignAgent();
         c.lifetimeOverride = reply.lifetime > 0 ? reply.lifetime : Math.max(1, fa?.maxLifetime ?? 1);
+        // Every later request through this foreign agent asks for no more (one 69, not one per client).
+        this.lifetimeLimits.set(p.destination.address, c.lifetimeOverride);
         this.retry(c, p);
         return;
       }

@@ -1,0 +1,90 @@
+import type { Command } from 'commander';
+import pino from 'pino';
+import { startDemo, UNPRIVILEGED_MIP_PORT } from '../sim/demo.ts';
+import { CliError } from './errors.ts';
+import { installShutdown } from './shutdown.ts';
+
+function int(name: string, min: number, max: number) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (!Number.isInteger(n) || n < min || n > max)
+      throw new CliError(`--${name}: "${value}" must be an integer from ${min} to ${max}`);
+    return n;
+  };
+}
+
+function hostPort(value: string): { host: string; port: number } {
+  const m = /^([^:\s]+):(\d{1,5})$/.exec(value);
+  if (!m || Number(m[2]) > 65535) throw new CliError(`--listen: "${value}" must be HOST:PORT`);
+  return { host: m[1]!, port: Number(m[2]) };
+}
+
+/** `pmip-exporter demo`: the embedded demo site (what `npm start` runs). */
+export function registerDemoCommand(program: Command): void {
+  program
+    .command('demo')
+    .description(
+      'run the embedded demo site: access points, agents and roaming clients speaking real Mobile IP on loopback',
+    )
+    .option('--aps <n>', 'access points (>= 3)', int('aps', 3, 300), 6)
+    .option('--clients <n>', 'roaming clients', int('clients', 1, 100_000), 300)
+    .option('--seed <n>', 'random walk seed', int('seed', 0, 2 ** 31), 1)
+    .option(
+      '--duration <seconds>',
+      'stop after this many seconds (default: run until stopped)',
+      int('duration', 1, 10 ** 7),
+    )
+    .option('--listen <host:port>', 'HTTP listen address for /metrics and the pages', hostPort, {
+      host: '127.0.0.1',
+      port: 9434,
+    })
+    .option(
+      '--mip-port <n>',
+      `Mobile IP port of every agent (default 434 if it can be bound, else ${UNPRIVILEGED_MIP_PORT})`,
+      int('mip-port', 1, 65535),
+    )
+    .option('--aap-port <n>', 'AAP protocol port', int('aap-port', 1, 65535), 6500)
+    .option('--log-level <level>', 'debug, info, warn or error', 'info')
+    .action(
+      async (o: {
+        aps: number;
+        clients: number;
+        seed: number;
+        duration?: number;
+        listen: { host: string; port: number };
+        mipPort?: number;
+        aapPort: number;
+        logLevel: string;
+      }) => {
+        if (!['debug', 'info', 'warn', 'error'].includes(o.logLevel))
+          throw new CliError(`--log-level: "${o.logLevel}" must be debug, info, warn or error`);
+        const logger = pino({ level: o.logLevel, base: { app: 'pmip-exporter' } });
+        let site;
+        try {
+          site = await startDemo({
+            accessPoints: o.aps,
+            clients: o.clients,
+            seed: o.seed,
+            ...(o.duration !== undefined ? { durationSeconds: o.duration } : {}),
+            listen: o.listen,
+            ...(o.mipPort !== undefined ? { mipPort: o.mipPort } : {}),
+            aapPort: o.aapPort,
+            logger,
+          });
+        } catch (e) {
+          const err = e as NodeJS.ErrnoException;
+          if (err.code === 'EADDRINUSE')
+            throw new CliError(
+              `cannot listen: ${err.message} (choose another --listen, --mip-port or --aap-port)`,
+              1,
+            );
+          throw e;
+        }
+        const url = site.url.replace(/\/$/, '');
+        console.log(
+          `pmip-exporter demo ready: metrics ${url}/metrics, pages ${url}/ (${o.aps} access points, ${site.subnets} subnets, ${o.clients} clients; Mobile IP UDP port ${site.mipPort}, AAP UDP port ${site.aapPort})`,
+        );
+        await installShutdown(logger, () => site.stop(), o.duration);
+      },
+    );
+}
