@@ -55,7 +55,9 @@ export class UdpEndpoint {
   }
 
   send(payload: Uint8Array, to: Peer): void {
-    this.socket.send(payload, to.port, to.address, () => undefined);
+    // No callback: Node then tries a synchronous send first (uv_udp_try_send), much cheaper;
+    // a send error surfaces as an 'error' event, which bind() already absorbs.
+    this.socket.send(payload, to.port, to.address);
   }
 
   async close(): Promise<void> {
