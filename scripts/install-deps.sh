@@ -11,6 +11,8 @@ declare -A needed=(
   [promtool]=prometheus
   [prometheus]=prometheus
   [chromium]=chromium
+  [prometheus-alertmanager]=prometheus-alertmanager
+  [amtool]=prometheus-alertmanager
 )
 
 missing=()

@@ -6,6 +6,7 @@ import { Command, CommanderError } from 'commander';
 import { registerWireCommands } from './wire.ts';
 import { registerDemoCommand } from './demo.ts';
 import { registerConfigCommands } from './config.ts';
+import { registerRunCommand } from './run.ts';
 import { CliError } from './errors.ts';
 
 export function buildProgram(): Command {
@@ -18,6 +19,7 @@ export function buildProgram(): Command {
   registerDemoCommand(program);
   registerWireCommands(program);
   registerConfigCommands(program);
+  registerRunCommand(program);
   return program;
 }
 

@@ -30,13 +30,17 @@ const mask = z.string().refine(
 );
 const endpoint = z
   .string()
-  .regex(/^\d+\.\d+\.\d+\.\d+(:\d{1,5})?$/, 'must be an IPv4 address with an optional :port')
+  // abort: a string that is not even shaped like one gets the message once, not twice.
+  .regex(/^\d+\.\d+\.\d+\.\d+(:\d{1,5})?$/, {
+    message: 'must be an IPv4 address with an optional :port',
+    abort: true,
+  })
   .refine((s) => isIpv4(s.split(':')[0]!) && Number(s.split(':')[1] ?? 0) <= 65535, {
     message: 'must be an IPv4 address with an optional :port',
   });
 const hostPort = z
   .string()
-  .regex(/^[^:\s]+:\d{1,5}$/, 'must be HOST:PORT')
+  .regex(/^[^:\s]+:\d{1,5}$/, { message: 'must be HOST:PORT', abort: true })
   .refine((s) => Number(s.split(':').pop()) <= 65535, { message: 'port must be 0-65535' });
 const keyHex = z.string().regex(/^[0-9a-fA-F]{32}$/, 'must be 32 hex digits (a 128-bit key)');
 
@@ -134,8 +138,12 @@ export const siteSchema = z
       .optional(),
     associations: z
       .object({
+        // The association HTTP API (src/associations/http-api.ts) on a listener of its own.
         http: z
-          .object({ token: z.string().min(16, 'must be at least 16 characters') })
+          .object({
+            listen: hostPort.default('127.0.0.1:9435'),
+            token: z.string().min(16, 'must be at least 16 characters'),
+          })
           .strict()
           .optional(),
       })
@@ -149,7 +157,9 @@ export const siteSchema = z
           .default({ listen: '127.0.0.1:9434' }),
         influxdb: z
           .object({
-            url: z.string().url('must be a URL such as http://127.0.0.1:8086'),
+            url: z
+              .string()
+              .url({ protocol: /^https?$/, message: 'must be a URL such as http://127.0.0.1:8086' }),
             database: z.string().min(1),
             intervalSeconds: z.number().min(1).default(10),
           })
@@ -164,49 +174,116 @@ export const siteSchema = z
       .default({ level: 'info' }),
   })
   .strict()
-  .superRefine((site, ctx) => {
-    // The access point operating rules (shared/docs/pmip-protocol.md section 3), per AP.
-    const ids = new Set<string>();
-    let saReported = false;
-    site.accessPoints.forEach((ap, i) => {
+  // The cross-field rules run even when other fields failed (so that every problem is reported at
+  // once); each rule reads only the parts of the input that are well formed and stays silent
+  // about the rest, which already has its own problem reported.
+  .superRefine(
+    (site, ctx) => {
+      for (const issue of siteRuleIssues(site)) ctx.addIssue({ code: 'custom', ...issue });
+    },
+    { when: (payload) => isRecord(payload.value) },
+  );
+
+interface SiteIssue {
+  path: PropertyKey[];
+  message: string;
+}
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/** The cross-field rules on a (possibly partly invalid) parsed site configuration. */
+function siteRuleIssues(site: unknown): SiteIssue[] {
+  const out: SiteIssue[] = [];
+  if (!isRecord(site)) return out;
+  const accessPoints = Array.isArray(site.accessPoints) ? site.accessPoints : [];
+  const sa = isRecord(site.securityAssociations) ? site.securityAssociations : undefined;
+  const local = sa && Array.isArray(sa.local) ? sa.local : undefined;
+  const ids = new Set<string>();
+  let saReported = false;
+  accessPoints.forEach((ap: unknown, i) => {
+    if (!isRecord(ap)) return;
+    if (typeof ap.id === 'string') {
       if (ids.has(ap.id))
-        ctx.addIssue({
-          code: 'custom',
-          path: ['accessPoints', i, 'id'],
-          message: `duplicate access point id "${ap.id}"`,
-        });
+        out.push({ path: ['accessPoints', i, 'id'], message: `duplicate access point id "${ap.id}"` });
       ids.add(ap.id);
-      if (!ap.pmip) return;
-      for (const v of checkPmipRules({
-        mode: ap.mode,
-        ssids: ap.ssids,
-        aaps: ap.aaps,
-        localBindings: site.securityAssociations.local.length,
-        radius: site.securityAssociations.radius !== undefined,
-        interfaceVlans: ap.vlans,
-      })) {
-        const path: PropertyKey[] = ['accessPoints', i];
-        if (v.path === 'securityAssociations') {
-          // One source of SAs serves the whole site: report it once, not per access point.
-          if (!saReported) ctx.addIssue({ code: 'custom', path: ['securityAssociations'], message: v.rule });
-          saReported = true;
-          continue;
-        }
-        for (const p of v.path.split(/\.|\[(\d+)\]/).filter((x) => x !== undefined && x !== ''))
-          path.push(/^\d+$/.test(p) ? Number(p) : p);
-        ctx.addIssue({ code: 'custom', path, message: v.rule });
-      }
+    }
+    const advertisementPort = ap.advertisementPort;
+    if (Array.isArray(ap.solicitTo) && (advertisementPort === 0 || advertisementPort === undefined)) {
+      ap.solicitTo.forEach((t: unknown, j) => {
+        if (typeof t === 'string' && /^\d+\.\d+\.\d+\.\d+$/.test(t))
+          out.push({
+            path: ['accessPoints', i, 'solicitTo', j],
+            message: 'must name a :port when advertisementPort is 0',
+          });
+      });
+    }
+    // The access point operating rules (shared/docs/pmip-protocol.md section 3), per AP.
+    if (ap.pmip !== true) return;
+    const ssidsWellFormed =
+      Array.isArray(ap.ssids) && ap.ssids.every((x: unknown) => isRecord(x) && typeof x.pmip === 'boolean');
+    const ssids = Array.isArray(ap.ssids)
+      ? ap.ssids.map((x: unknown) =>
+          isRecord(x)
+            ? {
+                name: String(x.name),
+                pmip: x.pmip === true,
+                ...(x.vlan !== undefined ? { vlan: Number(x.vlan) } : {}),
+              }
+            : { name: '', pmip: false },
+        )
+      : [];
+    const aaps = Array.isArray(ap.aaps) ? ap.aaps.map(String) : undefined;
+    const vlans = Array.isArray(ap.vlans) ? ap.vlans.map(Number) : [];
+    const violations = checkPmipRules({
+      mode: ap.mode === 'repeater' ? 'repeater' : 'root',
+      ssids,
+      aaps: aaps ?? [],
+      localBindings: local?.length ?? 0,
+      radius: sa?.radius !== undefined,
+      interfaceVlans: vlans,
     });
-    site.securityAssociations.local.forEach((b, i) => {
-      if (b.rangeEnd !== undefined && ipOrder(b.rangeEnd) < ipOrder(b.address)) {
-        ctx.addIssue({
-          code: 'custom',
-          path: ['securityAssociations', 'local', i, 'rangeEnd'],
-          message: `must not be below address ${b.address}`,
-        });
+    for (const v of violations) {
+      if (v.path === 'ssids' && !ssidsWellFormed) continue;
+      if (v.path === 'aaps' && aaps === undefined) continue;
+      if (v.path === 'securityAssociations') {
+        // One source of SAs serves the whole site: report it once, not per access point.
+        if (local !== undefined && !saReported) out.push({ path: ['securityAssociations'], message: v.rule });
+        saReported = true;
+        continue;
       }
-    });
+      const path: PropertyKey[] = ['accessPoints', i];
+      for (const p of v.path.split(/\.|\[(\d+)\]/).filter((x) => x !== undefined && x !== ''))
+        path.push(/^\d+$/.test(p) ? Number(p) : p);
+      out.push({ path, message: v.rule });
+    }
   });
+  local?.forEach((b: unknown, i) => {
+    if (!isRecord(b) || typeof b.address !== 'string' || typeof b.rangeEnd !== 'string') return;
+    if (!isIpv4(b.address) || !isIpv4(b.rangeEnd)) return;
+    if (ipOrder(b.rangeEnd) < ipOrder(b.address))
+      out.push({
+        path: ['securityAssociations', 'local', i, 'rangeEnd'],
+        message: `must not be below address ${b.address}`,
+      });
+  });
+  // Two listeners cannot share one address and port (0 = any free port is always fine).
+  const exporters = isRecord(site.exporters) ? site.exporters : undefined;
+  const prometheusListen = isRecord(exporters?.prometheus) ? exporters.prometheus.listen : undefined;
+  const associations = isRecord(site.associations) ? site.associations : undefined;
+  const associationsListen = isRecord(associations?.http) ? associations.http.listen : undefined;
+  if (
+    typeof prometheusListen === 'string' &&
+    prometheusListen === associationsListen &&
+    !prometheusListen.endsWith(':0')
+  )
+    out.push({
+      path: ['associations', 'http', 'listen'],
+      message: `must differ from exporters.prometheus.listen (${prometheusListen})`,
+    });
+  return out;
+}
 
 function ipOrder(s: string): number {
   return s.split('.').reduce((n, o) => n * 256 + Number(o), 0);

@@ -1,0 +1,158 @@
+/**
+ * `pmip-exporter run --config FILE`: a real deployment. The access points configured for this host,
+ * their SA source and static subnet map, the exporter (/metrics and the pages) and, when configured,
+ * the association HTTP API. One ready line on stdout; structured logs (pino) at the configured
+ * level, never a key or a token; SIGTERM or SIGINT stops gracefully and exits 0 within 5 s.
+ */
+import { dirname, resolve } from 'node:path';
+import type { Command } from 'commander';
+import pino from 'pino';
+import type { Logger } from 'pino';
+import { startHost, type Host } from '../app/host.ts';
+import { sitePlan } from '../app/site-config.ts';
+import { startAssociationsServer, type AssociationsServer } from '../associations/http-api.ts';
+import { ConfigError, loadSiteConfig } from '../config/load.ts';
+import type { SiteConfig } from '../config/schema.ts';
+import { WebConfigError } from '../exporters/web-config.ts';
+import { PmipRuleError } from '../pmip/proxy/rules.ts';
+import { CliError } from './errors.ts';
+import { installShutdown } from './shutdown.ts';
+
+/** How long in-flight registrations get to finish on shutdown (the whole stop must end within 5 s). */
+export const DEFAULT_SHUTDOWN_GRACE_MS = 2000;
+const MAX_SHUTDOWN_GRACE_MS = 3500;
+
+/** Field names whose values never reach a log line, wherever they appear. */
+const REDACT = [
+  'key',
+  'keyHex',
+  'token',
+  'secret',
+  'password',
+  'groupKey',
+  '*.key',
+  '*.keyHex',
+  '*.token',
+  '*.secret',
+  '*.password',
+  '*.groupKey',
+  'headers.authorization',
+  '*.headers.authorization',
+];
+
+export interface RunOptions {
+  config: string;
+  shutdownGrace: number;
+}
+
+export function registerRunCommand(program: Command): void {
+  program
+    .command('run')
+    .description(
+      'run a real deployment from a site configuration: the access points on this host, /metrics, the pages and the association API',
+    )
+    .requiredOption('--config <file>', 'YAML site configuration (see docs/configuration.md)')
+    .option(
+      '--shutdown-grace <ms>',
+      `on SIGTERM/SIGINT, let in-flight registrations finish for this long (0-${MAX_SHUTDOWN_GRACE_MS})`,
+      (value: string) => {
+        const n = Number(value);
+        if (!Number.isInteger(n) || n < 0 || n > MAX_SHUTDOWN_GRACE_MS)
+          throw new CliError(
+            `--shutdown-grace: "${value}" must be an integer from 0 to ${MAX_SHUTDOWN_GRACE_MS}`,
+          );
+        return n;
+      },
+      DEFAULT_SHUTDOWN_GRACE_MS,
+    )
+    .action(async (o: RunOptions) => {
+      await runSite(o);
+    });
+}
+
+function loadOrExplain(file: string): SiteConfig {
+  try {
+    return loadSiteConfig(file);
+  } catch (e) {
+    if (e instanceof ConfigError) throw new CliError(e.message, 2);
+    throw e;
+  }
+}
+
+export async function runSite(o: RunOptions): Promise<void> {
+  const site = loadOrExplain(o.config);
+  const logger: Logger = pino({
+    level: site.logging.level,
+    base: { app: 'pmip-exporter', site: site.site.name },
+    redact: { paths: REDACT, censor: '[redacted]' },
+  });
+  const plan = sitePlan(site, { logger, configDir: dirname(resolve(o.config)) });
+  for (const w of plan.warnings) logger.warn(w);
+  for (const id of plan.disabledAccessPoints)
+    logger.info({ accessPoint: id }, 'PMIP is disabled on this access point: not started');
+
+  let host: Host;
+  try {
+    host = await startHost(plan.host);
+  } catch (e) {
+    throw startError(e);
+  }
+  let associations: AssociationsServer | undefined;
+  if (plan.associationsHttp) {
+    try {
+      associations = await startAssociationsServer({
+        listen: plan.associationsHttp.listen,
+        token: plan.associationsHttp.token,
+        accessPoints: host.accessPoints.values(),
+        logger,
+      });
+    } catch (e) {
+      await host.stop(0);
+      throw startError(e);
+    }
+  }
+
+  for (const ap of host.accessPoints.values())
+    logger.info(
+      {
+        accessPoint: ap.id,
+        address: ap.config.address,
+        subnet: ap.config.subnet,
+        ssids: ap.config.ssids.filter((s) => s.pmip).map((s) => s.name),
+        aaps: ap.config.aaps,
+        ports: ap.ports,
+      },
+      'access point started',
+    );
+  const url = host.url.replace(/\/$/, '');
+  const apCount = host.accessPoints.size;
+  console.log(
+    `pmip-exporter ready: metrics ${url}/metrics, pages ${url}/` +
+      (associations ? `, associations ${associations.url}/api/v1/associations` : '') +
+      ` (site ${site.site.name}, ${apCount} access point${apCount === 1 ? '' : 's'})`,
+  );
+
+  await installShutdown(logger, async () => {
+    // Stop taking associations first, then let registrations in flight finish, then close.
+    await associations?.close(500);
+    await host.stop(o.shutdownGrace);
+  });
+}
+
+/** A start-up failure the user can act on: which address could not be bound, and why. */
+function startError(e: unknown): unknown {
+  if (e instanceof CliError) return e;
+  if (e instanceof PmipRuleError) return new CliError(e.message, 2);
+  if (e instanceof WebConfigError) return new CliError(`exporters.prometheus.webConfigFile: ${e.message}`, 2);
+  const err = e as NodeJS.ErrnoException;
+  if (err.code === 'EADDRINUSE')
+    return new CliError(`cannot listen: ${err.message} (the address and port are taken; choose others)`, 1);
+  if (err.code === 'EADDRNOTAVAIL')
+    return new CliError(
+      `cannot bind: ${err.message} (an access point's address and every listen address must be configured on this host)`,
+      1,
+    );
+  if (err.code === 'EACCES')
+    return new CliError(`cannot bind: ${err.message} (ports below 1024 need privileges)`, 1);
+  return e;
+}

@@ -1,0 +1,699 @@
+/**
+ * The site configuration schema: every rule has a failing example with its exact message
+ * (`path: rule`), every problem of a file is reported at once, no message quotes a key or a
+ * secret, and `pmip-exporter config validate` prints the problems and exits 2 (0 on the example).
+ */
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, describe, expect, it } from 'vitest';
+import { stringify } from 'yaml';
+import { ConfigError, parseSiteConfig } from '../../src/config/load.ts';
+
+const repoRoot = path.resolve(fileURLToPath(new URL('../..', import.meta.url)));
+
+/** Secret values of the base configuration: no validation message may contain any of them. */
+const SECRETS = {
+  key: '8f3a5c7e91b2d4f60a1c3e5f7d9b2468',
+  radiusSecret: 'radius-SECRET-value-1',
+  radiusPassword: 'radius-PASSWORD-value-1',
+  groupKey: 'group-KEY-secret-value-1',
+  token: 'bearer-TOKEN-secret-value-1',
+};
+/** Secret-looking values that the failing examples put in wrong places. */
+const BAD_SECRETS = ['8f3a5c7e91b2d4f60a1c3e5f7d9b24', 'zz-not-hex-KEY-zz', 'short-TOKEN', 'short-GROUP'];
+
+type Json = Record<string, unknown>;
+type Site = Json & {
+  accessPoints: Json[];
+  securityAssociations: Json & { local: Json[]; radius?: Json };
+};
+
+function base(): Site {
+  return {
+    site: { name: 'test-site' },
+    accessPoints: [
+      {
+        id: 'ap-1',
+        address: '10.1.0.10',
+        subnet: '10.1.0.0/24',
+        ssids: [{ name: 'corp' }],
+        aaps: ['10.1.0.10'],
+      },
+      {
+        id: 'ap-2',
+        address: '10.2.0.10',
+        subnet: '10.2.0.0/24',
+        ssids: [
+          { name: 'corp', pmip: true },
+          { name: 'guest', pmip: false, vlan: 20 },
+        ],
+        aaps: ['10.1.0.10:6500', '10.2.0.10:6500'],
+        foreignAgent: { address: '10.2.0.2', port: 434, careOfAddress: '10.2.0.2', maxLifetime: 600 },
+        solicitTo: ['10.2.0.2:4343'],
+      },
+    ],
+    securityAssociations: {
+      local: [{ address: '10.1.0.32', rangeEnd: '10.1.0.254', spi: 256, key: SECRETS.key }],
+      radius: { server: '192.0.2.5:1812', secret: SECRETS.radiusSecret, password: SECRETS.radiusPassword },
+    },
+    subnetMap: [{ homeAgent: '10.1.0.1', mask: '255.255.255.0' }],
+    aap: { groupKey: SECRETS.groupKey, port: 6500 },
+    associations: { http: { listen: '127.0.0.1:9435', token: SECRETS.token } },
+    exporters: {
+      prometheus: { listen: '127.0.0.1:9434' },
+      influxdb: { url: 'http://127.0.0.1:8086', database: 'pmip' },
+    },
+    logging: { level: 'info' },
+  };
+}
+
+const ap = (s: Site, i = 0): Json => s.accessPoints[i]!;
+const binding = (s: Site, i = 0): Json => s.securityAssociations.local[i]!;
+
+/** The problems of a configuration (empty when valid). */
+function problems(config: unknown): string[] {
+  try {
+    parseSiteConfig(stringify(config), 'site.yaml');
+    return [];
+  } catch (e) {
+    if (e instanceof ConfigError) return e.problems;
+    throw e;
+  }
+}
+
+interface Case {
+  rule: string;
+  change: (s: Site) => void;
+  expected: string[];
+}
+
+/** One failing example per rule, with the exact message(s). */
+const CASES: Case[] = [
+  // --- the access point operating rules (shared/docs/pmip-protocol.md section 3)
+  {
+    rule: 'no PMIP in repeater mode',
+    change: (s) => (ap(s).mode = 'repeater'),
+    expected: ['accessPoints[0].mode: PMIP cannot be enabled in repeater mode'],
+  },
+  {
+    rule: 'PMIP on at least one SSID (none configured)',
+    change: (s) => (ap(s).ssids = []),
+    expected: ['accessPoints[0].ssids: PMIP must be enabled on at least one SSID'],
+  },
+  {
+    rule: 'PMIP on at least one SSID (all switched off)',
+    change: (s) => (ap(s).ssids = [{ name: 'corp', pmip: false }]),
+    expected: ['accessPoints[0].ssids: PMIP must be enabled on at least one SSID'],
+  },
+  {
+    rule: 'no VLAN on a PMIP SSID',
+    change: (s) => (ap(s).ssids = [{ name: 'corp', vlan: 10 }]),
+    expected: [
+      'accessPoints[0].ssids[0].vlan: PMIP cannot be mixed with VLAN configuration (SSID has PMIP enabled)',
+    ],
+  },
+  {
+    rule: 'no VLAN on the interfaces',
+    change: (s) => (ap(s).vlans = [10]),
+    expected: ['accessPoints[0].vlans: PMIP cannot be mixed with VLAN configuration on the interfaces'],
+  },
+  {
+    rule: 'at least one AAP',
+    change: (s) => (ap(s).aaps = []),
+    expected: ['accessPoints[0].aaps: at least one authoritative access point must be configured'],
+  },
+  {
+    rule: 'at most three AAPs',
+    change: (s) => (ap(s).aaps = ['10.0.0.1', '10.0.0.2', '10.0.0.3', '10.0.0.4']),
+    expected: ['accessPoints[0].aaps: at most 3 authoritative access points'],
+  },
+  {
+    rule: 'a source of SAs (reported once for the site)',
+    change: (s) => (s.securityAssociations = { local: [] }),
+    expected: [
+      'securityAssociations: a source of security associations is required (local bindings or RADIUS)',
+    ],
+  },
+  {
+    rule: 'the operating rules do not apply with PMIP disabled',
+    change: (s) => Object.assign(ap(s), { pmip: false, mode: 'repeater', ssids: [], aaps: [], vlans: [3] }),
+    expected: [],
+  },
+  // --- access point fields
+  {
+    rule: 'access point id pattern',
+    change: (s) => (ap(s).id = 'ap 1'),
+    expected: ['accessPoints[0].id: must be 1-64 letters, digits, dot, dash or underscore'],
+  },
+  {
+    rule: 'duplicate access point id',
+    change: (s) => (ap(s, 1).id = 'ap-1'),
+    expected: ['accessPoints[1].id: duplicate access point id "ap-1"'],
+  },
+  {
+    rule: 'access point address',
+    change: (s) => (ap(s).address = '10.1.0.256'),
+    expected: ['accessPoints[0].address: must be a dotted-quad IPv4 address'],
+  },
+  {
+    rule: 'subnet CIDR (prefix too long)',
+    change: (s) => (ap(s).subnet = '10.1.0.0/33'),
+    expected: ['accessPoints[0].subnet: must be CIDR notation a.b.c.d/N with N from 0 to 32'],
+  },
+  {
+    rule: 'subnet CIDR (no prefix)',
+    change: (s) => (ap(s).subnet = '10.1.0.0'),
+    expected: ['accessPoints[0].subnet: must be CIDR notation a.b.c.d/N with N from 0 to 32'],
+  },
+  {
+    rule: 'mode enum',
+    change: (s) => (ap(s).mode = 'bridge'),
+    expected: ['accessPoints[0].mode: Invalid option: expected one of "root"|"repeater"'],
+  },
+  {
+    rule: 'pmip boolean',
+    change: (s) => (ap(s).pmip = 'yes'),
+    expected: ['accessPoints[0].pmip: Invalid input: expected boolean, received string'],
+  },
+  {
+    rule: 'SSID name not empty',
+    change: (s) => (ap(s).ssids = [{ name: '' }]),
+    expected: ['accessPoints[0].ssids[0].name: must not be empty'],
+  },
+  {
+    rule: 'SSID name at most 32 characters',
+    change: (s) => (ap(s).ssids = [{ name: 'x'.repeat(33) }]),
+    expected: ['accessPoints[0].ssids[0].name: at most 32 characters (802.11 SSID)'],
+  },
+  {
+    rule: 'SSID VLAN range',
+    change: (s) => (ap(s, 1).ssids = [{ name: 'corp' }, { name: 'guest', pmip: false, vlan: 4095 }]),
+    expected: ['accessPoints[1].ssids[1].vlan: Too big: expected number to be <=4094'],
+  },
+  {
+    rule: 'interface VLAN range',
+    change: (s) => Object.assign(ap(s), { pmip: false, vlans: [0] }),
+    expected: ['accessPoints[0].vlans[0]: Too small: expected number to be >=1'],
+  },
+  {
+    rule: 'AAP endpoint (not an address)',
+    change: (s) => (ap(s).aaps = ['aap.example']),
+    expected: ['accessPoints[0].aaps[0]: must be an IPv4 address with an optional :port'],
+  },
+  {
+    rule: 'AAP endpoint (port out of range)',
+    change: (s) => (ap(s).aaps = ['10.1.0.10:65536']),
+    expected: ['accessPoints[0].aaps[0]: must be an IPv4 address with an optional :port'],
+  },
+  {
+    rule: 'port range (above)',
+    change: (s) => (ap(s).registrationPort = 65536),
+    expected: ['accessPoints[0].registrationPort: Too big: expected number to be <=65535'],
+  },
+  {
+    rule: 'port range (below)',
+    change: (s) => (ap(s).advertisementPort = -1),
+    expected: ['accessPoints[0].advertisementPort: Too small: expected number to be >=0'],
+  },
+  {
+    rule: 'port is an integer',
+    change: (s) => (ap(s).homeAgentPort = 434.5),
+    expected: ['accessPoints[0].homeAgentPort: Invalid input: expected int, received number'],
+  },
+  {
+    rule: 'foreign agent port range',
+    change: (s) => (ap(s).foreignAgentPort = 70000),
+    expected: ['accessPoints[0].foreignAgentPort: Too big: expected number to be <=65535'],
+  },
+  {
+    rule: 'static foreign agent fields',
+    change: (s) =>
+      (ap(s, 1).foreignAgent = { address: '10.2.0', port: 99999, careOfAddress: 'x', maxLifetime: 0 }),
+    expected: [
+      'accessPoints[1].foreignAgent.address: must be a dotted-quad IPv4 address',
+      'accessPoints[1].foreignAgent.port: Too big: expected number to be <=65535',
+      'accessPoints[1].foreignAgent.careOfAddress: must be a dotted-quad IPv4 address',
+      'accessPoints[1].foreignAgent.maxLifetime: Too small: expected number to be >=1',
+    ],
+  },
+  {
+    rule: 'static foreign agent address required',
+    change: (s) => (ap(s, 1).foreignAgent = { port: 434 }),
+    expected: ['accessPoints[1].foreignAgent.address: Invalid input: expected string, received undefined'],
+  },
+  {
+    rule: 'solicitation endpoint',
+    change: (s) => (ap(s, 1).solicitTo = ['10.2.0.2:70000']),
+    expected: ['accessPoints[1].solicitTo[0]: must be an IPv4 address with an optional :port'],
+  },
+  {
+    rule: 'solicitation endpoint needs a port when advertisementPort is 0',
+    change: (s) => (ap(s, 1).solicitTo = ['10.2.0.2']),
+    expected: ['accessPoints[1].solicitTo[0]: must name a :port when advertisementPort is 0'],
+  },
+  {
+    rule: 'solicitation endpoint port defaults to a fixed advertisementPort',
+    change: (s) => Object.assign(ap(s, 1), { solicitTo: ['10.2.0.2'], advertisementPort: 4343 }),
+    expected: [],
+  },
+  {
+    rule: 'lifetime range',
+    change: (s) => (ap(s).lifetime = 65535),
+    expected: ['accessPoints[0].lifetime: Too big: expected number to be <=65534'],
+  },
+  {
+    rule: 'first retransmission no sooner than 1 s',
+    change: (s) => (ap(s).retransmitInitialMs = 500),
+    expected: [
+      'accessPoints[0].retransmitInitialMs: must be at least 1000 (RFC 5944: first retry no sooner than 1 s)',
+    ],
+  },
+  {
+    rule: 'retransmission cap at least 1 s',
+    change: (s) => (ap(s).retransmitMaxMs = 999),
+    expected: ['accessPoints[0].retransmitMaxMs: Too small: expected number to be >=1000'],
+  },
+  {
+    rule: 'retransmissions 0-10',
+    change: (s) => (ap(s).maxRetransmissions = 11),
+    expected: ['accessPoints[0].maxRetransmissions: Too big: expected number to be <=10'],
+  },
+  {
+    rule: 'renew fraction above 0',
+    change: (s) => (ap(s).renewFraction = 0),
+    expected: ['accessPoints[0].renewFraction: Too small: expected number to be >0'],
+  },
+  {
+    rule: 'renew fraction below 1',
+    change: (s) => (ap(s).renewFraction = 1),
+    expected: [
+      'accessPoints[0].renewFraction: must be below 1: re-registration starts before the lifetime ends',
+    ],
+  },
+  {
+    rule: 'flags are booleans',
+    change: (s) => Object.assign(ap(s), { reverseTunnel: 1, gre: 'no' }),
+    expected: [
+      'accessPoints[0].reverseTunnel: Invalid input: expected boolean, received number',
+      'accessPoints[0].gre: Invalid input: expected boolean, received string',
+    ],
+  },
+  {
+    rule: 'at least one access point',
+    change: (s) => (s.accessPoints = []),
+    expected: ['accessPoints: at least one access point is required'],
+  },
+  {
+    rule: 'access points required',
+    change: (s) => delete (s as Json).accessPoints,
+    expected: ['accessPoints: Invalid input: expected array, received undefined'],
+  },
+  // --- security associations
+  {
+    rule: 'binding address',
+    change: (s) => (binding(s).address = '10.1.0'),
+    expected: ['securityAssociations.local[0].address: must be a dotted-quad IPv4 address'],
+  },
+  {
+    rule: 'range end address',
+    change: (s) => (binding(s).rangeEnd = '10.1.0.999'),
+    expected: ['securityAssociations.local[0].rangeEnd: must be a dotted-quad IPv4 address'],
+  },
+  {
+    rule: 'range end not below the address',
+    change: (s) => (binding(s).rangeEnd = '10.1.0.31'),
+    expected: ['securityAssociations.local[0].rangeEnd: must not be below address 10.1.0.32'],
+  },
+  {
+    rule: 'SPI >= 256',
+    change: (s) => (binding(s).spi = 255),
+    expected: ['securityAssociations.local[0].spi: must be >= 256 (SPIs 0-255 are reserved)'],
+  },
+  {
+    rule: 'SPI fits 32 bits',
+    change: (s) => (binding(s).spi = 2 ** 32),
+    expected: ['securityAssociations.local[0].spi: Too big: expected number to be <=4294967295'],
+  },
+  {
+    rule: 'key of 30 hex digits',
+    change: (s) => (binding(s).key = BAD_SECRETS[0]),
+    expected: ['securityAssociations.local[0].key: must be 32 hex digits (a 128-bit key)'],
+  },
+  {
+    rule: 'key not hex',
+    change: (s) => (binding(s).key = BAD_SECRETS[1]),
+    expected: ['securityAssociations.local[0].key: must be 32 hex digits (a 128-bit key)'],
+  },
+  {
+    rule: 'key missing',
+    change: (s) => delete binding(s).key,
+    expected: ['securityAssociations.local[0].key: Invalid input: expected string, received undefined'],
+  },
+  {
+    rule: 'algorithm enum',
+    change: (s) => (binding(s).algorithm = 'sha1'),
+    expected: [
+      'securityAssociations.local[0].algorithm: Invalid option: expected one of "prefix-suffix"|"hmac-md5"',
+    ],
+  },
+  {
+    rule: 'replay enum',
+    change: (s) => (binding(s).replay = 'none'),
+    expected: ['securityAssociations.local[0].replay: Invalid option: expected one of "timestamp"|"nonce"'],
+  },
+  {
+    rule: 'replay window 1-3600 s',
+    change: (s) => (binding(s).replayWindowSeconds = 3601),
+    expected: ['securityAssociations.local[0].replayWindowSeconds: Too big: expected number to be <=3600'],
+  },
+  {
+    rule: 'RADIUS server endpoint',
+    change: (s) => (s.securityAssociations.radius!.server = 'radius.example:1812'),
+    expected: ['securityAssociations.radius.server: must be an IPv4 address with an optional :port'],
+  },
+  {
+    rule: 'RADIUS secret and password not empty',
+    change: (s) => Object.assign(s.securityAssociations.radius!, { secret: '', password: '' }),
+    expected: [
+      'securityAssociations.radius.secret: must not be empty',
+      'securityAssociations.radius.password: must not be empty',
+    ],
+  },
+  {
+    rule: 'RADIUS timing',
+    change: (s) =>
+      Object.assign(s.securityAssociations.radius!, { timeoutMs: 99, retries: 11, cacheSeconds: -1 }),
+    expected: [
+      'securityAssociations.radius.timeoutMs: Too small: expected number to be >=100',
+      'securityAssociations.radius.retries: Too big: expected number to be <=10',
+      'securityAssociations.radius.cacheSeconds: Too small: expected number to be >=0',
+    ],
+  },
+  {
+    rule: 'RADIUS alone is a source of SAs',
+    change: (s) => (s.securityAssociations.local = []),
+    expected: [],
+  },
+  // --- subnet map, AAP, associations, exporters, logging, site
+  {
+    rule: 'subnet map home agent address',
+    change: (s) => (s.subnetMap = [{ homeAgent: 'ha-1', mask: '255.255.255.0' }]),
+    expected: ['subnetMap[0].homeAgent: must be a dotted-quad IPv4 address'],
+  },
+  {
+    rule: 'subnet map mask contiguous',
+    change: (s) => (s.subnetMap = [{ homeAgent: '10.1.0.1', mask: '255.0.255.0' }]),
+    expected: ['subnetMap[0].mask: must be a contiguous netmask such as 255.255.255.0'],
+  },
+  {
+    rule: 'subnet map mask is a mask, not a prefix length',
+    change: (s) => (s.subnetMap = [{ homeAgent: '10.1.0.1', mask: '/24' }]),
+    expected: ['subnetMap[0].mask: must be a contiguous netmask such as 255.255.255.0'],
+  },
+  {
+    rule: 'AAP group key length',
+    change: (s) => (s.aap = { groupKey: BAD_SECRETS[3] }),
+    expected: ['aap.groupKey: must be at least 16 characters'],
+  },
+  {
+    rule: 'AAP port range',
+    change: (s) => (s.aap = { groupKey: SECRETS.groupKey, port: 65536 }),
+    expected: ['aap.port: Too big: expected number to be <=65535'],
+  },
+  {
+    rule: 'association token length',
+    change: (s) => (s.associations = { http: { token: BAD_SECRETS[2] } }),
+    expected: ['associations.http.token: must be at least 16 characters'],
+  },
+  {
+    rule: 'association listen HOST:PORT',
+    change: (s) => (s.associations = { http: { listen: '9435', token: SECRETS.token } }),
+    expected: ['associations.http.listen: must be HOST:PORT'],
+  },
+  {
+    rule: 'association listen differs from the exporter',
+    change: (s) => (s.associations = { http: { listen: '127.0.0.1:9434', token: SECRETS.token } }),
+    expected: ['associations.http.listen: must differ from exporters.prometheus.listen (127.0.0.1:9434)'],
+  },
+  {
+    rule: 'exporter listen HOST:PORT',
+    change: (s) => (s.exporters = { prometheus: { listen: '127.0.0.1' } }),
+    expected: ['exporters.prometheus.listen: must be HOST:PORT'],
+  },
+  {
+    rule: 'exporter listen port range',
+    change: (s) => (s.exporters = { prometheus: { listen: '127.0.0.1:99999' } }),
+    expected: ['exporters.prometheus.listen: port must be 0-65535'],
+  },
+  {
+    rule: 'InfluxDB URL, database and interval',
+    change: (s) => (s.exporters = { influxdb: { url: 'influx:8086', database: '', intervalSeconds: 0 } }),
+    expected: [
+      'exporters.influxdb.url: must be a URL such as http://127.0.0.1:8086',
+      'exporters.influxdb.database: Too small: expected string to have >=1 characters',
+      'exporters.influxdb.intervalSeconds: Too small: expected number to be >=1',
+    ],
+  },
+  {
+    rule: 'logging level enum',
+    change: (s) => (s.logging = { level: 'trace' }),
+    expected: ['logging.level: Invalid option: expected one of "debug"|"info"|"warn"|"error"'],
+  },
+  {
+    rule: 'site name not empty',
+    change: (s) => (s.site = { name: '' }),
+    expected: ['site.name: Too small: expected string to have >=1 characters'],
+  },
+  // --- strict objects: unknown keys, at every level
+  {
+    rule: 'unknown top-level key',
+    change: (s) => (s.acessPoints = []),
+    expected: ['(root): Unrecognized key: "acessPoints"'],
+  },
+  {
+    rule: 'unknown keys in nested objects (the value is never quoted)',
+    change: (s) => {
+      ap(s).keey = SECRETS.key;
+      (ap(s).ssids as Json[])[0]!.hidden = true;
+      binding(s).secret = SECRETS.radiusSecret;
+      s.securityAssociations.radius!.port = 1812;
+      (s.subnetMap as Json[]).push({ homeAgent: '10.2.0.1', mask: '255.255.255.0', prefix: 24 });
+      s.exporters = { prometheus: { listen: '127.0.0.1:9434', tls: true } };
+    },
+    expected: [
+      // Problems inside an object come before its own unknown keys.
+      'accessPoints[0].ssids[0]: Unrecognized key: "hidden"',
+      'accessPoints[0]: Unrecognized key: "keey"',
+      'securityAssociations.local[0]: Unrecognized key: "secret"',
+      'securityAssociations.radius: Unrecognized key: "port"',
+      'subnetMap[1]: Unrecognized key: "prefix"',
+      'exporters.prometheus: Unrecognized key: "tls"',
+    ],
+  },
+];
+
+describe('site configuration schema', () => {
+  it('accepts the base configuration and fills in the defaults', () => {
+    const site = parseSiteConfig(stringify(base()));
+    expect(site.accessPoints[0]).toMatchObject({
+      mode: 'root',
+      pmip: true,
+      vlans: [],
+      registrationPort: 0,
+      advertisementPort: 0,
+      homeAgentPort: 434,
+      foreignAgentPort: 434,
+      solicitTo: [],
+      lifetime: 600,
+      retransmitInitialMs: 1000,
+      retransmitMaxMs: 16000,
+      maxRetransmissions: 3,
+      renewFraction: 0.8,
+      reverseTunnel: false,
+      gre: false,
+    });
+    expect(site.accessPoints[0]!.ssids).toEqual([{ name: 'corp', pmip: true }]);
+    expect(site.securityAssociations.local[0]).toMatchObject({
+      algorithm: 'prefix-suffix',
+      replay: 'timestamp',
+      replayWindowSeconds: 7,
+    });
+    expect(site.securityAssociations.radius).toMatchObject({
+      timeoutMs: 3000,
+      retries: 2,
+      cacheSeconds: 300,
+    });
+    expect(site.exporters.influxdb?.intervalSeconds).toBe(10);
+  });
+
+  it('fills in the defaults of a minimal configuration', () => {
+    const site = parseSiteConfig(
+      stringify({
+        accessPoints: [
+          { id: 'a', address: '10.0.0.1', subnet: '10.0.0.0/24', ssids: [{ name: 'c' }], aaps: ['10.0.0.1'] },
+        ],
+        securityAssociations: { local: [{ address: '10.0.0.2', spi: 300, key: SECRETS.key }] },
+        associations: { http: { token: SECRETS.token } },
+      }),
+    );
+    expect(site.site).toEqual({ name: 'site' });
+    expect(site.subnetMap).toEqual([]);
+    expect(site.aap).toBeUndefined();
+    expect(site.associations.http).toEqual({ listen: '127.0.0.1:9435', token: SECRETS.token });
+    expect(site.exporters).toEqual({ prometheus: { listen: '127.0.0.1:9434' } });
+    expect(site.logging).toEqual({ level: 'info' });
+  });
+
+  it.each(CASES)('$rule', ({ change, expected }) => {
+    const config = base();
+    change(config);
+    const found = problems(config);
+    expect(found).toEqual(expected);
+    for (const p of found)
+      for (const secret of [...Object.values(SECRETS), ...BAD_SECRETS]) expect(p).not.toContain(secret);
+  });
+
+  it('has a failing example for every message the schema and the operating rules define', () => {
+    const strip = (file: string) =>
+      readFileSync(path.join(repoRoot, file), 'utf8')
+        .replace(/\/\*[\s\S]*?\*\//g, '')
+        .replace(/^\s*\/\/.*$/gm, '');
+    const literals = (text: string) =>
+      [...text.matchAll(/'((?:[^'\\\n]|\\.)*)'|`([^`]*)`/g)]
+        .map((m) => m[1] ?? m[2]!)
+        .filter((t) => t.includes(' '));
+    const messages = [
+      ...literals(strip('src/config/schema.ts')),
+      ...[...strip('src/pmip/proxy/rules.ts').matchAll(/rule: ('[^']*'|`[^`]*`)/g)].map((m) =>
+        m[1]!.slice(1, -1),
+      ),
+    ];
+    expect(messages.length).toBeGreaterThan(20);
+    const expectedProblems = CASES.flatMap((c) => c.expected);
+    const uncovered = messages.filter((message) => {
+      const pattern = new RegExp(
+        `: ${message
+          .split(/\$\{[^}]*\}/)
+          .map((part) => part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'))
+          .join('.+')}$`,
+      );
+      return !expectedProblems.some((p) => pattern.test(p));
+    });
+    expect(uncovered).toEqual([]);
+  });
+
+  it('reports every problem of a file at once, type errors and operating rules together', () => {
+    const config = base();
+    Object.assign(ap(config), { address: '10.1.0.300', mode: 'repeater', aaps: 'x', ssids: [] });
+    Object.assign(ap(config, 1), { id: 'ap-1', vlans: [7], lifetime: 0, unknown: 1 });
+    Object.assign(binding(config), { spi: 12, key: BAD_SECRETS[1], rangeEnd: '10.1.0.1' });
+    config.subnetMap = [{ homeAgent: '10.1.0.1', mask: '255.255.0.255' }];
+    config.associations = { http: { token: BAD_SECRETS[2] } };
+    config.logging = { level: 'loud' };
+    expect(problems(config)).toEqual([
+      'accessPoints[0].address: must be a dotted-quad IPv4 address',
+      'accessPoints[0].aaps: Invalid input: expected array, received string',
+      'accessPoints[1].lifetime: Too small: expected number to be >=1',
+      'accessPoints[1]: Unrecognized key: "unknown"',
+      'securityAssociations.local[0].spi: must be >= 256 (SPIs 0-255 are reserved)',
+      'securityAssociations.local[0].key: must be 32 hex digits (a 128-bit key)',
+      'subnetMap[0].mask: must be a contiguous netmask such as 255.255.255.0',
+      'associations.http.token: must be at least 16 characters',
+      'logging.level: Invalid option: expected one of "debug"|"info"|"warn"|"error"',
+      // The cross-field rules run too, on the parts that are well formed (aaps is not: no AAP rule).
+      'accessPoints[0].mode: PMIP cannot be enabled in repeater mode',
+      'accessPoints[0].ssids: PMIP must be enabled on at least one SSID',
+      'accessPoints[1].id: duplicate access point id "ap-1"',
+      'accessPoints[1].vlans: PMIP cannot be mixed with VLAN configuration on the interfaces',
+      'securityAssociations.local[0].rangeEnd: must not be below address 10.1.0.32',
+    ]);
+  });
+
+  it('names YAML syntax errors by line and column without quoting the text', () => {
+    const text = `securityAssociations:\n  local:\n    - key: "${SECRETS.key}\n  spi: [\n`;
+    let error: unknown;
+    try {
+      parseSiteConfig(text, 'broken.yaml');
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    const problemList = (error as ConfigError).problems;
+    expect(problemList.length).toBeGreaterThan(0);
+    for (const p of problemList) {
+      expect(p).toMatch(/^(line \d+, column \d+|\(yaml\)): YAML syntax error \([A-Z_]+\)$/);
+      expect(p).not.toContain(SECRETS.key);
+    }
+  });
+
+  it('refuses a document that is not a mapping', () => {
+    expect(problems(['a', 'b'])).toEqual(['(root): Invalid input: expected object, received array']);
+  });
+
+  it('a key made only of digits must be quoted (YAML would read a number)', () => {
+    const text = stringify(base()).replace(SECRETS.key, '12345678901234567890123456789012');
+    expect(() => parseSiteConfig(text)).toThrow(
+      'securityAssociations.local[0].key: Invalid input: expected string, received number',
+    );
+  });
+});
+
+describe('pmip-exporter config validate (child process)', () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'pmip-config-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  function validate(file: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
+    return new Promise((resolve, reject) => {
+      const child = spawn(
+        process.execPath,
+        ['--import', 'tsx', 'src/cli/main.ts', 'config', 'validate', file],
+        {
+          cwd: repoRoot,
+          stdio: ['ignore', 'pipe', 'pipe'],
+        },
+      );
+      let stdout = '';
+      let stderr = '';
+      child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+      child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+      child.on('error', reject);
+      child.on('close', (code) => resolve({ code, stdout, stderr }));
+    });
+  }
+
+  it('prints every problem, each as `path: rule`, and exits 2', async () => {
+    const config = base();
+    Object.assign(ap(config), { mode: 'repeater', aaps: [] });
+    binding(config).spi = 12;
+    config.associations = { http: { token: BAD_SECRETS[2] } };
+    const file = path.join(dir, 'bad.yaml');
+    writeFileSync(file, stringify(config));
+    const run = await validate(file);
+    expect(run.code).toBe(2);
+    expect(run.stdout).toBe('');
+    expect(run.stderr).toBe(
+      [
+        `pmip-exporter: ${file}: 4 problems`,
+        '  securityAssociations.local[0].spi: must be >= 256 (SPIs 0-255 are reserved)',
+        '  associations.http.token: must be at least 16 characters',
+        '  accessPoints[0].mode: PMIP cannot be enabled in repeater mode',
+        '  accessPoints[0].aaps: at least one authoritative access point must be configured',
+        '',
+      ].join('\n'),
+    );
+    for (const secret of [...Object.values(SECRETS), ...BAD_SECRETS]) {
+      expect(run.stderr).not.toContain(secret);
+      expect(run.stdout).not.toContain(secret);
+    }
+  });
+
+  it('exits 0 on examples/site.yaml', async () => {
+    const run = await validate('examples/site.yaml');
+    expect(run.stderr).toBe('');
+    expect(run.stdout).toBe('examples/site.yaml: valid (2 access points, 2 local SA bindings)\n');
+    expect(run.code).toBe(0);
+  });
+});

@@ -1,0 +1,177 @@
+/**
+ * The site under test for the dashboards' and the alerts' integration tests: the real engine lab
+ * (test/support/lab-site.ts: home agents, foreign agents and access points speaking Mobile IP over
+ * real UDP on loopback) feeding a real Collector, served by startExporterServer on 127.0.0.1.
+ *
+ * The demo site will replace `startEngineSite` with one line: callers only use `url`, `target`,
+ * `collector` and `stop()`, plus the traffic functions below (which drive the lab).
+ */
+import { createSocket } from 'node:dgram';
+import pino from 'pino';
+import { Collector } from '../../src/collector/collector.ts';
+import { startExporterServer } from '../../src/exporters/http-server.ts';
+import type { PmipEvent } from '../../src/pmip/events.ts';
+import { FA, HA, SUBNETS, WRONG_KEY, settle, startLab, type Lab, type SubnetName } from './lab-site.ts';
+
+const HOUR = 3600_000;
+
+/** Access point C runs an hour ahead: its first registration with each home agent gets a 133. */
+export const SKEWED_ACCESS_POINT: SubnetName = 'C';
+
+/**
+ * Home addresses (subnet A, so home agent ha-A) for which the access points hold the wrong key:
+ * every request for them fails authentication at ha-A and is denied with 131.
+ */
+export const STORM_ADDRESSES: readonly string[] = Array.from({ length: 40 }, (_v, i) => `127.0.1.${200 + i}`);
+
+export interface EngineSite {
+  /** Base URL of the exporter, e.g. http://127.0.0.1:40123 */
+  url: string;
+  /** host:port, the scrape target (and the `instance` label Prometheus gives it). */
+  target: string;
+  lab: Lab;
+  collector: Collector;
+  stop(): Promise<void>;
+}
+
+export interface EngineSiteOptions {
+  /** Skew access point C's clock (default true). */
+  skewedAccessPoint?: boolean;
+}
+
+export async function startEngineSite(options: EngineSiteOptions = {}): Promise<EngineSite> {
+  const lab = await startLab({
+    apClockOffsetMs: options.skewedAccessPoint === false ? {} : { [SKEWED_ACCESS_POINT]: HOUR },
+    apKeyFor: Object.fromEntries(STORM_ADDRESSES.map((a) => [a, WRONG_KEY])),
+  });
+  const collector = new Collector({
+    accessPoints: SUBNETS.map((s) => `ap-${s}`),
+    homeAgents: SUBNETS.map((s) => ({ id: `ha-${s}`, address: HA(s) })),
+    foreignAgents: SUBNETS.map((s) => ({ id: `fa-${s}`, address: FA(s) })),
+    aaps: ['ap-A'],
+    views: { subnetMap: () => lab.subnetMap.rows() },
+  });
+  lab.recorder.forward(collector.ingest);
+  reportAuthoritativeAccessPoint(lab, collector.ingest);
+  const server = await startExporterServer({
+    collector,
+    listen: { host: '127.0.0.1', port: 0 },
+    logger: pino({ level: 'silent' }),
+  });
+  return {
+    url: server.url,
+    target: new URL(server.url).host,
+    lab,
+    collector,
+    async stop() {
+      await server.close();
+      await lab.stop();
+    },
+  };
+}
+
+/**
+ * The engine has no AAP protocol yet (src/pmip/subnet-map/ holds the table only), so the site
+ * reports what its AAP clients will: ap-A, which serves the subnet map from configuration, is
+ * reachable from the other access points and announces its table (the lab's three rows).
+ */
+function reportAuthoritativeAccessPoint(lab: Lab, emit: (e: PmipEvent) => void): void {
+  const time = lab.scheduler.now();
+  emit({
+    type: 'subnet-map-updated',
+    time,
+    node: 'ap-A',
+    nodeKind: 'access-point',
+    rows: lab.subnetMap.rows().length,
+    version: 1,
+    source: 'config',
+  });
+  for (const node of ['ap-B', 'ap-C'])
+    emit({ type: 'aap-reachability', time, node, nodeKind: 'access-point', aap: 'ap-A', reachable: true });
+}
+
+interface Client {
+  mac: string;
+  address: string;
+  ssid: string;
+}
+
+const client = (n: number, address: string): Client => ({
+  mac: `02:00:00:00:0a:${n.toString(16).padStart(2, '0')}`,
+  address,
+  ssid: 'corp',
+});
+
+/**
+ * Ordinary traffic that puts a sample behind every dashboard query: clients at home and away
+ * (bindings, visitors), a 133 and a time resync through the skewed access point, every kind of
+ * move, a deregistration, renewals, and malformed datagrams at a home agent.
+ */
+export async function runBaselineTraffic(site: EngineSite): Promise<void> {
+  const { lab } = site;
+  const atHome = client(1, '127.0.1.40'); // home on A
+  const roamer = client(2, '127.0.1.41'); // A -> B -> C -> A
+  const visitorB = client(3, '127.0.3.42'); // home C, visiting B
+  const visitorC = client(4, '127.0.2.43'); // home B, visiting C (skewed AP: 133 then resync)
+  // A malformed datagram now and one at the end: its series appears with the first (there is no
+  // series per error kind before one is seen), so the second is a rise a rate can show.
+  await sendMalformedDatagram(HA('A'), lab.port);
+  lab.ap('A').associate(atHome);
+  lab.ap('A').associate(roamer);
+  lab.ap('B').associate(visitorB);
+  lab.ap('C').associate(visitorC);
+  await lab.waitFor('reply-received', (e) => e.client.mac === visitorB.mac && e.accepted);
+  await lab.waitFor('reply-received', (e) => e.client.mac === visitorC.mac && e.accepted);
+
+  // home -> foreign
+  lab.ap('A').disassociate(roamer.mac);
+  lab.ap('B').associate(roamer);
+  await lab.waitFor('reply-received', (e) => e.client.mac === roamer.mac && e.node === 'ap-B' && e.accepted);
+  // foreign -> foreign (through the skewed access point, whose offset for ha-A is not known yet)
+  lab.scheduler.advance(1_000);
+  lab.ap('B').disassociate(roamer.mac);
+  lab.ap('C').associate(roamer);
+  await lab.waitFor('reply-received', (e) => e.client.mac === roamer.mac && e.node === 'ap-C' && e.accepted);
+  // foreign -> home: deregistration and a gratuitous ARP
+  lab.scheduler.advance(1_000);
+  lab.ap('C').disassociate(roamer.mac);
+  lab.ap('A').associate(roamer);
+  await lab.waitFor(
+    'reply-received',
+    (e) => e.client.mac === roamer.mac && e.kind === 'deregistration' && e.accepted,
+  );
+
+  // Renewals: at 80% of the 600 s lifetime the access points re-register their visitors. The
+  // clock stops just past that point, before any retransmission timer.
+  lab.scheduler.advance(478_500);
+  for (const c of [visitorB, visitorC])
+    await lab.waitFor('reply-received', (e) => e.client.mac === c.mac && e.kind === 'renewal' && e.accepted);
+
+  await settle(1500);
+  await sendMalformedDatagram(HA('A'), lab.port);
+  await settle(100);
+}
+
+/**
+ * A denial storm: `count` clients whose access point holds the wrong key associate at access
+ * point B (visitors from subnet A); home agent ha-A denies every request with 131. Resolves with
+ * the number of 131 denials once every client has been denied at least once.
+ */
+export async function injectDenialStorm(site: EngineSite, count = 20): Promise<number> {
+  const { lab } = site;
+  const clients = STORM_ADDRESSES.slice(0, count).map((address, i) => client(0x80 + i, address));
+  for (const c of clients) lab.ap('B').associate(c);
+  for (const c of clients)
+    await lab.waitFor('request-denied', (e) => e.code === 131 && e.homeAddress === c.address);
+  await settle(50);
+  return lab.recorder.of('request-denied').filter((e) => e.code === 131).length;
+}
+
+/** A datagram too short to be any Mobile IP message: the receiver counts it as malformed. */
+async function sendMalformedDatagram(address: string, port: number): Promise<void> {
+  const s = createSocket('udp4');
+  await new Promise<void>((resolve, reject) =>
+    s.send(Buffer.from([1, 0, 0]), port, address, (err) => (err ? reject(err) : resolve())),
+  );
+  await new Promise<void>((resolve) => s.close(() => resolve()));
+}
