@@ -26,9 +26,9 @@ export interface Measurement {
 export interface MeasureOptions {
   /** Warm-up time per function before timing starts (default 300 ms). */
   warmupMs?: number;
-  /** Number of timed rounds (default 7). */
+  /** Number of timed rounds (default 15). */
   rounds?: number;
-  /** Length of one round (default 250 ms). */
+  /** Length of one round (default 200 ms). */
   roundMs?: number;
   /** Operations per timed batch (default 32); p50/p99 are batch time / batch. */
   batch?: number;
@@ -102,7 +102,7 @@ function summarise(name: string, rounds: RoundResult[], perOp: number[]): Measur
 
 /** Measures one function on its own. */
 export function measure(name: string, fn: () => unknown, options: MeasureOptions = {}): Measurement {
-  const { warmupMs = 300, rounds = 7, roundMs = 250, batch = 32 } = options;
+  const { warmupMs = 300, rounds = 15, roundMs = 200, batch = 32 } = options;
   runRound(fn, warmupMs, batch, undefined);
   const results: RoundResult[] = [];
   const perOp: number[] = [];
@@ -116,7 +116,7 @@ export function compare(
   baseline: { name: string; fn: () => unknown },
   options: MeasureOptions = {},
 ): Comparison {
-  const { warmupMs = 300, rounds = 7, roundMs = 250, batch = 32 } = options;
+  const { warmupMs = 300, rounds = 15, roundMs = 200, batch = 32 } = options;
   runRound(subject.fn, warmupMs, batch, undefined);
   runRound(baseline.fn, warmupMs, batch, undefined);
   const s: RoundResult[] = [];

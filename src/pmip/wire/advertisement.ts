@@ -231,6 +231,10 @@ export function decodeIcmpMobility(buf: Buffer): IcmpMobilityMessage {
       };
     } else if (extType === EXT_PREFIX_LENGTHS) {
       prefixLengths = [...buf.subarray(off + 2, off + 2 + len)];
+      // an IPv4 prefix length above 32 makes no sense (and the encoder would refuse to send it back)
+      const bad = prefixLengths.findIndex((p) => p > 32);
+      if (bad >= 0)
+        throw new WireError('bad-value', `prefix length ${prefixLengths[bad]} is above 32`, off + 2 + bad);
     } else if (extType < 128) {
       throw new WireError(
         'unknown-extension',

@@ -1,3 +1,4 @@
+import { isUtf8 } from 'node:buffer';
 import { WireError } from './errors.ts';
 
 /** Extension type numbers the codec knows (RFC 5944 section 3.5, RFC 2794, RFC 3012, RFC 5563). */
@@ -91,7 +92,7 @@ export function decodeExtensions(buf: Buffer, start: number): DecodedExtensions 
         kind: 'long',
         type,
         subtype,
-        data: Buffer.from(buf.subarray(off + 4, off + 4 + len)),
+        data: copyBytes(buf, off + 4, off + 4 + len),
       });
       offsets.push(off);
       off += 4 + len;
@@ -106,7 +107,8 @@ export function decodeExtensions(buf: Buffer, start: number): DecodedExtensions 
         off,
       );
     }
-    const data = buf.subarray(off + 2, off + 2 + len);
+    const dataStart = off + 2;
+    const dataEnd = dataStart + len;
     if (isAuthType(type)) {
       if (len < 4)
         throw new WireError(
@@ -117,15 +119,15 @@ export function decodeExtensions(buf: Buffer, start: number): DecodedExtensions 
       extensions.push({
         kind: 'auth',
         type,
-        spi: data.readUInt32BE(0),
-        authenticator: Buffer.from(data.subarray(4)),
+        spi: buf.readUInt32BE(dataStart),
+        authenticator: copyBytes(buf, dataStart + 4, dataEnd),
       });
     } else if (type < 128 && !understoodNonSkippable(type)) {
       throw new WireError('unknown-extension', `non-skippable extension type ${type} is not understood`, off);
-    } else if (type === ExtensionType.nai && isUtf8RoundTrip(data)) {
-      extensions.push({ kind: 'nai', type, nai: data.toString('utf8') });
+    } else if (type === ExtensionType.nai && isUtf8RoundTrip(buf, dataStart, dataEnd)) {
+      extensions.push({ kind: 'nai', type, nai: buf.toString('utf8', dataStart, dataEnd) });
     } else {
-      extensions.push({ kind: 'raw', type, data: Buffer.from(data) });
+      extensions.push({ kind: 'raw', type, data: copyBytes(buf, dataStart, dataEnd) });
     }
     offsets.push(off);
     off += 2 + len;
@@ -133,9 +135,24 @@ export function decodeExtensions(buf: Buffer, start: number): DecodedExtensions 
   return { extensions, offsets };
 }
 
-function isUtf8RoundTrip(data: Buffer): boolean {
-  // An NAI that is not valid UTF-8 stays raw so that re-encoding gives the same bytes.
-  return Buffer.from(data.toString('utf8'), 'utf8').equals(data);
+function isUtf8RoundTrip(buf: Buffer, start: number, end: number): boolean {
+  // An NAI that is not valid UTF-8 stays raw so that re-encoding gives the same bytes. Valid UTF-8
+  // is exactly what survives decode + encode unchanged (Buffer's decoder keeps a BOM); isUtf8
+  // checks it without the two allocations of a trial round trip, and plain ASCII (the usual NAI)
+  // needs no check at all.
+  for (let i = start; i < end; i++) if (buf[i]! >= 0x80) return isUtf8(buf.subarray(start, end));
+  return true;
+}
+
+/**
+ * A copy of `buf[start, end)` that does not share memory with the datagram. Small fields (the
+ * usual 16-byte authenticator) are copied by hand, cheaper than `Buffer.from(buf.subarray(..))`.
+ */
+function copyBytes(buf: Buffer, start: number, end: number): Buffer {
+  const out = Buffer.allocUnsafe(end - start);
+  if (end - start <= 64) for (let i = start; i < end; i++) out[i - start] = buf[i]!;
+  else buf.copy(out, 0, start, end);
+  return out;
 }
 
 export function extensionLength(ext: Extension): number {
@@ -167,6 +184,8 @@ export function writeExtension(buf: Buffer, off: number, ext: Extension, field: 
           'bad-value',
           `${field}.authenticator: ${ext.authenticator.length} bytes, at most 251 fit`,
         );
+      if (!isAuthType(ext.type))
+        throw new WireError('bad-value', `${field}.type: ${ext.type} is not an authentication type (32-34)`);
       checkByte(ext.spi, `${field}.spi`, 0xffffffff);
       buf[off] = ext.type;
       buf[off + 1] = len;

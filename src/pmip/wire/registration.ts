@@ -3,6 +3,7 @@ import { readIpv4, writeIpv4 } from './ipv4.ts';
 import {
   decodeExtensions,
   extensionLength,
+  isAuthType,
   writeExtension,
   type AuthExtension,
   type AuthExtensionType,
@@ -160,13 +161,16 @@ export function encodeRegistration(message: RegistrationMessage, auth?: Authenti
   }
   if (auth) {
     checkUint(auth.spi, 'spi', 0xffffffff);
-    buf[off] = auth.type ?? 32;
+    const authType = auth.type ?? 32;
+    if (!isAuthType(authType))
+      throw new WireError('bad-value', `auth.type: ${authType} is not an authentication type (32-34)`);
+    buf[off] = authType;
     buf[off + 1] = 4 + authenticatorLength;
     buf.writeUInt32BE(auth.spi, off + 2);
     const authenticator = computeAuthenticator(auth.algorithm, auth.key, buf.subarray(0, off + 6));
     if (authenticator.length !== authenticatorLength)
       throw new WireError('bad-value', 'authenticator length');
-    authenticator.copy(buf, off + 6);
+    buf.set(authenticator, off + 6);
   }
   return buf;
 }
