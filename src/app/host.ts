@@ -25,8 +25,10 @@ export interface HostOptions {
   foreignAgents?: ForeignAgentConfig[];
   /** The access points' SA source. */
   securityAssociations: SecurityAssociationProvider;
-  /** The subnet map the access points on this host use. */
+  /** The subnet map the access points on this host use (and the pages show). */
   subnetMap: SubnetMapTable;
+  /** A table of its own per access point (each kept by its own AAP client), when given. */
+  subnetMapFor?: (accessPointId: string) => SubnetMapTable | undefined;
   /** Per access point id: a scheduler of its own (a skewed clock in the demo). */
   schedulerFor?: (accessPointId: string) => Scheduler | undefined;
   scheduler: Scheduler;
@@ -87,7 +89,7 @@ export async function startHost(o: HostOptions): Promise<Host> {
         emit: bus.emit,
         dataPlane: o.dataPlane ?? new SimulatedDataPlane(1000),
         securityAssociations: o.securityAssociations,
-        subnetMap: o.subnetMap,
+        subnetMap: o.subnetMapFor?.(cfg.id) ?? o.subnetMap,
         locations,
       });
       accessPoints.set(cfg.id, ap);

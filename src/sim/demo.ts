@@ -12,6 +12,8 @@ import {
 } from '../pmip/runtime/scheduler.ts';
 import { LocalSecurityAssociations, type LocalBinding } from '../pmip/security/store.ts';
 import { SubnetMapTable } from '../pmip/subnet-map/table.ts';
+import { AuthoritativeAccessPoint } from '../pmip/subnet-map/aap-server.ts';
+import { SubnetMapClient } from '../pmip/subnet-map/aap-client.ts';
 import { seededRandom } from '../pmip/wire/identification.ts';
 import type { PmipEvent } from '../pmip/events.ts';
 
@@ -157,8 +159,12 @@ export async function startDemo(o: DemoOptions): Promise<DemoSite> {
     );
   }
 
-  const subnetMap = new SubnetMapTable();
-  for (let i = 0; i < subnets; i++) subnetMap.upsert(haAddress(i), '255.255.0.0', 'config', scheduler.now());
+  // Each access point keeps its own subnet map, filled over the AAP protocol from two AAPs
+  // (hosted on ap-1 and ap-2): every access point reports its home agent, the AAPs distribute.
+  const tables = new Map<string, SubnetMapTable>();
+  for (const id of apIds) tables.set(id, new SubnetMapTable());
+  const subnetMap = tables.get(apIds[0]!)!;
+  const aapIds = ['aap-1', 'aap-2'];
 
   const homeAgents: HomeAgentConfig[] = Array.from({ length: subnets }, (_v, i) => ({
     id: `ha-${i + 1}`,
@@ -204,15 +210,64 @@ export async function startDemo(o: DemoOptions): Promise<DemoSite> {
     foreignAgents,
     securityAssociations: apSas,
     subnetMap,
+    subnetMapFor: (id) => tables.get(id),
+    actions: {
+      refreshSubnetMap: async () => {
+        await Promise.all(subnetMapClients.map((c) => c.refresh()));
+      },
+    },
     scheduler,
     schedulerFor: (id) =>
       id === DEMO_FAULTS.skewedAccessPoint ? skewedScheduler(scheduler, skewMs) : undefined,
     random,
     exporter: { host: o.listen.host, port: o.listen.port },
     logger: log,
-    collector: { clientIdleSeconds: 3600 },
+    collector: { clientIdleSeconds: 3600, aaps: aapIds },
     ...(o.subscribers ? { subscribers: o.subscribers } : {}),
   });
+
+  // The two AAPs, then one subnet map client per access point.
+  const groupKey = 'demo-group-key-not-a-secret';
+  const aapPeers = aapIds.map((id, n) => ({ id, address: apAddresses[n]!, port: o.aapPort }));
+  const aapServers: AuthoritativeAccessPoint[] = [];
+  const subnetMapClients: SubnetMapClient[] = [];
+  const aapDeps = { scheduler, random, emit: host.bus.emit };
+  for (const peer of aapPeers) {
+    aapServers.push(
+      await AuthoritativeAccessPoint.start(
+        {
+          id: peer.id,
+          address: peer.address,
+          port: peer.port,
+          groupKey,
+          aaps: aapPeers,
+          probe: { port: mipPort },
+        },
+        aapDeps,
+      ),
+    );
+  }
+  for (const [j, id] of apIds.entries()) {
+    const client = new SubnetMapClient(
+      {
+        id,
+        address: apAddresses[j]!,
+        aaps: aapPeers,
+        groupKey,
+        homeAgent: { address: haAddress(apSubnet[j]!), mask: '255.255.0.0' },
+      },
+      { ...aapDeps, table: tables.get(id)! },
+    );
+    await client.start();
+    subnetMapClients.push(client);
+  }
+
+  // Let the AAPs fill every access point's table before the clients start moving (at most 5 s).
+  const tablesDeadline = Date.now() + 5000;
+  while ([...tables.values()].some((t) => t.size < subnets) && Date.now() < tablesDeadline) {
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  log.info({ rows: subnetMap.size, version: subnetMap.version }, 'subnet map distributed by the AAPs');
 
   // Foreign agents advertise to the access points of their subnet.
   accessPoints.forEach((cfg, j) => {
@@ -311,6 +366,8 @@ export async function startDemo(o: DemoOptions): Promise<DemoSite> {
         stopped = true;
         for (const t of timers) t.cancel();
         timers.clear();
+        await Promise.allSettled(subnetMapClients.map((c) => c.stop()));
+        await Promise.allSettled(aapServers.map((a) => a.stop()));
         await host.stop(500);
       })();
       return stopping;

@@ -47,6 +47,8 @@ describe('pmip-exporter demo (child process)', () => {
         `127.0.0.1:${port}`,
         '--mip-port',
         String(mipPort),
+        '--aap-port',
+        String(mipPort + 1),
         '--clients',
         '200',
         '--log-level',
@@ -65,7 +67,7 @@ describe('pmip-exporter demo (child process)', () => {
     }
     const ready = out.split('\n').find((l) => l.includes('demo ready'))!;
     expect(ready).toContain(`metrics http://127.0.0.1:${port}/metrics`);
-    expect(ready).toContain(`Mobile IP UDP port ${mipPort}`);
+    expect(ready).toContain(`Mobile IP UDP port ${mipPort}, AAP UDP port ${mipPort + 1}`);
 
     const url = `http://127.0.0.1:${port}/metrics`;
     const deadline = Date.now() + 30_000;
@@ -82,6 +84,9 @@ describe('pmip-exporter demo (child process)', () => {
     expect(accepted).toBeGreaterThan(20);
     expect(denied131).toBeGreaterThan(0); // clients configured with the wrong key
     expect(denied133).toBeGreaterThan(0); // the access point whose clock is 3 h ahead
+    // The subnet map reached the access points over the AAP protocol from aap-1.
+    expect(await metric(url, /^pmip_subnet_map_rows /)).toBe(3);
+    expect(await metric(url, /^pmip_aap_reachable\{aap="aap-1"\}/)).toBe(1);
 
     const t0 = Date.now();
     const exited = new Promise<number | null>((resolve) => child!.once('exit', (code) => resolve(code)));

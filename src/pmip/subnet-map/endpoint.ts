@@ -1,0 +1,208 @@
+import { createSocket, type RemoteInfo } from 'node:dgram';
+import { agentEmitter, type AgentEmitter } from '../agents/common.ts';
+import type { EventSink } from '../events.ts';
+import type { Scheduler } from '../runtime/scheduler.ts';
+import { UdpEndpoint, type Peer, type UdpEndpointOptions } from '../runtime/udp.ts';
+import type { RandomSource } from '../wire/identification.ts';
+import { isIpv4 } from '../wire/ipv4.ts';
+import {
+  DEFAULT_MAX_DATAGRAM_BYTES,
+  MAX_SENDER_ID_BYTES,
+  MIN_MAX_DATAGRAM_BYTES,
+  isAapCodecError,
+  openAapDatagram,
+  type AapEnvelope,
+} from './aap-codec.ts';
+import { ReplayGuard } from './replay.ts';
+
+/**
+ * What the AP side and the AAP side of the subnet map protocol share: how a peer is configured,
+ * the socket they run on (a real UDP endpoint unless a test injects a wrapper), and the receive
+ * pipeline that opens a datagram and refuses, counts and reports what fails.
+ */
+
+/** An AAP as configured: its UDP endpoint, and an id used as its label in events and pages. */
+export interface AapPeerConfig {
+  /** Label in events and on the statistics pages (default `address:port`). */
+  id?: string;
+  address: string;
+  port: number;
+}
+
+/** The socket a node runs on. UdpEndpoint is one; tests may wrap it (a cable they can unplug). */
+export interface DatagramSocket {
+  readonly address: string;
+  readonly port: number;
+  send(payload: Uint8Array, to: Peer): void;
+  close(): Promise<void>;
+}
+
+export interface DatagramSocketOptions extends UdpEndpointOptions {
+  /**
+   * SO_RCVBUF to ask for (the kernel caps it at net.core.rmem_max). An AAP receives a burst of
+   * reports or acknowledgements from every AP at once; the default buffer (about 200 KB, some 90
+   * datagrams on loopback whatever their size) drops the rest of such a burst.
+   */
+  receiveBufferBytes?: number;
+}
+
+export type BindDatagramSocket = (options: DatagramSocketOptions) => Promise<DatagramSocket>;
+
+/**
+ * A real UDP socket: UdpEndpoint when the default receive buffer will do, else a node:dgram
+ * socket with the same contract (handler exceptions reported, never thrown; errors after bind
+ * never crash the process) and the buffer asked for.
+ */
+export const bindUdp: BindDatagramSocket = async (options) => {
+  if (options.receiveBufferBytes === undefined) return UdpEndpoint.bind(options);
+  const socket = createSocket({ type: 'udp4', reuseAddr: false, recvBufferSize: options.receiveBufferBytes });
+  socket.on('message', (msg: Buffer, rinfo: RemoteInfo) => {
+    const from = { address: rinfo.address, port: rinfo.port };
+    try {
+      options.onDatagram(msg, from);
+    } catch (error) {
+      options.onHandlerError?.(error, from);
+    }
+  });
+  await new Promise<void>((resolve, reject) => {
+    const onError = (err: Error): void => reject(err);
+    socket.once('error', onError);
+    socket.bind(options.port, options.address, () => {
+      socket.off('error', onError);
+      resolve();
+    });
+  });
+  socket.on('error', () => undefined);
+  if (options.broadcast) socket.setBroadcast(true);
+  const bound = socket.address();
+  return {
+    address: bound.address,
+    port: bound.port,
+    send: (payload, to) => socket.send(payload, to.port, to.address, () => undefined),
+    close: () =>
+      new Promise<void>((resolve) => {
+        try {
+          socket.close(() => resolve());
+        } catch {
+          resolve();
+        }
+      }),
+  };
+};
+
+/** Receive buffers asked for by default: an AAP takes bursts from every AP, an AP whole tables. */
+export const AAP_RECEIVE_BUFFER_BYTES = 4 * 1024 * 1024;
+export const AP_RECEIVE_BUFFER_BYTES = 1024 * 1024;
+
+/** Dependencies of both sides: time, randomness and the event sink are injected. */
+export interface SubnetMapDeps {
+  scheduler: Scheduler;
+  random: RandomSource;
+  emit: EventSink;
+  /** How to bind the protocol socket (default: a real UDP endpoint). */
+  bind?: BindDatagramSocket;
+}
+
+export function peerLabel(peer: AapPeerConfig): string {
+  return peer.id ?? `${peer.address}:${peer.port}`;
+}
+
+export function samePeer(a: Peer, b: Peer): boolean {
+  return a.address === b.address && a.port === b.port;
+}
+
+export type RefusalReason = 'unauthenticated' | 'stale' | 'malformed' | 'unknown-peer';
+
+/** Refused datagrams per reason (aap-message-refused). */
+export interface RefusalCounts {
+  unauthenticated: number;
+  stale: number;
+  malformed: number;
+  unknownPeer: number;
+}
+
+export function checkNodeId(id: string, field: string): void {
+  const bytes = Buffer.byteLength(id, 'utf8');
+  if (typeof id !== 'string' || bytes < 1 || bytes > MAX_SENDER_ID_BYTES)
+    throw new Error(`${field}: must be 1-${MAX_SENDER_ID_BYTES} bytes of UTF-8`);
+}
+
+export function checkAddress(address: string, field: string): void {
+  if (!isIpv4(address)) throw new Error(`${field}: "${address}" is not a dotted-quad IPv4 address`);
+}
+
+export function checkPortNumber(port: number, field: string): void {
+  if (!Number.isInteger(port) || port < 0 || port > 0xffff)
+    throw new Error(`${field}: ${port} must be a port from 0 to 65535`);
+}
+
+export function checkMaxDatagram(value: number | undefined, field: string): number {
+  const v = value ?? DEFAULT_MAX_DATAGRAM_BYTES;
+  if (!Number.isInteger(v) || v < MIN_MAX_DATAGRAM_BYTES || v > 65_507)
+    throw new Error(`${field}: ${v} must be an integer from ${MIN_MAX_DATAGRAM_BYTES} to 65507`);
+  return v;
+}
+
+export function checkDuration(value: number, field: string, min = 1): void {
+  if (!Number.isFinite(value) || value < min)
+    throw new Error(`${field}: ${value} must be a number >= ${min} (ms)`);
+}
+
+export function checkCount(value: number, field: string, min = 0, max = 100): void {
+  if (!Number.isInteger(value) || value < min || value > max)
+    throw new Error(`${field}: ${value} must be an integer from ${min} to ${max}`);
+}
+
+/**
+ * Opens datagrams for one node: the codec (structure, then the HMAC with the group key, then the
+ * body), then replay protection. Whatever fails is counted, reported (aap-message-refused; a
+ * malformed one also as malformed-datagram on the 'aap' socket) and dropped, never thrown.
+ */
+export class AapReceiver {
+  readonly refused: RefusalCounts = { unauthenticated: 0, stale: 0, malformed: 0, unknownPeer: 0 };
+  private readonly replay = new ReplayGuard();
+
+  constructor(
+    private readonly ownId: string,
+    private readonly key: Uint8Array,
+    private readonly emit: AgentEmitter,
+  ) {}
+
+  open(payload: Buffer, from: Peer): AapEnvelope | undefined {
+    let envelope: AapEnvelope;
+    try {
+      envelope = openAapDatagram(payload, this.key);
+    } catch (error) {
+      if (isAapCodecError(error) && error.kind === 'bad-hmac') this.refuse('unauthenticated', from);
+      else this.malformed(isAapCodecError(error) ? error.kind : 'handler-error', from);
+      return undefined;
+    }
+    // Our own datagrams reflected back to us are nobody's news.
+    if (envelope.senderId === this.ownId) {
+      this.refuse('unknown-peer', from);
+      return undefined;
+    }
+    if (!this.replay.accept(envelope.senderId, envelope.epoch, envelope.sequence)) {
+      this.refuse('stale', from);
+      return undefined;
+    }
+    return envelope;
+  }
+
+  /** A datagram that decoded but makes no sense here (a message type this side never receives). */
+  malformed(errorKind: string, from: Peer): void {
+    this.emit({ type: 'malformed-datagram', socket: 'aap', errorKind, peer: from.address });
+    this.refuse('malformed', from);
+  }
+
+  refuse(reason: RefusalReason, from: Peer): void {
+    if (reason === 'unknown-peer') this.refused.unknownPeer++;
+    else this.refused[reason]++;
+    this.emit({ type: 'aap-message-refused', reason, peer: from.address });
+  }
+}
+
+/** The emitter of an AP or AAP: events stamped with the scheduler's time, nodeKind access-point. */
+export function subnetMapEmitter(deps: SubnetMapDeps, id: string): AgentEmitter {
+  return agentEmitter(deps.emit, deps.scheduler, id, 'access-point');
+}
