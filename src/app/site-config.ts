@@ -11,7 +11,8 @@ import type { AccessPointConfig } from '../pmip/proxy/access-point.ts';
 import { realScheduler, type Scheduler } from '../pmip/runtime/scheduler.ts';
 import type { Peer } from '../pmip/runtime/udp.ts';
 import { LocalSecurityAssociations } from '../pmip/security/store.ts';
-import { SubnetMapTable } from '../pmip/subnet-map/table.ts';
+import { SubnetMapTable, prefixLengthToMask } from '../pmip/subnet-map/table.ts';
+import { uint32ToIpv4 } from '../pmip/wire/ipv4.ts';
 import { cryptoRandom, type RandomSource } from '../pmip/wire/identification.ts';
 import type { HostOptions } from './host.ts';
 
@@ -28,6 +29,18 @@ export interface SitePlan {
   disabledAccessPoints: string[];
   /** Things configured that this process cannot do yet; `run` logs each as a warning. */
   warnings: string[];
+  /** Per access point: its subnet map client (the AAP protocol), when `aap` is configured. */
+  subnetMapClients: Array<{
+    accessPoint: string;
+    address: string;
+    /** The access point's subnet mask: its home agent's row. */
+    mask: string;
+    aaps: Array<{ address: string; port: number }>;
+    groupKey: string;
+    table: SubnetMapTable;
+  }>;
+  /** Filled by `run` once the clients are started: what the pages' Refresh button calls. */
+  refreshHooks: Array<() => Promise<unknown>>;
 }
 
 export interface SitePlanDeps {
@@ -120,14 +133,34 @@ export function sitePlan(site: SiteConfig, deps: SitePlanDeps): SitePlan {
       'exporters.influxdb: the InfluxDB exporter is not available yet; only Prometheus is served',
     );
   }
-  if (site.accessPoints.some((ap) => ap.pmip && ap.aaps.length > 0)) {
+  if (!site.aap && site.accessPoints.some((ap) => ap.pmip && ap.aaps.length > 0)) {
     warnings.push(
-      'accessPoints[].aaps: the AAP subnet map exchange is not wired into `run` yet; the subnet map holds the configured rows only',
+      'aap: no group key configured, so the access points cannot talk to their AAPs; the subnet map holds the configured rows only',
     );
   }
 
-  const subnetMap = new SubnetMapTable();
-  for (const row of site.subnetMap) subnetMap.upsert(row.homeAgent, row.mask, 'config', scheduler.now());
+  const seeded = (): SubnetMapTable => {
+    const t = new SubnetMapTable();
+    for (const row of site.subnetMap) t.upsert(row.homeAgent, row.mask, 'config', scheduler.now());
+    return t;
+  };
+  const subnetMap = seeded();
+  const subnetMapClients: SitePlan['subnetMapClients'] = [];
+  if (site.aap) {
+    for (const ap of site.accessPoints) {
+      if (!ap.pmip || ap.aaps.length === 0) continue;
+      const prefix = Number(ap.subnet.split('/')[1]);
+      subnetMapClients.push({
+        accessPoint: ap.id,
+        address: ap.address,
+        mask: uint32ToIpv4(prefixLengthToMask(prefix)),
+        aaps: ap.aaps.map((a) => parseEndpoint(a, site.aap!.port)),
+        groupKey: site.aap.groupKey,
+        table: seeded(),
+      });
+    }
+  }
+  const refreshHooks: SitePlan['refreshHooks'] = [];
 
   const enabled = site.accessPoints.filter((ap) => ap.pmip);
   const prometheus = site.exporters.prometheus;
@@ -146,11 +179,26 @@ export function sitePlan(site: SiteConfig, deps: SitePlanDeps): SitePlan {
         : {}),
     },
     logger: deps.logger,
+    subnetMapFor: (id) => subnetMapClients.find((c) => c.accessPoint === id)?.table,
+    actions: {
+      refreshSubnetMap: async () => {
+        await Promise.all(refreshHooks.map((h) => h()));
+      },
+    },
   };
+  // The AAPs are labelled `address:port` in events, metrics and pages.
+  const aapLabels = [
+    ...new Set(subnetMapClients.flatMap((c) => c.aaps.map((a) => `${a.address}:${a.port}`))),
+  ];
+  if (aapLabels.length > 0) host.collector = { aaps: aapLabels };
+  // The pages show the first access point's table when each keeps its own.
+  if (subnetMapClients[0]) host.subnetMap = subnetMapClients[0].table;
   const plan: SitePlan = {
     host,
     disabledAccessPoints: site.accessPoints.filter((ap) => !ap.pmip).map((ap) => ap.id),
     warnings,
+    subnetMapClients,
+    refreshHooks,
   };
   const http = site.associations.http;
   if (http) plan.associationsHttp = { listen: parseListen(http.listen), token: http.token };

@@ -16,6 +16,8 @@ import type { SiteConfig } from '../config/schema.ts';
 import { WebConfigError } from '../exporters/web-config.ts';
 import { PmipRuleError } from '../pmip/proxy/rules.ts';
 import { CliError } from './errors.ts';
+import { SubnetMapClient } from '../pmip/subnet-map/aap-client.ts';
+import { AuthoritativeAccessPoint } from '../pmip/subnet-map/aap-server.ts';
 import { installShutdown } from './shutdown.ts';
 
 /** How long in-flight registrations get to finish on shutdown (the whole stop must end within 5 s). */
@@ -97,6 +99,77 @@ export async function runSite(o: RunOptions): Promise<void> {
   } catch (e) {
     throw startError(e);
   }
+  // The AAP role: an access point of this host whose address is in the AAP lists is an
+  // authoritative access point, serving the table on that endpoint.
+  const aapServers: AuthoritativeAccessPoint[] = [];
+  const aapPeers = [
+    ...new Map(
+      plan.subnetMapClients.flatMap((c) => c.aaps).map((a) => [`${a.address}:${a.port}`, a]),
+    ).values(),
+  ].map((a) => ({ id: `aap-${a.address}:${a.port}`, address: a.address, port: a.port }));
+  for (const peer of aapPeers) {
+    const ap = [...host.accessPoints.values()].find((x) => x.config.address === peer.address);
+    if (!ap || !site.aap) continue;
+    try {
+      aapServers.push(
+        await AuthoritativeAccessPoint.start(
+          {
+            id: peer.id,
+            address: peer.address,
+            port: peer.port,
+            groupKey: site.aap.groupKey,
+            aaps: aapPeers,
+            rows: site.subnetMap.map((r) => ({ homeAgent: r.homeAgent, mask: r.mask })),
+          },
+          { scheduler: plan.host.scheduler, random: plan.host.random, emit: host.bus.emit },
+        ),
+      );
+    } catch (e) {
+      await Promise.allSettled(aapServers.map((x) => x.stop()));
+      await host.stop(0);
+      throw startError(e);
+    }
+    logger.info({ accessPoint: ap.id, aap: peer.id }, 'authoritative access point started');
+  }
+
+  // The AAP protocol: one subnet map client per access point. Its own home agent (the row it
+  // reports) is learnt by agent discovery: an advertisement with the H flag from its subnet.
+  const subnetMapClients: SubnetMapClient[] = [];
+  for (const c of plan.subnetMapClients) {
+    const client = new SubnetMapClient(
+      { id: c.accessPoint, address: c.address, aaps: c.aaps, groupKey: c.groupKey },
+      { scheduler: plan.host.scheduler, random: plan.host.random, emit: host.bus.emit, table: c.table },
+    );
+    const ap = host.accessPoints.get(c.accessPoint);
+    let learnt: string | undefined;
+    host.bus.subscribe((e) => {
+      if (
+        e.type === 'advertisement-received' &&
+        e.homeAgent &&
+        e.node === c.accessPoint &&
+        e.agent !== learnt &&
+        ap?.isHomeAddress(e.agent)
+      ) {
+        learnt = e.agent;
+        client.setHomeAgent(e.agent, c.mask);
+      }
+    });
+    try {
+      await client.start();
+    } catch (e) {
+      await Promise.allSettled(subnetMapClients.map((x) => x.stop()));
+      await Promise.allSettled(aapServers.map((x) => x.stop()));
+      await host.stop(0);
+      throw startError(e);
+    }
+    subnetMapClients.push(client);
+    plan.refreshHooks.push(() => client.refresh());
+    logger.info(
+      { accessPoint: c.accessPoint, aaps: c.aaps.map((a) => `${a.address}:${a.port}`) },
+      'subnet map client started',
+    );
+  }
+
   let associations: AssociationsServer | undefined;
   if (plan.associationsHttp) {
     try {
@@ -135,6 +208,8 @@ export async function runSite(o: RunOptions): Promise<void> {
   await installShutdown(logger, async () => {
     // Stop taking associations first, then let registrations in flight finish, then close.
     await associations?.close(500);
+    await Promise.allSettled(subnetMapClients.map((c) => c.stop()));
+    await Promise.allSettled(aapServers.map((a) => a.stop()));
     await host.stop(o.shutdownGrace);
   });
 }

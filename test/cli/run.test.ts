@@ -161,6 +161,16 @@ describe('pmip-exporter run --config', () => {
       '127.0.2.1 config',
     ]);
 
+    // ap-lobby and ap-library are the site's AAPs (their addresses are in the AAP lists): both
+    // access points load the table from the first one over the AAP protocol.
+    let aaps: { aaps: Array<{ aap: string; reachable: boolean | null; rows: number | null }> } = { aaps: [] };
+    for (const deadline = Date.now() + 10_000; Date.now() < deadline;) {
+      aaps = (await (await fetch(`${exporterUrl}/api/v1/aaps`)).json()) as typeof aaps;
+      if (aaps.aaps.some((a) => a.reachable === true)) break;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    expect(aaps.aaps.find((a) => a.aap === '127.0.1.10:6500')).toMatchObject({ reachable: true });
+
     // The association API: refused without the token, accepted with it; the client shows up.
     const body = JSON.stringify({
       mac: '02:00:00:00:00:09',
