@@ -20,6 +20,11 @@ export interface UdpEndpointOptions {
   onHandlerError?: (error: unknown, from: Peer) => void;
   /** Enable sending to broadcast addresses. */
   broadcast?: boolean;
+  /**
+   * SO_RCVBUF to ask for (the kernel caps it at net.core.rmem_max): for sockets that take bursts,
+   * such as an AAP answered by every AP at once. Default: the kernel's.
+   */
+  receiveBufferBytes?: number;
 }
 
 export class UdpEndpoint {
@@ -30,7 +35,11 @@ export class UdpEndpoint {
   ) {}
 
   static async bind(options: UdpEndpointOptions): Promise<UdpEndpoint> {
-    const socket = createSocket({ type: 'udp4', reuseAddr: false });
+    const socket = createSocket({
+      type: 'udp4',
+      reuseAddr: false,
+      ...(options.receiveBufferBytes !== undefined ? { recvBufferSize: options.receiveBufferBytes } : {}),
+    });
     socket.on('message', (msg: Buffer, rinfo: RemoteInfo) => {
       const from = { address: rinfo.address, port: rinfo.port };
       try {

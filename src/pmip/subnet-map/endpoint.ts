@@ -1,4 +1,3 @@
-import { createSocket, type RemoteInfo } from 'node:dgram';
 import { agentEmitter, type AgentEmitter } from '../agents/common.ts';
 import type { EventSink } from '../events.ts';
 import type { Scheduler } from '../runtime/scheduler.ts';
@@ -37,58 +36,13 @@ export interface DatagramSocket {
   close(): Promise<void>;
 }
 
-export interface DatagramSocketOptions extends UdpEndpointOptions {
-  /**
-   * SO_RCVBUF to ask for (the kernel caps it at net.core.rmem_max). An AAP receives a burst of
-   * reports or acknowledgements from every AP at once; the default buffer (about 200 KB, some 90
-   * datagrams on loopback whatever their size) drops the rest of such a burst.
-   */
-  receiveBufferBytes?: number;
-}
+/** UdpEndpointOptions, receive buffer size included. */
+export type DatagramSocketOptions = UdpEndpointOptions;
 
 export type BindDatagramSocket = (options: DatagramSocketOptions) => Promise<DatagramSocket>;
 
-/**
- * A real UDP socket: UdpEndpoint when the default receive buffer will do, else a node:dgram
- * socket with the same contract (handler exceptions reported, never thrown; errors after bind
- * never crash the process) and the buffer asked for.
- */
-export const bindUdp: BindDatagramSocket = async (options) => {
-  if (options.receiveBufferBytes === undefined) return UdpEndpoint.bind(options);
-  const socket = createSocket({ type: 'udp4', reuseAddr: false, recvBufferSize: options.receiveBufferBytes });
-  socket.on('message', (msg: Buffer, rinfo: RemoteInfo) => {
-    const from = { address: rinfo.address, port: rinfo.port };
-    try {
-      options.onDatagram(msg, from);
-    } catch (error) {
-      options.onHandlerError?.(error, from);
-    }
-  });
-  await new Promise<void>((resolve, reject) => {
-    const onError = (err: Error): void => reject(err);
-    socket.once('error', onError);
-    socket.bind(options.port, options.address, () => {
-      socket.off('error', onError);
-      resolve();
-    });
-  });
-  socket.on('error', () => undefined);
-  if (options.broadcast) socket.setBroadcast(true);
-  const bound = socket.address();
-  return {
-    address: bound.address,
-    port: bound.port,
-    send: (payload, to) => socket.send(payload, to.port, to.address, () => undefined),
-    close: () =>
-      new Promise<void>((resolve) => {
-        try {
-          socket.close(() => resolve());
-        } catch {
-          resolve();
-        }
-      }),
-  };
-};
+/** A real UDP socket (UdpEndpoint: handler exceptions reported, never thrown). */
+export const bindUdp: BindDatagramSocket = (options) => UdpEndpoint.bind(options);
 
 /** Receive buffers asked for by default: an AAP takes bursts from every AP, an AP whole tables. */
 export const AAP_RECEIVE_BUFFER_BYTES = 4 * 1024 * 1024;
