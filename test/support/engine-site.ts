@@ -11,7 +11,22 @@ import pino from 'pino';
 import { Collector } from '../../src/collector/collector.ts';
 import { startExporterServer } from '../../src/exporters/http-server.ts';
 import type { PmipEvent } from '../../src/pmip/events.ts';
-import { FA, HA, SUBNETS, WRONG_KEY, settle, startLab, type Lab, type SubnetName } from './lab-site.ts';
+import { AuthoritativeAccessPoint } from '../../src/pmip/subnet-map/aap-server.ts';
+import { SubnetMapClient } from '../../src/pmip/subnet-map/aap-client.ts';
+import { realScheduler } from '../../src/pmip/runtime/scheduler.ts';
+import { seededRandom } from '../../src/pmip/wire/identification.ts';
+import {
+  AP,
+  FA,
+  HA,
+  SUBNETS,
+  WRONG_KEY,
+  settle,
+  startLab,
+  waitUntil,
+  type Lab,
+  type SubnetName,
+} from './lab-site.ts';
 
 const HOUR = 3600_000;
 
@@ -52,7 +67,7 @@ export async function startEngineSite(options: EngineSiteOptions = {}): Promise<
     views: { subnetMap: () => lab.subnetMap.rows() },
   });
   lab.recorder.forward(collector.ingest);
-  reportAuthoritativeAccessPoint(lab, collector.ingest);
+  const aap = await startAuthoritativeAccessPoint(lab, collector.ingest);
   const server = await startExporterServer({
     collector,
     listen: { host: '127.0.0.1', port: 0 },
@@ -65,29 +80,55 @@ export async function startEngineSite(options: EngineSiteOptions = {}): Promise<
     collector,
     async stop() {
       await server.close();
+      await aap.stop();
       await lab.stop();
     },
   };
 }
 
 /**
- * The engine has no AAP protocol yet (src/pmip/subnet-map/ holds the table only), so the site
- * reports what its AAP clients will: ap-A, which serves the subnet map from configuration, is
- * reachable from the other access points and announces its table (the lab's three rows).
+ * The subnet map over the real AAP protocol: ap-A is the site's AAP (on its own address, serving
+ * the lab's three rows); ap-B and ap-C run subnet map clients towards it, reporting their home
+ * agents, and keep the lab's table.
  */
-function reportAuthoritativeAccessPoint(lab: Lab, emit: (e: PmipEvent) => void): void {
-  const time = lab.scheduler.now();
-  emit({
-    type: 'subnet-map-updated',
-    time,
-    node: 'ap-A',
-    nodeKind: 'access-point',
-    rows: lab.subnetMap.rows().length,
-    version: 1,
-    source: 'config',
-  });
-  for (const node of ['ap-B', 'ap-C'])
-    emit({ type: 'aap-reachability', time, node, nodeKind: 'access-point', aap: 'ap-A', reachable: true });
+async function startAuthoritativeAccessPoint(
+  lab: Lab,
+  emit: (e: PmipEvent) => void,
+): Promise<{ stop(): Promise<void> }> {
+  const groupKey = 'engine-site-group-key-0123456789';
+  const deps = { scheduler: realScheduler, random: seededRandom(77), emit };
+  const server = await AuthoritativeAccessPoint.start(
+    {
+      id: 'ap-A',
+      address: AP('A'),
+      port: 0,
+      groupKey,
+      rows: lab.subnetMap.rows().map((r) => ({ homeAgent: r.homeAgent, mask: r.mask })),
+    },
+    deps,
+  );
+  const peer = { id: 'ap-A', address: AP('A'), port: server.port };
+  const clients = (['B', 'C'] as const).map(
+    (s) =>
+      new SubnetMapClient(
+        {
+          id: `ap-${s}`,
+          address: AP(s),
+          aaps: [peer],
+          groupKey,
+          homeAgent: { address: HA(s), mask: '255.255.255.0' },
+        },
+        { ...deps, table: lab.subnetMap },
+      ),
+  );
+  for (const c of clients) await c.start();
+  await waitUntil(() => clients.every((c) => c.status()[0]?.reachable === true), 'the AAP to answer', 5000);
+  return {
+    async stop() {
+      await Promise.allSettled(clients.map((c) => c.stop()));
+      await server.stop();
+    },
+  };
 }
 
 interface Client {
