@@ -3,13 +3,11 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { AP, FA, HA, KEY, settle, startLab, waitUntil, type Lab } from '../support/lab-site.ts';
-import { AccessPoint } from '../../src/pmip/proxy/access-point.ts';
-import { LocalSecurityAssociations } from '../../src/pmip/security/store.ts';
+import { AP, FA, HA, settle, startLab, waitUntil, type Lab } from '../support/lab-site.ts';
 import { UdpEndpoint, type Peer } from '../../src/pmip/runtime/udp.ts';
 import { ForeignAgent } from '../../src/pmip/agents/foreign-agent.ts';
 import { decodeRegistration, seededRandom } from '../../src/pmip/wire/index.ts';
-import { runTshark } from '../support/tshark-run.ts';
+import { runTshark } from '../support/tshark.ts';
 
 const CLIENT = { mac: '02:00:00:00:03:01', address: '127.0.1.70', ssid: 'corp' };
 
@@ -35,24 +33,13 @@ describe('access point robustness over real UDP', () => {
         } else if (apPeer) relay.send(payload, apPeer);
       },
     });
-    const ap = await AccessPoint.start(
+    const ap = await lab.extraAccessPoint(
       {
         id: 'ap-replay',
         address: '127.0.2.11',
-        subnet: '127.0.2.0/24',
-        ssids: [{ name: 'corp', pmip: true }],
-        aaps: ['127.0.1.10'],
-        homeAgentPort: lab.port,
         foreignAgent: { address: '127.0.2.3', port: relay.port, careOfAddress: FA('B') },
       },
-      {
-        scheduler: lab.scheduler,
-        random: seededRandom(1),
-        emit: lab.recorder.emit,
-        dataPlane: { apply: () => undefined },
-        securityAssociations: new LocalSecurityAssociations(lab.bindings(KEY)),
-        subnetMap: lab.subnetMap,
-      },
+      1,
     );
     try {
       ap.associate(CLIENT);
@@ -138,25 +125,13 @@ describe('access point robustness over real UDP', () => {
       },
       { scheduler: lab.scheduler, random: seededRandom(3), emit: lab.recorder.emit },
     );
-    const ap = await AccessPoint.start(
+    const ap = await lab.extraAccessPoint(
       {
         id: 'ap-solicit',
         address: '127.0.2.12',
-        subnet: '127.0.2.0/24',
-        ssids: [{ name: 'corp', pmip: true }],
-        aaps: ['127.0.1.10'],
-        homeAgentPort: lab.port,
-        foreignAgentPort: lab.port,
         solicitTo: [{ address: '127.0.2.4', port: fa.advertiser!.port }],
       },
-      {
-        scheduler: lab.scheduler,
-        random: seededRandom(4),
-        emit: lab.recorder.emit,
-        dataPlane: { apply: () => undefined },
-        securityAssociations: new LocalSecurityAssociations(lab.bindings(KEY)),
-        subnetMap: lab.subnetMap,
-      },
+      4,
     );
     try {
       ap.associate(CLIENT);

@@ -198,6 +198,34 @@ export class Lab {
     return this;
   }
 
+  /**
+   * One more access point on subnet B (besides ap-B), on the lab's clock, home agents and subnet
+   * map, with the right keys: `config` gives its id, address and whatever differs.
+   */
+  async extraAccessPoint(
+    config: Pick<AccessPointConfig, 'id' | 'address'> & Partial<AccessPointConfig>,
+    seed: number,
+  ): Promise<AccessPoint> {
+    return AccessPoint.start(
+      {
+        subnet: '127.0.2.0/24',
+        ssids: [{ name: 'corp', pmip: true }],
+        aaps: ['127.0.1.10'],
+        homeAgentPort: this.port,
+        foreignAgentPort: this.port,
+        ...config,
+      },
+      {
+        scheduler: this.scheduler,
+        random: seededRandom(seed),
+        emit: this.recorder.emit,
+        dataPlane: { apply: () => undefined },
+        securityAssociations: new LocalSecurityAssociations(this.bindings(KEY)),
+        subnetMap: this.subnetMap,
+      },
+    );
+  }
+
   ap(s: SubnetName): AccessPoint {
     return this.accessPoints.get(s)!;
   }
