@@ -6,7 +6,7 @@
  * Rules: events are plain data (JSON-serialisable apart from nothing), never carry key material,
  * and every field used as a metric label has a bounded set of values.
  */
-export const EVENTS_VERSION = 1;
+export const EVENTS_VERSION = 2;
 
 export type NodeKind = 'access-point' | 'home-agent' | 'foreign-agent';
 export type RegistrationKind = 'initial' | 'renewal' | 'deregistration';
@@ -15,6 +15,41 @@ export type ClientState = 'home' | 'registered' | 'pending' | 'isolated' | 'unkn
 export type Movement = 'home-to-foreign' | 'foreign-to-foreign' | 'foreign-to-home';
 export type ReplayMode = 'timestamp' | 'nonce';
 export type SocketRole = 'registration' | 'advertisement' | 'aap';
+
+/**
+ * How one registration attempt (a request and its retransmissions) ended, as the access point saw
+ * it. Every attempt ends in exactly one outcome (docs/events.md).
+ */
+export type RegistrationOutcomeKind = 'accepted' | 'denied' | 'timeout' | 'unauthenticated' | 'discarded';
+
+export const REGISTRATION_OUTCOME_KINDS: readonly RegistrationOutcomeKind[] = [
+  'accepted',
+  'denied',
+  'timeout',
+  'unauthenticated',
+  'discarded',
+];
+
+/**
+ * Why an attempt ended as `discarded`: its only replies were dropped (a ReplyDiscardReason), or
+ * it could not be sent at all (no SA, no subnet map row for the client, an internal error).
+ */
+export type AttemptDiscardReason =
+  | ReplyDiscardReason
+  | 'no-security-association'
+  | 'no-home-agent'
+  | 'internal-error';
+
+export const ATTEMPT_DISCARD_REASONS: readonly AttemptDiscardReason[] = [
+  'invalid-home-address',
+  'unknown-home-agent',
+  'invalid-identification',
+  'invalid-extension',
+  'no-pending-request',
+  'no-security-association',
+  'no-home-agent',
+  'internal-error',
+];
 
 /** Security violation reasons of the Mobile IP MIB (mipSecViolationReason). */
 export type SecurityViolationReason =
@@ -65,6 +100,8 @@ export interface RegistrationSentEvent extends EventBase {
   kind: RegistrationKind;
   retransmission: boolean;
   homeAgent: string;
+  /** The foreign agent (its registration address) the request went through; absent when sent to the home agent directly. */
+  foreignAgent?: string;
   careOfAddress: string;
   /** Requested lifetime, seconds. */
   lifetime: number;
@@ -77,6 +114,8 @@ export interface ReplyReceivedEvent extends EventBase {
   client: ClientRef;
   kind: RegistrationKind;
   homeAgent: string;
+  /** The foreign agent the request went through; absent when sent to the home agent directly. */
+  foreignAgent?: string;
   code: number;
   reason: string;
   accepted: boolean;
@@ -87,17 +126,39 @@ export interface ReplyReceivedEvent extends EventBase {
   roundTripSeconds: number;
 }
 
-export interface RegistrationTimeoutEvent extends EventBase {
-  type: 'registration-timeout';
+/**
+ * The end of one registration attempt, emitted once per attempt by the access point, after the
+ * reply-received (or security-violation / reply-discarded) events that led to it.
+ *
+ * - accepted / denied: a verified reply (or a foreign agent's denial); `code`, `reason`, `issuer`
+ *   and `roundTripSeconds` from that reply.
+ * - timeout: no usable reply after the last retransmission.
+ * - unauthenticated: the only replies failed authentication; `code` is the code they claimed
+ *   (not verified), `reason` the security violation reason.
+ * - discarded: the only replies were dropped (`reason` a ReplyDiscardReason), or the attempt
+ *   could not be sent (`no-security-association`, `no-home-agent`, `internal-error`).
+ */
+export interface RegistrationOutcomeEvent extends EventBase {
+  type: 'registration-outcome';
   client: ClientRef;
   kind: RegistrationKind;
-  homeAgent: string;
-  /** Transmissions made (first send plus retransmissions). */
-  attempts: number;
+  outcome: RegistrationOutcomeKind;
+  /** The home agent address the attempt was for; absent when none was known (no subnet map row). */
+  homeAgent?: string;
+  /** The foreign agent the attempt went through; absent when sent to the home agent directly. */
+  foreignAgent?: string;
+  code?: number;
+  reason?: string;
+  issuer?: ReplyIssuerKind;
+  /** Transmissions made (first send plus retransmissions); 0 when nothing could be sent. */
+  transmissions: number;
+  /** accepted / denied: from sending the answered request to the reply. */
+  roundTripSeconds?: number;
 }
 
 export interface TimeSyncEvent extends EventBase {
   type: 'time-sync';
+  /** The home agent address whose clock (or nonce) the access point (`node`) synchronised with. */
   homeAgent: string;
   mode: ReplayMode;
   /** Timestamp mode: the home agent's clock minus ours, seconds. Nonce mode: 0. */
@@ -136,7 +197,25 @@ export interface ClientStateEvent extends EventBase {
   careOfAddress?: string;
   /** When the current registration expires (ms since epoch), if registered. */
   expiresAt?: number;
+  /** Code of the last verified reply. */
   lastCode?: number;
+  /** How the client's last concluded attempt ended; absent before the first. */
+  lastOutcome?: ClientOutcome;
+  /** When the attempt in progress started (ms since epoch); absent when none is in progress. */
+  attemptStartedAt?: number;
+}
+
+/** A client's last outcome, as the client-state event and the pages carry it. */
+export interface ClientOutcome {
+  kind: RegistrationOutcomeKind;
+  /** accepted / denied: the reply code; unauthenticated: the code claimed by the unverified reply. */
+  code?: number;
+  reason?: string;
+  homeAgent?: string;
+  foreignAgent?: string;
+  transmissions: number;
+  /** ms since epoch. */
+  at: number;
 }
 
 export interface ClientRemovedEvent extends EventBase {
@@ -296,7 +375,7 @@ export interface AapMessageRefusedEvent extends EventBase {
 export type PmipEvent =
   | RegistrationSentEvent
   | ReplyReceivedEvent
-  | RegistrationTimeoutEvent
+  | RegistrationOutcomeEvent
   | TimeSyncEvent
   | SecurityViolationEvent
   | ReplyDiscardedEvent

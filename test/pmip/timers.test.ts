@@ -26,8 +26,10 @@ describe('access point timers over real UDP with a fake clock', () => {
     }
     expect(sends().map((e) => e.retransmission)).toEqual([false, true, true, true]);
     expect(sentAt).toEqual([1, 3, 7]); // first retry after 1 s, then doubling: 2 s, 4 s
-    const timeout = lab.recorder.of('registration-timeout', 'ap-B');
-    expect(timeout).toEqual([expect.objectContaining({ kind: 'initial', homeAgent: HA('A'), attempts: 4 })]);
+    const timeout = lab.recorder.of('registration-outcome', 'ap-B');
+    expect(timeout).toEqual([
+      expect.objectContaining({ kind: 'initial', outcome: 'timeout', homeAgent: HA('A'), transmissions: 4 }),
+    ]);
     expect(timeout[0]!.time - t0).toBe(15_000); // the last wait is 8 s
     expect(lab.ap('B').client(CLIENT.mac)?.state).toBe('isolated');
 

@@ -409,13 +409,14 @@ export function scriptedSiteEvents(start = SCRIPT_START): PmipEvent[] {
     });
   }
   events.push({
-    type: 'registration-timeout',
+    type: 'registration-outcome',
     time: at(),
     ...ap('ap-lobby'),
     client: c6,
     kind: 'initial',
+    outcome: 'timeout',
     homeAgent: HA2,
-    attempts: 3,
+    transmissions: 3,
   });
   events.push({ type: 'ha-probe', time: at(), ...ap('ap-lobby'), homeAgent: HA2, outcome: 'sent' });
   events.push({ type: 'ha-probe', time: at(), ...ap('ap-lobby'), homeAgent: HA2, outcome: 'timed-out' });

@@ -19,12 +19,17 @@ import {
 } from '../wire/index.ts';
 import { ReplyCode } from '../wire/reply-codes.ts';
 import type {
+  AttemptDiscardReason,
+  ClientOutcome,
   ClientRef,
   ClientState,
   EventSink,
   Movement,
   PmipEvent,
   RegistrationKind,
+  RegistrationOutcomeKind,
+  ReplyDiscardReason,
+  ReplyIssuerKind,
   SecurityViolationReason,
 } from '../events.ts';
 import type { SecurityAssociation, SecurityAssociationProvider } from '../security/store.ts';
@@ -127,6 +132,8 @@ export interface ClientView {
   careOfAddress?: string;
   expiresAt?: number;
   lastCode?: number;
+  lastOutcome?: ClientOutcome;
+  attemptStartedAt?: number;
 }
 
 interface Transmission {
@@ -138,8 +145,15 @@ interface PendingRequest {
   kind: RegistrationKind;
   lifetime: number;
   homeAgent: string;
+  /** The foreign agent the request goes through (its address); undefined when sent to the home agent. */
+  foreignAgent: string | undefined;
   careOfAddress: string;
   destination: Peer;
+  startedAt: number;
+  /** Replies to this attempt that failed authentication: the last one's claimed code and why. */
+  unauthenticated?: { code: number; reason: SecurityViolationReason };
+  /** Replies to this attempt that were dropped: the last reason. */
+  discarded?: ReplyDiscardReason;
   transmissions: Transmission[];
   bytes: Buffer;
   retransmissions: number;
@@ -389,6 +403,7 @@ export class AccessPoint {
     const homeAgent = c.homeAgentOverride ?? row?.homeAgent;
     if (!homeAgent) {
       // No subnet map row for the client: it cannot be registered until the table has one.
+      this.conclude(c, kind, { outcome: 'discarded', reason: 'no-home-agent', transmissions: 0 });
       this.fail(c, kind, undefined);
       return;
     }
@@ -402,6 +417,12 @@ export class AccessPoint {
       if (generation !== c.generation || !this.enabled) return;
       if (!found) {
         this.violation('no-mobility-security-association', homeAgent, c.ref);
+        this.conclude(c, kind, {
+          outcome: 'discarded',
+          reason: 'no-security-association',
+          homeAgent,
+          transmissions: 0,
+        });
         this.fail(c, kind, undefined);
         return;
       }
@@ -410,6 +431,7 @@ export class AccessPoint {
     let destination: Peer;
     let careOfAddress: string;
     let lifetime: number;
+    let foreignAgent: string | undefined;
     if (kind === 'deregistration') {
       destination = { address: homeAgent, port: this.homeAgentPort(homeAgent) };
       careOfAddress = c.address;
@@ -427,6 +449,7 @@ export class AccessPoint {
         return;
       }
       destination = fa.peer;
+      foreignAgent = fa.peer.address;
       careOfAddress = fa.careOfAddress;
       lifetime = Math.min(
         c.lifetimeOverride ?? this.cfg.lifetime,
@@ -439,14 +462,17 @@ export class AccessPoint {
       kind,
       lifetime,
       homeAgent,
+      foreignAgent,
       careOfAddress,
       destination,
+      startedAt: this.deps.scheduler.now(),
       transmissions: [],
       bytes: Buffer.alloc(0),
       retransmissions: 0,
       corrected: c.pending?.kind === kind ? c.pending.corrected : new Set(),
     };
     c.homeAgent = homeAgent;
+    c.attemptStartedAt = c.pending.startedAt;
     if (kind !== 'deregistration' && !c.bound) c.state = 'pending';
     this.publishState(c);
     this.transmit(c, false);
@@ -493,6 +519,7 @@ export class AccessPoint {
       kind: p.kind,
       retransmission,
       homeAgent: p.homeAgent,
+      ...(p.foreignAgent !== undefined ? { foreignAgent: p.foreignAgent } : {}),
       careOfAddress: p.careOfAddress,
       lifetime: p.lifetime,
       toBroadcast: false,
@@ -512,13 +539,21 @@ export class AccessPoint {
       this.transmit(c, true);
       return;
     }
-    this.emit({
-      type: 'registration-timeout',
-      client: c.ref,
-      kind: p.kind,
-      homeAgent: p.homeAgent,
-      attempts: p.retransmissions + 1,
-    });
+    // No usable reply: replies that failed authentication or were dropped say more than "timeout".
+    const transmissions = p.retransmissions + 1;
+    const where = { homeAgent: p.homeAgent, foreignAgent: p.foreignAgent, transmissions };
+    if (p.unauthenticated) {
+      this.conclude(c, p.kind, {
+        outcome: 'unauthenticated',
+        code: p.unauthenticated.code,
+        reason: p.unauthenticated.reason,
+        ...where,
+      });
+    } else if (p.discarded) {
+      this.conclude(c, p.kind, { outcome: 'discarded', reason: p.discarded, ...where });
+    } else {
+      this.conclude(c, p.kind, { outcome: 'timeout', ...where });
+    }
     this.fail(c, p.kind, undefined);
   }
 
@@ -582,6 +617,7 @@ export class AccessPoint {
     const tx = p.transmissions.find((t) => identificationLow(t.id) === low);
     if (!tx) {
       this.discard('invalid-identification', from);
+      p.discarded = 'invalid-identification';
       return;
     }
     const sa = c.sa!;
@@ -596,29 +632,46 @@ export class AccessPoint {
               ? 'bad-spi'
               : 'bad-authenticator';
         this.violation(reason, from.address, c.ref);
+        // Kept, not acted on: a forged reply must not end the attempt; the timeout says what was seen.
+        p.unauthenticated = { code: reply.code, reason };
         return;
       }
     }
     if (info.accepted && tx.id !== reply.identification && sa.replay === 'timestamp') {
       this.discard('invalid-identification', from);
+      p.discarded = 'invalid-identification';
       return;
     }
     if (reply.homeAgent !== p.homeAgent && reply.code !== ReplyCode.haUnknownHomeAgentAddress) {
       this.discard('unknown-home-agent', from);
+      p.discarded = 'unknown-home-agent';
       return;
     }
     const now = this.deps.scheduler.now();
+    const roundTripSeconds = (now - tx.sentAt) / 1000;
+    const fa = p.foreignAgent !== undefined ? { foreignAgent: p.foreignAgent } : {};
     this.emit({
       type: 'reply-received',
       client: c.ref,
       kind: p.kind,
       homeAgent: p.homeAgent,
+      ...fa,
       code: reply.code,
       reason: info.reason,
       accepted: info.accepted,
       issuer: info.issuer,
       lifetime: reply.lifetime,
-      roundTripSeconds: (now - tx.sentAt) / 1000,
+      roundTripSeconds,
+    });
+    this.conclude(c, p.kind, {
+      outcome: info.accepted ? 'accepted' : 'denied',
+      code: reply.code,
+      reason: info.reason,
+      issuer: info.issuer,
+      homeAgent: p.homeAgent,
+      foreignAgent: p.foreignAgent,
+      transmissions: p.retransmissions + 1,
+      roundTripSeconds,
     });
     c.timer?.cancel();
     c.timer = undefined;
@@ -654,6 +707,44 @@ export class AccessPoint {
       }
     }
     this.fail(c, p.kind, code);
+  }
+
+  /** The end of one attempt: one registration-outcome event, and the client's last outcome. */
+  private conclude(
+    c: ClientRecord,
+    kind: RegistrationKind,
+    o: {
+      outcome: RegistrationOutcomeKind;
+      code?: number;
+      reason?: SecurityViolationReason | AttemptDiscardReason | string;
+      issuer?: ReplyIssuerKind;
+      homeAgent?: string | undefined;
+      foreignAgent?: string | undefined;
+      transmissions: number;
+      roundTripSeconds?: number;
+    },
+  ): void {
+    const at = this.deps.scheduler.now();
+    const last: ClientOutcome = { kind: o.outcome, transmissions: o.transmissions, at };
+    if (o.code !== undefined) last.code = o.code;
+    if (o.reason !== undefined) last.reason = o.reason;
+    if (o.homeAgent !== undefined) last.homeAgent = o.homeAgent;
+    if (o.foreignAgent !== undefined) last.foreignAgent = o.foreignAgent;
+    c.lastOutcome = last;
+    delete c.attemptStartedAt;
+    this.emit({
+      type: 'registration-outcome',
+      client: c.ref,
+      kind,
+      outcome: o.outcome,
+      ...(o.homeAgent !== undefined ? { homeAgent: o.homeAgent } : {}),
+      ...(o.foreignAgent !== undefined ? { foreignAgent: o.foreignAgent } : {}),
+      ...(o.code !== undefined ? { code: o.code } : {}),
+      ...(o.reason !== undefined ? { reason: o.reason } : {}),
+      ...(o.issuer !== undefined ? { issuer: o.issuer } : {}),
+      transmissions: o.transmissions,
+      ...(o.roundTripSeconds !== undefined ? { roundTripSeconds: o.roundTripSeconds } : {}),
+    });
   }
 
   private retry(c: ClientRecord, p: PendingRequest): void {
@@ -832,7 +923,7 @@ export class AccessPoint {
   /** Emits the client's live row, when it differs from the last one emitted. */
   private publishState(c: ClientRecord): void {
     const v = this.view(c);
-    const signature = `${v.state}|${v.homeAgent}|${v.careOfAddress}|${v.expiresAt}|${v.lastCode}`;
+    const signature = `${v.state}|${v.homeAgent}|${v.careOfAddress}|${v.expiresAt}|${v.lastCode}|${v.lastOutcome?.at}|${v.lastOutcome?.kind}|${v.attemptStartedAt}`;
     if (signature === c.published) return;
     c.published = signature;
     const { mac: _mac, address: _address, ...row } = v;
@@ -866,8 +957,11 @@ export class AccessPoint {
     if (c.careOfAddress !== undefined && !c.home) v.careOfAddress = c.careOfAddress;
     if (c.expiresAt !== undefined && c.bound) v.expiresAt = c.expiresAt;
     if (c.lastCode !== undefined) v.lastCode = c.lastCode;
+    if (c.lastOutcome !== undefined) v.lastOutcome = c.lastOutcome;
+    if (c.attemptStartedAt !== undefined) v.attemptStartedAt = c.attemptStartedAt;
     return v;
   }
 }
 
 type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
+
