@@ -16,6 +16,8 @@ import express from 'express';
 import type { NextFunction, Request, Response } from 'express';
 import type { Logger } from 'pino';
 import { z } from 'zod';
+import { methodNotAllowed } from '../http/methods.ts';
+import { BadQueryError, noQueryParameters, parseQuery } from '../http/query.ts';
 import type { Association, ClientView } from '../pmip/proxy/access-point.ts';
 import type { SsidSettings } from '../pmip/proxy/rules.ts';
 import { isIpv4 } from '../pmip/wire/ipv4.ts';
@@ -67,24 +69,58 @@ export function normalizeMac(mac: string): string {
 const requiredString = (rule: string) =>
   z.string({ error: (issue) => (issue.input === undefined ? 'is required' : rule) });
 
+/** The longest NAI: the NAI extension's length is one octet (RFC 2794), counted in UTF-8 bytes. */
+export const NAI_MAX_BYTES = 255;
+
+/** Why `nai` cannot be sent in a registration, or undefined when it can. */
+export function naiProblem(nai: string): string | undefined {
+  if (nai.length === 0) return 'must not be empty';
+  // A lone surrogate has no UTF-8 form: it would go out as U+FFFD, another NAI than the one given.
+  if (/[\uD800-\uDFFF]/u.test(nai)) return 'must be valid Unicode text (a lone surrogate has no UTF-8 form)';
+  const bytes = Buffer.byteLength(nai, 'utf8');
+  if (bytes > NAI_MAX_BYTES) return `at most ${NAI_MAX_BYTES} bytes in UTF-8 (got ${bytes})`;
+  return undefined;
+}
+
+/**
+ * Why `address` cannot be a wireless client's address, or undefined when it can: a dotted quad,
+ * and a unicast address (a client cannot hold 0.0.0.0, the limited broadcast address, a multicast
+ * group or a class E address).
+ */
+export function clientAddressProblem(address: string): string | undefined {
+  if (!isIpv4(address)) return 'must be a dotted-quad IPv4 address';
+  const first = Number(address.split('.')[0]);
+  if (address === '0.0.0.0') return 'must be a unicast client address, not 0.0.0.0 (unspecified)';
+  if (address === '255.255.255.255')
+    return 'must be a unicast client address, not 255.255.255.255 (limited broadcast)';
+  if (first >= 224 && first <= 239)
+    return 'must be a unicast client address, not a multicast address (224.0.0.0/4)';
+  if (first >= 240) return 'must be a unicast client address, not a class E address (240.0.0.0/4, reserved)';
+  return undefined;
+}
+
+/** A zod refinement from a `...Problem` function: its message is the issue. */
+const problemCheck =
+  (problem: (value: string) => string | undefined) =>
+  (value: string, ctx: z.RefinementCtx): void => {
+    const message = problem(value);
+    if (message !== undefined) ctx.addIssue({ code: 'custom', message });
+  };
+
 function associationSchema(accessPoints: ReadonlyMap<string, AssociationTarget>) {
   return z
     .object({
       mac: requiredString(MAC_RULE).regex(MAC_PATTERN, MAC_RULE).transform(normalizeMac),
-      address: requiredString('must be a dotted-quad IPv4 address').refine(isIpv4, {
-        message: 'must be a dotted-quad IPv4 address',
-      }),
+      address: requiredString('must be a dotted-quad IPv4 address').superRefine(
+        problemCheck(clientAddressProblem),
+      ),
       ssid: requiredString('must be a string')
         .min(1, 'must not be empty')
         .max(32, 'at most 32 characters (802.11 SSID)'),
       accessPoint: requiredString('must be a string').refine((id) => accessPoints.has(id), {
         message: `must be an access point on this host (${[...accessPoints.keys()].join(', ')})`,
       }),
-      nai: z
-        .string({ error: 'must be a string' })
-        .min(1, 'must not be empty')
-        .max(255, 'at most 255 characters')
-        .optional(),
+      nai: z.string({ error: 'must be a string' }).superRefine(problemCheck(naiProblem)).optional(),
     })
     .strict();
 }
@@ -109,6 +145,18 @@ function reasonOf(error: z.ZodError): string {
       return `${path || 'body'}: ${i.message}`;
     })
     .join('; ');
+}
+
+/** The first segment of a path that does not percent-decode, if any. */
+function badlyEncodedSegment(path: string): string | undefined {
+  return path.split('/').find((segment) => {
+    try {
+      decodeURIComponent(segment);
+      return false;
+    } catch {
+      return true;
+    }
+  });
 }
 
 /** Constant-time check of a presented token against the configured one (both hashed to 32 bytes). */
@@ -163,13 +211,16 @@ export function createAssociationsApp(options: AssociationsApiOptions): express.
     next();
   });
   // Any content type is read as JSON: `curl -d '{...}'` without a Content-Type header works too.
-  app.use('/api', express.json({ limit: options.bodyLimitBytes ?? 16 * 1024, type: () => true }));
+  // Not strict: `null`, `1` or `"x"` are JSON too, refused below as not an object.
+  app.use(
+    '/api',
+    express.json({ limit: options.bodyLimitBytes ?? 16 * 1024, type: () => true, strict: false }),
+  );
 
   const noQuery = (req: Request): void => {
-    const names = Object.keys(req.query);
-    if (names.length > 0)
-      throw new AssociationRequestError(400, `unknown query parameter: ${names.join(', ')}`);
+    parseQuery(noQueryParameters, req.query);
   };
+  const deleteQuery = z.object({ accessPoint: z.string().optional() }).strict();
 
   app.get('/api/v1/associations', (req, res) => {
     noQuery(req);
@@ -244,15 +295,12 @@ export function createAssociationsApp(options: AssociationsApiOptions): express.
   });
 
   app.delete('/api/v1/associations/:mac', (req, res) => {
-    const { accessPoint, ...others } = req.query;
-    const unknown = Object.keys(others);
-    if (unknown.length > 0)
-      throw new AssociationRequestError(400, `unknown query parameter: ${unknown.join(', ')}`);
+    const { accessPoint } = parseQuery(deleteQuery, req.query);
     const raw = req.params.mac;
     if (typeof raw !== 'string' || !MAC_PATTERN.test(raw))
       throw new AssociationRequestError(400, `mac: ${MAC_RULE}`);
     const mac = normalizeMac(raw);
-    if (accessPoint !== undefined && (typeof accessPoint !== 'string' || !accessPoints.has(accessPoint)))
+    if (accessPoint !== undefined && !accessPoints.has(accessPoint))
       throw new AssociationRequestError(
         400,
         `accessPoint: must be an access point on this host (${[...accessPoints.keys()].join(', ')})`,
@@ -276,6 +324,11 @@ export function createAssociationsApp(options: AssociationsApiOptions): express.
     res.json({ mac, accessPoint: ids[0], removed: true });
   });
 
+  app.use(
+    methodNotAllowed(app, (req, res, allow) => {
+      res.json({ error: `method not allowed: ${req.method} ${req.path} (allowed: ${allow})` });
+    }),
+  );
   app.use((req, res) => {
     res.status(404).json({ error: `no such endpoint: ${req.method} ${req.path}` });
   });
@@ -283,6 +336,18 @@ export function createAssociationsApp(options: AssociationsApiOptions): express.
   app.use((err: unknown, req: Request, res: Response, _next: NextFunction) => {
     if (err instanceof AssociationRequestError) {
       res.status(err.status).json({ error: err.message });
+      return;
+    }
+    if (err instanceof BadQueryError) {
+      res.status(400).json({ error: err.message });
+      return;
+    }
+    // The router could not percent-decode a path parameter (`/api/v1/associations/%zz`).
+    if (err instanceof URIError) {
+      const bad = badlyEncodedSegment(req.path);
+      res.status(400).json({
+        error: `path: ${bad === undefined ? 'a segment' : `segment "${bad}"`} is not valid percent-encoding`,
+      });
       return;
     }
     // body-parser's errors carry `type` and `status`; their messages may quote the body: not sent.

@@ -1,4 +1,4 @@
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 import pino from 'pino';
 import { startDemo, UNPRIVILEGED_MIP_PORT } from '../sim/demo.ts';
 import { CliError } from './errors.ts';
@@ -19,6 +19,9 @@ function hostPort(value: string): { host: string; port: number } {
   return { host: m[1]!, port: Number(m[2]) };
 }
 
+/** Where the demo serves /metrics and the pages unless --listen says otherwise. */
+export const DEMO_LISTEN = '127.0.0.1:9434';
+
 /** `pmip-exporter demo`: the embedded demo site (what `npm start` runs). */
 export function registerDemoCommand(program: Command): void {
   program
@@ -34,10 +37,12 @@ export function registerDemoCommand(program: Command): void {
       'stop after this many seconds (default: run until stopped)',
       int('duration', 1, 10 ** 7),
     )
-    .option('--listen <host:port>', 'HTTP listen address for /metrics and the pages', hostPort, {
-      host: '127.0.0.1',
-      port: 9434,
-    })
+    // The default is parsed like a given value and shown as typed (commander would print the object).
+    .addOption(
+      new Option('--listen <host:port>', 'HTTP listen address for /metrics and the pages')
+        .argParser(hostPort)
+        .default(hostPort(DEMO_LISTEN), DEMO_LISTEN),
+    )
     .option(
       '--mip-port <n>',
       `Mobile IP port of every agent (default 434 if it can be bound, else ${UNPRIVILEGED_MIP_PORT})`,

@@ -9,16 +9,16 @@ import { z } from 'zod';
 import type { Collector } from '../collector/collector.ts';
 import { CLIENT_STATES } from '../collector/clients.ts';
 import type { ClientView } from '../collector/clients.ts';
+import { parseQuery } from '../http/query.ts';
 import type { ClientState } from '../pmip/events.ts';
 import { statisticsDocument } from './statistics.ts';
+
+// The query handling of both HTTP servers (unknown, repeated and bad parameters) lives there.
+export { BadQueryError, parseQuery } from '../http/query.ts';
 
 export interface ExporterActions {
   /** Re-fetches the subnet map from the AAP (the Subnet Map page's Refresh button). */
   refreshSubnetMap?: () => Promise<void>;
-}
-
-export class BadQueryError extends Error {
-  override readonly name = 'BadQueryError';
 }
 
 const noParameters = z.object({}).strict();
@@ -48,16 +48,6 @@ export function clientQuerySchema(accessPoints: readonly string[]) {
         .optional(),
     })
     .strict();
-}
-
-/** Parses a query with a schema; throws BadQueryError naming the parameter and the rule. */
-export function parseQuery<T>(schema: z.ZodType<T>, query: unknown): T {
-  const result = schema.safeParse(query ?? {});
-  if (result.success) return result.data;
-  const issue = result.error.issues[0]!;
-  if (issue.code === 'unrecognized_keys')
-    throw new BadQueryError(`unknown query parameter: ${issue.keys.join(', ')}`);
-  throw new BadQueryError(`${issue.path.join('.') || 'query'}: ${issue.message}`);
 }
 
 export interface ClientPage {
@@ -102,7 +92,8 @@ export function apiRouter(collector: Collector, actions: ExporterActions): Route
     const { filter: _filter, ...page } = queryClients(collector, req.query);
     res.json(page);
   });
-  router.post('/subnet-map/refresh', async (_req, res) => {
+  router.post('/subnet-map/refresh', async (req, res) => {
+    parseQuery(noParameters, req.query);
     if (!actions.refreshSubnetMap) {
       res.status(501).json({ error: 'no refresh action configured' });
       return;

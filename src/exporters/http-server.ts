@@ -9,8 +9,11 @@ import type { AddressInfo } from 'node:net';
 import express from 'express';
 import type { NextFunction, Request, Response } from 'express';
 import type { Logger } from 'pino';
+import { z } from 'zod';
 import type { Collector } from '../collector/collector.ts';
-import { BadQueryError, apiRouter, queryClients } from './api.ts';
+import { methodNotAllowed } from '../http/methods.ts';
+import { BadQueryError, noQueryParameters, parseQuery } from '../http/query.ts';
+import { apiRouter, queryClients } from './api.ts';
 import type { ExporterActions } from './api.ts';
 import { aapsPage } from './pages/aaps.ts';
 import { clientsPage } from './pages/clients.ts';
@@ -76,6 +79,14 @@ export function createExporterApp(
     });
   }
 
+  // A state-changing request (the Refresh form, POST /api/v1/subnet-map/refresh, any other) only
+  // from the same origin: a cross-site page must not trigger an action with the user's credentials.
+  app.use((req, res, next) => {
+    if (['GET', 'HEAD', 'OPTIONS'].includes(req.method) || !isCrossSite(req)) return next();
+    if (req.path.startsWith('/api/')) res.status(403).json({ error: 'cross-site request refused' });
+    else res.status(403).type('text/plain').send('cross-site request refused\n');
+  });
+
   app.get('/favicon.ico', (_req, res) => {
     res.status(204).end();
   });
@@ -91,9 +102,13 @@ export function createExporterApp(
   });
 
   const page = (res: Response, html: string) => res.type('html').send(html);
-  app.get('/', (_req, res) => page(res, landingPage()));
+  const noQuery = (req: Request) => parseQuery(noQueryParameters, req.query);
+  app.get('/', (req, res) => {
+    noQuery(req);
+    page(res, landingPage());
+  });
   app.get('/statistics', (req, res) => {
-    if (Object.keys(req.query).length > 0) throw new BadQueryError('unknown query parameter');
+    noQuery(req);
     page(res, statisticsPage(statisticsDocument(collector.snapshot())));
   });
   app.get('/clients', (req, res) => {
@@ -109,7 +124,8 @@ export function createExporterApp(
     );
   });
   app.get('/subnet-map', (req, res) => {
-    const message = req.query.refreshed === '1' ? 'Subnet map refreshed from the AAP.' : undefined;
+    const { refreshed } = parseQuery(subnetMapQuery, req.query);
+    const message = refreshed === '1' ? 'Subnet map refreshed from the AAP.' : undefined;
     page(
       res,
       subnetMapPage({
@@ -120,12 +136,7 @@ export function createExporterApp(
     );
   });
   app.post('/subnet-map/refresh', async (req, res) => {
-    // A same-site form only: a cross-site page must not trigger the action with the user's credentials.
-    const site = req.get('sec-fetch-site');
-    if (site !== undefined && site !== 'same-origin' && site !== 'none') {
-      res.status(403).type('text/plain').send('cross-site request refused\n');
-      return;
-    }
+    noQuery(req);
     if (!actions.refreshSubnetMap) {
       res.status(501).type('text/plain').send('no refresh action configured\n');
       return;
@@ -134,14 +145,23 @@ export function createExporterApp(
     logger.info({ action: 'refresh-subnet-map' }, 'subnet map refreshed on request');
     res.redirect(303, '/subnet-map?refreshed=1');
   });
-  app.get('/security-associations', (_req, res) =>
-    page(res, securityAssociationsPage(collector.securityAssociations())),
-  );
-  app.get('/aaps', (_req, res) =>
-    page(res, aapsPage(collector.aaps(), statisticsDocument(collector.snapshot()).aap)),
-  );
+  app.get('/security-associations', (req, res) => {
+    noQuery(req);
+    page(res, securityAssociationsPage(collector.securityAssociations()));
+  });
+  app.get('/aaps', (req, res) => {
+    noQuery(req);
+    page(res, aapsPage(collector.aaps(), statisticsDocument(collector.snapshot()).aap));
+  });
   app.use('/api/v1', apiRouter(collector, actions));
 
+  app.use(
+    methodNotAllowed(app, (req, res, allow) => {
+      const message = `method not allowed: ${req.method} ${req.path} (allowed: ${allow})`;
+      if (req.path.startsWith('/api/')) res.json({ error: message });
+      else res.type('html').send(layout('Method not allowed', '', escapedParagraph(message)));
+    }),
+  );
   app.use((req, res) => {
     if (req.path.startsWith('/api/')) res.status(404).json({ error: 'not found' });
     else
@@ -163,6 +183,18 @@ export function createExporterApp(
         .send(layout(bad ? 'Bad request' : 'Error', '', escapedParagraph(message)));
   });
   return app;
+}
+
+/** The Subnet Map page's query: `refreshed=1` after the Refresh form's redirect. */
+const subnetMapQuery = z.object({ refreshed: z.enum(['1'], { error: 'must be 1' }).optional() }).strict();
+
+/**
+ * A request a browser sent for another site's page (Fetch Metadata). Clients that send no
+ * Sec-Fetch-Site (curl, Prometheus, older browsers) are not cross-site by this test.
+ */
+function isCrossSite(req: Request): boolean {
+  const site = req.get('sec-fetch-site');
+  return site !== undefined && site !== 'same-origin' && site !== 'none';
 }
 
 function escapedParagraph(text: string): SafeHtml {

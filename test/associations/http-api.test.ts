@@ -300,6 +300,117 @@ describe('association HTTP API', () => {
     await stillServing();
   });
 
+  it('refuses an NAI longer than 255 bytes in UTF-8 (the extension length is one octet), accepts 255', async () => {
+    const mac = '02:00:00:00:00:0a';
+    const tooLong = await associate({ ...CLIENT, mac, accessPoint: 'ap-B', nai: 'é'.repeat(128) });
+    expect(tooLong.status).toBe(400);
+    expect(await tooLong.json()).toEqual({ error: 'nai: at most 255 bytes in UTF-8 (got 256)' });
+    expect(lab.ap('B').client(mac)).toBeUndefined();
+    const loneSurrogate = await associate({ ...CLIENT, mac, accessPoint: 'ap-B', nai: 'a\ud800@x' });
+    expect(loneSurrogate.status).toBe(400);
+    expect(await loneSurrogate.json()).toEqual({
+      error: 'nai: must be valid Unicode text (a lone surrogate has no UTF-8 form)',
+    });
+    // 255 bytes: 127 two-byte characters and one ASCII one. The access point sends it.
+    lab.recorder.clear();
+    const longest = 'é'.repeat(127) + 'a';
+    const ok = await associate({ ...CLIENT, mac, accessPoint: 'ap-B', nai: longest });
+    expect(ok.status).toBe(201);
+    expect(await ok.json()).toMatchObject({ association: { nai: longest }, proxied: true });
+    await lab.waitFor('reply-received', (e) => e.node === 'ap-B');
+    const removed = await api(`/api/v1/associations/${mac}`, { method: 'DELETE' });
+    expect(removed.status).toBe(200);
+    await stillServing();
+  });
+
+  it.each([
+    ['0.0.0.0', 'address: must be a unicast client address, not 0.0.0.0 (unspecified)'],
+    ['255.255.255.255', 'address: must be a unicast client address, not 255.255.255.255 (limited broadcast)'],
+    ['224.0.0.1', 'address: must be a unicast client address, not a multicast address (224.0.0.0/4)'],
+    ['239.255.255.255', 'address: must be a unicast client address, not a multicast address (224.0.0.0/4)'],
+    ['240.0.0.1', 'address: must be a unicast client address, not a class E address (240.0.0.0/4, reserved)'],
+  ])('refuses the client address %s with 400 and the reason', async (address, error) => {
+    const res = await associate({ ...CLIENT, address, accessPoint: 'ap-B' });
+    expect(res.status).toBe(400);
+    expect(await res.json()).toEqual({ error });
+    expect(lab.ap('B').client(MAC)).toBeUndefined();
+  });
+
+  it.each([['null'], ['1'], ['"x"'], ['true']])(
+    'refuses the JSON body %s as not an object (it is valid JSON)',
+    async (body) => {
+      const res = await api('/api/v1/associations', { method: 'POST', body });
+      expect(res.status).toBe(400);
+      expect(await res.json()).toEqual({
+        error: 'body: must be a JSON object {mac, address, ssid, accessPoint, nai?}',
+      });
+    },
+  );
+
+  it('refuses a path segment that is not valid percent-encoding with 400 naming it', async () => {
+    for (const segment of ['%zz', '02:00:00:00:00:0%']) {
+      const res = await api(`/api/v1/associations/${segment}`, { method: 'DELETE' });
+      expect(res.status).toBe(400);
+      expect(await res.json()).toEqual({ error: `path: segment "${segment}" is not valid percent-encoding` });
+    }
+    // A well-formed escape still decodes: %3A is a colon.
+    const escaped = await api('/api/v1/associations/02%3A00%3A00%3A00%3A00%3A99', { method: 'DELETE' });
+    expect(escaped.status).toBe(404);
+    expect(await escaped.json()).toEqual({
+      error: 'mac: 02:00:00:00:00:99 is not associated with any access point on this host',
+    });
+    await stillServing();
+  });
+
+  it('refuses a repeated query parameter with 400 and its own reason', async () => {
+    const res = await api(`/api/v1/associations/${MAC}?accessPoint=ap-A&accessPoint=ap-B`, {
+      method: 'DELETE',
+    });
+    expect(res.status).toBe(400);
+    expect(await res.json()).toEqual({ error: 'accessPoint: given 2 times, at most once' });
+    const unknown = await api(`/api/v1/associations/${MAC}?accessPoint=ap-A&colour=red`, {
+      method: 'DELETE',
+    });
+    expect(unknown.status).toBe(400);
+    expect(await unknown.json()).toEqual({ error: 'unknown query parameter: colour' });
+    const post = await api('/api/v1/associations?dryRun=1', {
+      method: 'POST',
+      body: JSON.stringify({ ...CLIENT, accessPoint: 'ap-B' }),
+    });
+    expect(post.status).toBe(400);
+    expect(await post.json()).toEqual({ error: 'unknown query parameter: dryRun' });
+    expect(lab.ap('B').client(MAC)).toBeUndefined();
+  });
+
+  it.each([
+    ['PUT', '/api/v1/associations', 'GET, HEAD, POST'],
+    ['DELETE', '/api/v1/associations', 'GET, HEAD, POST'],
+    ['PATCH', '/api/v1/associations', 'GET, HEAD, POST'],
+    ['GET', `/api/v1/associations/${MAC}`, 'DELETE'],
+    ['POST', `/api/v1/associations/${MAC}`, 'DELETE'],
+    ['PUT', `/api/v1/associations/${MAC}`, 'DELETE'],
+    ['POST', '/-/healthy', 'GET, HEAD'],
+  ])('answers %s %s with 405 and Allow: %s', async (method, path, allow) => {
+    const res = await api(path, { method });
+    expect(res.status).toBe(405);
+    expect(res.headers.get('allow')).toBe(allow);
+    expect(await res.json()).toEqual({
+      error: `method not allowed: ${method} ${path} (allowed: ${allow})`,
+    });
+  });
+
+  it('answers OPTIONS with 200 and Allow, keeps 404 for unknown paths and 401 before 405', async () => {
+    const options = await api('/api/v1/associations', { method: 'OPTIONS' });
+    expect(options.status).toBe(200);
+    expect(options.headers.get('allow')).toBe('GET, HEAD, POST');
+    const unknown = await api('/api/v1/clients', { method: 'PUT' });
+    expect(unknown.status).toBe(404);
+    expect(unknown.headers.get('allow')).toBeNull();
+    const anonymous = await api('/api/v1/associations', { method: 'PUT' }, null);
+    expect(anonymous.status).toBe(401);
+    await stillServing();
+  });
+
   it('never logs the token', async () => {
     await settle(50);
     expect(logText).toContain('client associated');

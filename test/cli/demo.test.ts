@@ -26,6 +26,27 @@ async function metric(url: string, pattern: RegExp): Promise<number> {
   return sum;
 }
 
+describe('pmip-exporter demo --help (child process)', () => {
+  it('prints the --listen default as HOST:PORT, not as an object', async () => {
+    const { DEMO_LISTEN } = await import('../../src/cli/demo.ts');
+    expect(DEMO_LISTEN).toBe('127.0.0.1:9434');
+    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'demo', '--help'], {
+      cwd: process.cwd(),
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (out += d.toString()));
+    const code = await new Promise<number | null>((resolve) => child.once('close', resolve));
+    expect(code).toBe(0);
+    const help = out.replace(/\s+/g, ' '); // commander wraps long lines
+    expect(help).toContain(
+      '--listen <host:port> HTTP listen address for /metrics and the pages (default: 127.0.0.1:9434)',
+    );
+    expect(help).not.toMatch(/\[object Object\]|"host"/);
+  });
+});
+
 describe('pmip-exporter demo (child process)', () => {
   let child: ChildProcess | undefined;
   afterAll(() => {

@@ -70,6 +70,18 @@ function base(): Site {
   };
 }
 
+/** A "billion laughs" document: each level aliases the one before nine times (9^6 leaves). */
+function aliasBomb(): string {
+  const lines = ['a0: &a0 ["lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol"]'];
+  for (let i = 1; i <= 5; i++)
+    lines.push(
+      `a${i}: &a${i} [${Array(9)
+        .fill(`*a${i - 1}`)
+        .join(', ')}]`,
+    );
+  return `${lines.join('\n')}\n`;
+}
+
 const ap = (s: Site, i = 0): Json => s.accessPoints[i]!;
 const binding = (s: Site, i = 0): Json => s.securityAssociations.local[i]!;
 
@@ -624,9 +636,45 @@ describe('site configuration schema', () => {
     const problemList = (error as ConfigError).problems;
     expect(problemList.length).toBeGreaterThan(0);
     for (const p of problemList) {
-      expect(p).toMatch(/^(line \d+, column \d+|\(yaml\)): YAML syntax error \([A-Z_]+\)$/);
+      expect(p).toMatch(/^broken\.yaml:\d+:\d+: YAML syntax error \([A-Z_]+\)$/);
       expect(p).not.toContain(SECRETS.key);
     }
+  });
+
+  it.each([
+    ['a duplicate key', 'site:\n  name: a\n  name: b\n', 'site.yaml:3:3: YAML syntax error (DUPLICATE_KEY)'],
+    [
+      'a flow sequence left open',
+      'site:\n  name: lab\naccessPoints:\n  - id: ap-1\n    ssids: [corp\n    address: 10.1.0.10\n',
+      'site.yaml:6:5: YAML syntax error (BAD_INDENT)',
+    ],
+    [
+      'a tab as indentation',
+      'site:\n  name: lab\n\tx: 1\n',
+      'site.yaml:3:1: YAML syntax error (TAB_AS_INDENT)',
+    ],
+    [
+      'an alias with no anchor',
+      'site:\n  name: *nowhere\n',
+      'site.yaml:2:9: YAML alias with no anchor before it (BAD_ALIAS)',
+    ],
+  ])('names the line and column of %s', (_what, text, problem) => {
+    expect(() => parseSiteConfig(text, 'site.yaml')).toThrow(`site.yaml: 1 problem\n  ${problem}`);
+  });
+
+  it('refuses a YAML alias bomb ("billion laughs") as a problem, not a crash', () => {
+    expect(() => parseSiteConfig(aliasBomb(), 'site.yaml')).toThrow(
+      'site.yaml: 1 problem\n  site.yaml: YAML aliases expand too many times (maxAliasCount 100): ' +
+        'refused as an alias bomb ("billion laughs")',
+    );
+    // Anchors used a few times, as a real site file might, are fine (stringify writes &a1 / *a1).
+    const site = base();
+    const ssids = [{ name: 'corp' }];
+    ap(site, 0).ssids = ssids;
+    ap(site, 1).ssids = ssids;
+    const text = stringify(site);
+    expect(text).toMatch(/\*a1/);
+    expect(parseSiteConfig(text, 'site.yaml').accessPoints[1]!.ssids).toEqual([{ name: 'corp', pmip: true }]);
   });
 
   it('refuses a document that is not a mapping', () => {
@@ -688,6 +736,31 @@ describe('pmip-exporter config validate (child process)', () => {
       expect(run.stderr).not.toContain(secret);
       expect(run.stdout).not.toContain(secret);
     }
+  });
+
+  it('exits 2 naming the problem for a YAML alias bomb, not 1 with "unexpected error"', async () => {
+    const file = path.join(dir, 'bomb.yaml');
+    writeFileSync(file, aliasBomb());
+    const run = await validate(file);
+    expect(run.stderr).toBe(
+      `pmip-exporter: ${file}: 1 problem\n` +
+        `  ${file}: YAML aliases expand too many times (maxAliasCount 100): refused as an alias bomb ("billion laughs")\n`,
+    );
+    expect(run.code).toBe(2);
+    expect(run.stdout).toBe('');
+  });
+
+  it('exits 2 naming the line and column of a YAML syntax error', async () => {
+    const file = path.join(dir, 'syntax.yaml');
+    writeFileSync(
+      file,
+      'site:\n  name: lab\naccessPoints:\n  - id: ap-1\n    ssids: [corp\n    address: 10.1.0.10\n',
+    );
+    const run = await validate(file);
+    expect(run.stderr).toBe(
+      `pmip-exporter: ${file}: 1 problem\n  ${file}:6:5: YAML syntax error (BAD_INDENT)\n`,
+    );
+    expect(run.code).toBe(2);
   });
 
   it('exits 0 on examples/site.yaml', async () => {

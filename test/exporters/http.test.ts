@@ -141,15 +141,34 @@ describe('exporter HTTP server', () => {
     ['/api/v1/clients?limit=abc', 'limit: must be a number'],
     ['/api/v1/clients?offset=1.5', 'offset: must be an integer'],
     ['/api/v1/clients?colour=red', 'unknown query parameter: colour'],
-    [
-      '/api/v1/clients?state=home&state=pending',
-      'state: must be one of home, registered, pending, isolated, unknown',
-    ],
+    ['/api/v1/clients?state=home&state=pending', 'state: given 2 times, at most once'],
+    ['/api/v1/clients?limit=1&limit=2&limit=3', 'limit: given 3 times, at most once'],
+    ['/api/v1/clients?colour=red&colour=blue', 'unknown query parameter: colour'],
     ['/api/v1/statistics?x=1', 'unknown query parameter: x'],
+    ['/api/v1/subnet-map?x=1', 'unknown query parameter: x'],
+    ['/api/v1/security-associations?x=1', 'unknown query parameter: x'],
+    ['/api/v1/aaps?x=1', 'unknown query parameter: x'],
+    ['/api/v1/bindings?x=1', 'unknown query parameter: x'],
+    ['/api/v1/visitors?x=1', 'unknown query parameter: x'],
   ])('refuses %s with 400 and the reason', async (path, reason) => {
     const res = await get(path);
     expect(res.status).toBe(400);
     expect(await res.json()).toEqual({ error: reason });
+  });
+
+  it.each([
+    ['/?x=1', 'unknown query parameter: x'],
+    ['/statistics?x=1', 'unknown query parameter: x'],
+    ['/security-associations?sort=spi', 'unknown query parameter: sort'],
+    ['/aaps?x=1', 'unknown query parameter: x'],
+    ['/subnet-map?x=1', 'unknown query parameter: x'],
+    ['/subnet-map?refreshed=yes', 'refreshed: must be 1'],
+    ['/clients?state=home&state=pending', 'state: given 2 times, at most once'],
+  ])('refuses the page %s with 400 naming the parameter', async (path, reason) => {
+    const res = await get(path);
+    expect(res.status).toBe(400);
+    expect(res.headers.get('content-type')).toMatch(/^text\/html/);
+    expect(await res.text()).toContain(`<p>${reason}</p>`);
   });
 
   it('refuses a bad filter on the Mobile Clients page with 400 and the reason', async () => {
@@ -181,7 +200,82 @@ describe('exporter HTTP server', () => {
     expect(refresh).toHaveBeenCalledTimes(2);
   });
 
+  it('refuses query parameters on the refresh action (form and API) without running it', async () => {
+    refresh.mockClear();
+    const api = await get('/api/v1/subnet-map/refresh?force=1', { method: 'POST' });
+    expect(api.status).toBe(400);
+    expect(await api.json()).toEqual({ error: 'unknown query parameter: force' });
+    const form = await get('/subnet-map/refresh?force=1', { method: 'POST', redirect: 'manual' });
+    expect(form.status).toBe(400);
+    expect(await form.text()).toContain('<p>unknown query parameter: force</p>');
+    expect(refresh).not.toHaveBeenCalled();
+  });
+
+  it('refuses a cross-site refresh on the API as the form does, and runs a same-origin one', async () => {
+    refresh.mockClear();
+    for (const site of ['cross-site', 'same-site']) {
+      const res = await get('/api/v1/subnet-map/refresh', {
+        method: 'POST',
+        headers: { 'sec-fetch-site': site },
+      });
+      expect(res.status).toBe(403);
+      expect(await res.json()).toEqual({ error: 'cross-site request refused' });
+    }
+    expect(refresh).not.toHaveBeenCalled();
+    for (const site of ['same-origin', 'none']) {
+      const res = await get('/api/v1/subnet-map/refresh', {
+        method: 'POST',
+        headers: { 'sec-fetch-site': site },
+      });
+      expect(res.status).toBe(200);
+    }
+    expect(refresh).toHaveBeenCalledTimes(2);
+  });
+
+  /** Every route of the server with the methods it serves. */
+  const ROUTES: Array<[string, string]> = [
+    ['/favicon.ico', 'GET, HEAD'],
+    ['/-/healthy', 'GET, HEAD'],
+    ['/-/ready', 'GET, HEAD'],
+    ['/metrics', 'GET, HEAD'],
+    ['/', 'GET, HEAD'],
+    ['/statistics', 'GET, HEAD'],
+    ['/clients', 'GET, HEAD'],
+    ['/subnet-map', 'GET, HEAD'],
+    ['/subnet-map/refresh', 'POST'],
+    ['/security-associations', 'GET, HEAD'],
+    ['/aaps', 'GET, HEAD'],
+    ['/api/v1/statistics', 'GET, HEAD'],
+    ['/api/v1/clients', 'GET, HEAD'],
+    ['/api/v1/subnet-map', 'GET, HEAD'],
+    ['/api/v1/subnet-map/refresh', 'POST'],
+    ['/api/v1/security-associations', 'GET, HEAD'],
+    ['/api/v1/aaps', 'GET, HEAD'],
+    ['/api/v1/bindings', 'GET, HEAD'],
+    ['/api/v1/visitors', 'GET, HEAD'],
+  ];
+
+  it.each(ROUTES)('answers a wrong method on %s with 405 and Allow: %s', async (path, allow) => {
+    refresh.mockClear();
+    const wrong = allow === 'POST' ? ['GET', 'PUT', 'DELETE'] : ['POST', 'PUT', 'DELETE', 'PATCH'];
+    for (const method of wrong) {
+      const res = await get(path, { method });
+      expect(res.status, `${method} ${path}`).toBe(405);
+      expect(res.headers.get('allow')).toBe(allow);
+      const message = `method not allowed: ${method} ${path} (allowed: ${allow})`;
+      if (path.startsWith('/api/')) expect(await res.json()).toEqual({ error: message });
+      else expect(await res.text()).toContain(`<p>${message}</p>`);
+    }
+    const options = await get(path, { method: 'OPTIONS' });
+    expect(options.status).toBe(200); // as the router answers OPTIONS itself under /api/v1
+    expect(options.headers.get('allow')).toBe(allow);
+    expect(await options.text()).toBe(allow);
+    expect(refresh).not.toHaveBeenCalled();
+  });
+
   it('answers 404 for unknown paths, as JSON under /api', async () => {
+    expect((await get('/nope', { method: 'PUT' })).status).toBe(404);
+    expect((await get('/api/v1/nope', { method: 'DELETE' })).status).toBe(404);
     expect((await get('/nope')).status).toBe(404);
     const res = await get('/api/v1/nope');
     expect(res.status).toBe(404);
