@@ -368,7 +368,7 @@ export interface HomeAgentProbeEvent extends EventBase {
 
 export interface AapMessageRefusedEvent extends EventBase {
   type: 'aap-message-refused';
-  reason: 'unauthenticated' | 'stale' | 'malformed' | 'unknown-peer';
+  reason: 'unauthenticated' | 'stale' | 'malformed' | 'unknown-peer' | 'wrong-receiver';
   peer: string;
 }
 

@@ -20,10 +20,13 @@ import {
   type AapRow,
 } from '../../src/pmip/subnet-map/aap-codec.ts';
 import { EMPTY_DIGEST, RECONCILIATION_BUCKETS } from '../../src/pmip/subnet-map/digest.ts';
-import { ReplayGuard } from '../../src/pmip/subnet-map/replay.ts';
+import { AapSender, ReplayGuard } from '../../src/pmip/subnet-map/replay.ts';
+import { FakeScheduler } from '../../src/pmip/runtime/scheduler.ts';
 
 const KEY = groupKeyBytes('placeholder-group-key-for-tests');
-const HEADER: AapHeader = { senderId: 'aap-1', epoch: 1_795_867_200_000, sequence: 7 };
+const HEADER: AapHeader = { senderId: 'aap-1', receiverId: 'ap-1', epoch: 1_795_867_200_000, sequence: 7 };
+/** The longest receiver id: what chunk sizes make room for. */
+const LONGEST_RECEIVER = 'r'.repeat(64);
 const DIGEST = '0123456789abcdef';
 
 const MESSAGES: AapMessage[] = [
@@ -116,14 +119,22 @@ describe('subnet map protocol codec', () => {
 
   it('lays out the header as documented', () => {
     const bytes = sealAapMessage(HEADER, { type: 'leave', reason: 'moved' }, KEY);
-    expect(bytes.subarray(0, 4).toString('hex')).toBe('534d0109'); // "SM", version 1, type 9
+    expect(bytes.subarray(0, 4).toString('hex')).toBe('534d0209'); // "SM", version 2, type 9
     expect(bytes.readUIntBE(4, 6)).toBe(HEADER.epoch);
     expect(bytes.readUInt32BE(10)).toBe(7);
     expect(bytes[14]).toBe(5);
     expect(bytes.subarray(15, 20).toString()).toBe('aap-1');
-    expect(bytes.readUInt16BE(20)).toBe(1); // body length
-    expect(bytes[22]).toBe(2); // moved
-    expect(bytes.length).toBe(AAP_OVERHEAD + 5 + 1);
+    expect(bytes[20]).toBe(4); // receiver id length
+    expect(bytes.subarray(21, 25).toString()).toBe('ap-1');
+    expect(bytes.readUInt16BE(25)).toBe(1); // body length
+    expect(bytes[27]).toBe(2); // moved
+    expect(bytes.length).toBe(AAP_OVERHEAD + 5 + 4 + 1);
+    expect(AAP_OVERHEAD).toBe(50);
+    // The receiver id is under the HMAC: the same message for another receiver is another HMAC.
+    const other = sealAapMessage({ ...HEADER, receiverId: 'ap-2' }, { type: 'leave', reason: 'moved' }, KEY);
+    expect(other.subarray(other.length - 32)).not.toEqual(bytes.subarray(bytes.length - 32));
+    const readdressed = Buffer.concat([bytes.subarray(0, 21), Buffer.from('ap-2'), bytes.subarray(25)]);
+    expectCodecError(() => openAapDatagram(readdressed, KEY), 'bad-hmac');
   });
 
   it('splits a 10,000-row table into datagrams of at most 1,400 bytes', () => {
@@ -132,11 +143,14 @@ describe('subnet map protocol codec', () => {
       prefixLength: 24,
     }));
     const per = rowsPerChunk('table', 'aap-1');
+    // As documented (docs/aap-protocol.md section 4): room kept for the longest receiver id.
+    expect([per, rowsPerChunk('update', 'aap-1'), rowsPerChunk('state', 'aap-1')]).toEqual([251, 209, 104]);
     const chunks = chunkColumns(rowsFrom(rows), per, sliceRows);
     expect(chunks.length).toBe(Math.ceil(10_000 / per));
+    expect(chunks.length).toBe(40);
     const datagrams = chunks.map((part, index) =>
       sealAapMessage(
-        HEADER,
+        { ...HEADER, receiverId: LONGEST_RECEIVER },
         {
           type: 'table',
           version: 1,
@@ -156,6 +170,23 @@ describe('subnet map protocol codec', () => {
       return m.type === 'table' ? rowsToArray(m.rows) : [];
     });
     expect(back).toEqual(rows);
+    // Sized for one receiver, full chunks are full for it too.
+    const perAp1 = rowsPerChunk('table', 'aap-1', 1400, '', 'ap-1');
+    const full = sealAapMessage(
+      HEADER,
+      {
+        type: 'table',
+        version: 1,
+        digest: DIGEST,
+        totalRows: perAp1,
+        unchanged: false,
+        chunk: { index: 0, count: 1 },
+        rows: sliceRows(rowsFrom(rows), 0, perAp1),
+      },
+      KEY,
+    );
+    expect(full.length).toBeLessThanOrEqual(1400);
+    expect(full.length).toBeGreaterThan(1395);
     // A long sender id and a smaller limit still fit.
     const long = 'x'.repeat(64);
     for (const kind of ['table', 'update', 'state', 'handover'] as const) {
@@ -170,7 +201,7 @@ describe('subnet map protocol codec', () => {
     }));
     expect(
       sealAapMessage(
-        { ...HEADER, senderId: long },
+        { ...HEADER, senderId: long, receiverId: LONGEST_RECEIVER },
         {
           type: 'state',
           transferId: 1,
@@ -198,15 +229,24 @@ describe('subnet map protocol codec', () => {
     const good = sealAapMessage(HEADER, MESSAGES[0]!, KEY);
     expectCodecError(() => parseAapFrame(Buffer.alloc(3)), 'truncated');
     expectCodecError(() => parseAapFrame(Buffer.from('GET / HTTP/1.1\r\n\r\n')), 'bad-magic');
-    const v2 = Buffer.from(good);
-    v2[2] = 2;
-    expectCodecError(() => parseAapFrame(v2), 'bad-version');
+    for (const version of [1, 3]) {
+      // Version 1 (no receiver id) is refused like any version we do not speak.
+      const v = Buffer.from(good);
+      v[2] = version;
+      expectCodecError(() => parseAapFrame(v), 'bad-version');
+    }
     const type = Buffer.from(good);
     type[3] = 77;
     expectCodecError(() => parseAapFrame(type), 'unknown-type');
     const idLength = Buffer.from(good);
     idLength[14] = 0;
     expectCodecError(() => parseAapFrame(idLength), 'bad-value');
+    for (const receiverLength of [0, 65]) {
+      const r = Buffer.from(good);
+      r[20] = receiverLength;
+      expectCodecError(() => parseAapFrame(r), 'bad-value');
+    }
+    expectCodecError(() => parseAapFrame(good.subarray(0, 20)), 'truncated'); // before the receiver id
     expectCodecError(() => parseAapFrame(good.subarray(0, good.length - 1)), 'bad-length');
     expectCodecError(() => parseAapFrame(good.subarray(0, 30)), 'truncated');
   });
@@ -236,6 +276,11 @@ describe('subnet map protocol codec', () => {
       ),
     ).toThrow('bad-value: prefixLength: 33 is not an integer from 0 to 32');
     expectCodecError(() => sealAapMessage({ ...HEADER, senderId: '' }, MESSAGES[0]!, KEY), 'bad-value');
+    expectCodecError(() => sealAapMessage({ ...HEADER, receiverId: '' }, MESSAGES[0]!, KEY), 'bad-value');
+    expectCodecError(
+      () => sealAapMessage({ ...HEADER, receiverId: `${LONGEST_RECEIVER}x` }, MESSAGES[0]!, KEY),
+      'bad-value',
+    );
     expectCodecError(
       () => sealAapMessage({ ...HEADER, senderId: 'é'.repeat(33) }, MESSAGES[0]!, KEY),
       'bad-value',
@@ -281,5 +326,39 @@ describe('replay guard', () => {
     expect(g.accept('ap-1', 100, 201)).toBe(false);
     expect(g.accept('ap-2', 100, 1)).toBe(true); // per sender
     expect(g.size).toBe(2);
+    // Per (sender, receiver named): one pair's numbers do not touch another pair's window.
+    expect(g.accept('ap-1', 101, 1, 'aap-2')).toBe(true);
+    expect(g.accept('ap-1', 101, 1, 'aap-2')).toBe(false);
+    expect(g.accept('ap-1', 101, 2, 'aap-2')).toBe(true);
+    expect(g.accept('ap-1', 101, 2)).toBe(true);
+    expect(g.size).toBe(3);
+  });
+
+  it('starts a window at the first datagram heard: nothing below it is accepted (it may be a replay)', () => {
+    const g = new ReplayGuard();
+    expect(g.accept('ap-1', 100, 50, 'aap-1')).toBe(true); // first heard, e.g. after this node restarted
+    expect(g.accept('ap-1', 100, 49, 'aap-1')).toBe(false);
+    expect(g.accept('ap-1', 100, 1, 'aap-1')).toBe(false);
+    expect(g.accept('ap-1', 100, 52, 'aap-1')).toBe(true);
+    expect(g.accept('ap-1', 100, 51, 'aap-1')).toBe(true); // reordered after the first: fine
+    expect(g.accept('ap-1', 101, 7, 'aap-1')).toBe(true); // the sender restarted
+    expect(g.accept('ap-1', 101, 6, 'aap-1')).toBe(false);
+  });
+
+  it('numbers datagrams per receiver: each receiver sees 1, 2, 3 ... whatever goes to others', () => {
+    const sender = new AapSender('aap-codec-test', new FakeScheduler(1_000));
+    const to = (r: string): [string, number] => {
+      const h = sender.next(r);
+      expect(h.senderId).toBe('aap-codec-test');
+      expect(h.epoch).toBe(sender.epoch);
+      return [h.receiverId, h.sequence];
+    };
+    expect([to('ap-1'), to('ap-1'), to('ap-2'), to('ap-1'), to('ap-2')]).toEqual([
+      ['ap-1', 1],
+      ['ap-1', 2],
+      ['ap-2', 1],
+      ['ap-1', 3],
+      ['ap-2', 2],
+    ]);
   });
 });

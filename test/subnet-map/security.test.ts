@@ -60,8 +60,10 @@ describe('forged, replayed and malformed subnet map messages (real UDP)', () => 
 
     rogue = await UdpEndpoint.bind({ address: '127.65.6.200', port: 0, onDatagram: () => undefined });
     let sequence = 1;
-    const header = (senderId: string): AapHeader => ({
+    // Addressed to the node they are sent to: these are refused for other reasons than that.
+    const header = (senderId: string, receiverId: string): AapHeader => ({
       senderId,
+      receiverId,
       epoch: s.scheduler.now(),
       sequence: sequence++,
     });
@@ -81,8 +83,8 @@ describe('forged, replayed and malformed subnet map messages (real UDP)', () => 
     };
 
     // Forged: the right layout, the wrong group key.
-    rogue.send(sealAapMessage(header('ap-9'), report, WRONG_KEY), aapPeer);
-    rogue.send(sealAapMessage(header('aap-1'), update, WRONG_KEY), apPeer);
+    rogue.send(sealAapMessage(header('ap-9', 'aap-1'), report, WRONG_KEY), aapPeer);
+    rogue.send(sealAapMessage(header('aap-1', 'ap-1'), update, WRONG_KEY), apPeer);
     // Tampered: a real datagram with one byte changed no longer verifies.
     const tampered = Buffer.from(addUpdate.payload);
     tampered[tampered.length - 40] = tampered[tampered.length - 40]! ^ 0x01;
@@ -106,13 +108,13 @@ describe('forged, replayed and malformed subnet map messages (real UDP)', () => 
     const nonsense = Buffer.alloc(14);
     nonsense[0] = 0x02;
     nonsense[5] = 40;
-    rogue.send(sealAapBody(header('ap-8'), 'report', nonsense, KEY), aapPeer);
+    rogue.send(sealAapBody(header('ap-8', 'aap-1'), 'report', nonsense, KEY), aapPeer);
 
     // Unknown peer: authenticated, but not from an AAP this node is configured with.
-    rogue.send(sealAapMessage(header('aap-9'), update, KEY), apPeer);
+    rogue.send(sealAapMessage(header('aap-9', 'ap-1'), update, KEY), apPeer);
     rogue.send(
       sealAapMessage(
-        header('aap-9'),
+        header('aap-9', 'aap-1'),
         {
           type: 'digest',
           version: 1,
@@ -130,8 +132,20 @@ describe('forged, replayed and malformed subnet map messages (real UDP)', () => 
     expect(ap.table.match('10.7.0.5')).toBeUndefined();
     expect(ap.table.match('10.1.0.5')?.homeAgent).toBe('10.1.0.1');
 
-    expect(aap.stats().refused).toEqual({ unauthenticated: 1, stale: 1, malformed: 5, unknownPeer: 1 });
-    expect(ap.client.stats().refused).toEqual({ unauthenticated: 2, stale: 1, malformed: 1, unknownPeer: 1 });
+    expect(aap.stats().refused).toEqual({
+      unauthenticated: 1,
+      stale: 1,
+      malformed: 5,
+      unknownPeer: 1,
+      wrongReceiver: 0,
+    });
+    expect(ap.client.stats().refused).toEqual({
+      unauthenticated: 2,
+      stale: 1,
+      malformed: 1,
+      unknownPeer: 1,
+      wrongReceiver: 0,
+    });
     const refused = s.log.events.slice(eventsBefore).filter((e) => e.type === 'aap-message-refused');
     expect(refused.every((e) => e.peer === '127.65.6.200')).toBe(true);
     const malformed = s.log.of('malformed-datagram');

@@ -186,6 +186,8 @@ export class SubnetMapClient {
     config.aaps.forEach((a, i) => {
       checkAddress(a.address, `${field}.aaps[${i}].address`);
       checkPortNumber(a.port, `${field}.aaps[${i}].port`);
+      // The AAP's name on the wire (receiver id): its id, else its endpoint.
+      checkNodeId(peerLabel(a), `${field}.aaps[${i}].id`);
     });
     this.key = groupKeyBytes(config.groupKey, `${field}.groupKey`);
     checkMaxDatagram(config.maxDatagramBytes, `${field}.maxDatagramBytes`);
@@ -254,8 +256,7 @@ export class SubnetMapClient {
   /** Leaves the serving AAP's AP list and closes the socket (PMIP disabled). The table stays. */
   async stop(): Promise<void> {
     if (!this.running) return;
-    if (this.active !== undefined)
-      this.send(this.slots[this.active]!.config, { type: 'leave', reason: 'stopped' });
+    if (this.active !== undefined) this.send(this.slots[this.active]!, { type: 'leave', reason: 'stopped' });
     this.running = false;
     this.cycleTimer?.cancel();
     this.cycleTimer = undefined;
@@ -364,7 +365,7 @@ export class SubnetMapClient {
     this.counters.failovers++;
     this.emit({ type: 'aap-failover', from: this.slots[previous]!.label, to: this.slots[index]!.label });
     // Leave the old AAP's AP list without making it doubt our home agent.
-    this.send(this.slots[previous]!.config, { type: 'leave', reason: 'moved' });
+    this.send(this.slots[previous]!, { type: 'leave', reason: 'moved' });
   }
 
   private markReachable(index: number, reachable: boolean): void {
@@ -404,7 +405,7 @@ export class SubnetMapClient {
 
   private sendReport(index: number, full: boolean): void {
     this.counters.reportsSent++;
-    this.send(this.slots[index]!.config, {
+    this.send(this.slots[index]!, {
       type: 'report',
       full,
       homeAgent: this.homeAgent ?? null,
@@ -412,10 +413,11 @@ export class SubnetMapClient {
     });
   }
 
-  private send(to: Peer, message: AapMessage): void {
+  /** To one configured AAP, named (receiver id) by its label: its configured id or its endpoint. */
+  private send(slot: AapSlot, message: AapMessage): void {
     const socket = this.socket;
     if (!this.running || !socket || !this.sender) return;
-    socket.send(sealAapMessage(this.sender.next(), message, this.key), to);
+    socket.send(sealAapMessage(this.sender.next(slot.label), message, this.key), slot.config);
   }
 
   // ---- receiving --------------------------------------------------------------------------------------
@@ -428,7 +430,7 @@ export class SubnetMapClient {
     if (index < 0) return this.receiver.refuse('unknown-peer', from);
     const m = envelope.message;
     if (m.type === 'table') return this.onTable(index, envelope, m);
-    if (m.type === 'update') return this.onUpdate(index, envelope, m, from);
+    if (m.type === 'update') return this.onUpdate(index, envelope, m);
     // Reports, digests, pulls, hand-overs ...: AAP business, never sent to an AP.
     this.receiver.malformed('unexpected-type', from);
   }
@@ -460,11 +462,11 @@ export class SubnetMapClient {
     for (const w of [...slot.waiters]) if (!w.full || !m.unchanged) w.done(true);
   }
 
-  private onUpdate(index: number, env: AapEnvelope, m: AapUpdate, from: Peer): void {
+  private onUpdate(index: number, env: AapEnvelope, m: AapUpdate): void {
     const slot = this.slots[index]!;
     const ack = (): void => {
       this.counters.acknowledgementsSent++;
-      this.send(from, {
+      this.send(slot, {
         type: 'ack',
         acked: 'update',
         id: m.updateId,

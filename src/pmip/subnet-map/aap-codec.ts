@@ -7,22 +7,31 @@ import { RECONCILIATION_BUCKETS } from './digest.ts';
  * messages and their HMAC-SHA256 with the site's group key. Bytes in, typed values or an
  * AapCodecError out; no I/O.
  *
- * Every datagram: magic "SM", version 1, type, the sender's epoch (48-bit ms) and sequence number,
- * the sender id, a length-prefixed body and a 32-byte HMAC over everything before it. Tables too
- * large for one datagram travel as chunks (index/count), each under `maxDatagramBytes`.
+ * Every datagram: magic "SM", version 2, type, the sender's epoch (48-bit ms) and sequence number
+ * (counted per receiver), the sender id, the receiver id, a length-prefixed body and a 32-byte
+ * HMAC over everything before it: a datagram names, under the HMAC, the one node it is for.
+ * Tables too large for one datagram travel as chunks (index/count), each under
+ * `maxDatagramBytes`.
  */
 export const AAP_PORT = 6500;
 export const AAP_MAGIC = 0x534d; // "SM"
-export const AAP_VERSION = 1;
+/** 2: the receiver id joined the header (version 1 had none and is refused as bad-version). */
+export const AAP_VERSION = 2;
 export const AAP_HMAC_LENGTH = 32;
 /** Bytes before the sender id: magic(2) version(1) type(1) epoch(6) sequence(4) id length(1). */
 export const AAP_HEADER_FIXED = 15;
-/** Header fixed part + body length(2) + HMAC. */
-export const AAP_OVERHEAD = AAP_HEADER_FIXED + 2 + AAP_HMAC_LENGTH;
+/** Header fixed part + receiver id length(1) + body length(2) + HMAC (add both ids' bytes). */
+export const AAP_OVERHEAD = AAP_HEADER_FIXED + 1 + 2 + AAP_HMAC_LENGTH;
 export const MAX_SENDER_ID_BYTES = 64;
-/** Default and smallest allowed size of one datagram (UDP payload); stays under a 1500-byte MTU. */
+/** Longest receiver id (the same rule as sender ids: a receiver is some node's id or endpoint). */
+export const MAX_RECEIVER_ID_BYTES = MAX_SENDER_ID_BYTES;
+/** Default size of one datagram (UDP payload); stays under a 1500-byte MTU. */
 export const DEFAULT_MAX_DATAGRAM_BYTES = 1400;
-export const MIN_MAX_DATAGRAM_BYTES = 256;
+/**
+ * Smallest allowed size: room for the header with the longest sender and receiver ids, and a
+ * hand-over chunk with the longest access point id and a few rows.
+ */
+export const MIN_MAX_DATAGRAM_BYTES = 320;
 /** Shortest group key accepted, bytes. */
 export const MIN_GROUP_KEY_BYTES = 16;
 /** Most chunks one transfer may announce (uint16). */
@@ -271,9 +280,14 @@ export type AapMessage =
 
 export interface AapHeader {
   senderId: string;
+  /**
+   * The node this datagram is for, under the HMAC: an AP's id, an AAP's id, or (an AAP whose id
+   * the sender is not configured with) the AAP's endpoint `address:port`. Checked on receipt.
+   */
+  receiverId: string;
   /** When the sender started, ms since the Unix epoch (48 bits): a restart is a new epoch. */
   epoch: number;
-  /** Per-sender datagram counter, from 1, within an epoch. */
+  /** Datagram counter of this sender towards this receiver, from 1, within an epoch. */
   sequence: number;
 }
 
@@ -713,26 +727,40 @@ export function groupKeyBytes(key: string | Uint8Array, field = 'groupKey'): Buf
   return bytes;
 }
 
-function senderIdBytes(id: string): Buffer {
+function idBytes(id: string, field: 'senderId' | 'receiverId'): Buffer {
   const bytes = Buffer.from(id, 'utf8');
   if (bytes.length < 1 || bytes.length > MAX_SENDER_ID_BYTES)
-    throw new AapCodecError('bad-value', `senderId: must be 1-${MAX_SENDER_ID_BYTES} bytes of UTF-8`);
+    throw new AapCodecError('bad-value', `${field}: must be 1-${MAX_SENDER_ID_BYTES} bytes of UTF-8`);
   return bytes;
 }
 
-/** The largest body one datagram can carry for a sender id, given the datagram size limit. */
-export function maxBodyBytes(senderId: string, maxDatagramBytes = DEFAULT_MAX_DATAGRAM_BYTES): number {
-  return maxDatagramBytes - AAP_OVERHEAD - senderIdBytes(senderId).length;
+/**
+ * The largest body one datagram can carry for a sender id, given the datagram size limit and the
+ * receiver id. Without a receiver id, room is kept for the longest one: a body sized so can be
+ * sealed for any receiver (an AAP encodes a table or an update once for all its APs).
+ */
+export function maxBodyBytes(
+  senderId: string,
+  maxDatagramBytes = DEFAULT_MAX_DATAGRAM_BYTES,
+  receiverId?: string,
+): number {
+  const receiver =
+    receiverId === undefined ? MAX_RECEIVER_ID_BYTES : idBytes(receiverId, 'receiverId').length;
+  return maxDatagramBytes - AAP_OVERHEAD - idBytes(senderId, 'senderId').length - receiver;
 }
 
-/** Rows per chunk of a table, update, state or hand-over transfer for this sender and size limit. */
+/**
+ * Rows per chunk of a table, update, state or hand-over transfer for this sender and size limit
+ * (and receiver; by default room for the longest receiver id, see maxBodyBytes).
+ */
 export function rowsPerChunk(
   kind: 'table' | 'update' | 'state' | 'handover',
   senderId: string,
   maxDatagramBytes = DEFAULT_MAX_DATAGRAM_BYTES,
   accessPointId = '',
+  receiverId?: string,
 ): number {
-  const body = maxBodyBytes(senderId, maxDatagramBytes);
+  const body = maxBodyBytes(senderId, maxDatagramBytes, receiverId);
   const [fixed, row] =
     kind === 'table'
       ? [TABLE_FIXED, TABLE_ROW]
@@ -761,11 +789,12 @@ export function sealAapBody(
   body: Uint8Array,
   key: Uint8Array,
 ): Buffer {
-  const id = senderIdBytes(header.senderId);
+  const id = idBytes(header.senderId, 'senderId');
+  const receiver = idBytes(header.receiverId, 'receiverId');
   checkUint(header.epoch, 'epoch', 2 ** 48 - 1);
   checkUint(header.sequence, 'sequence', 0xffffffff);
   checkUint(body.length, 'body length', 0xffff);
-  const signed = AAP_HEADER_FIXED + id.length + 2 + body.length;
+  const signed = AAP_HEADER_FIXED + id.length + 1 + receiver.length + 2 + body.length;
   const buf = Buffer.allocUnsafe(signed + AAP_HMAC_LENGTH);
   buf.writeUInt16BE(AAP_MAGIC, 0);
   buf[2] = AAP_VERSION;
@@ -775,6 +804,9 @@ export function sealAapBody(
   buf[14] = id.length;
   id.copy(buf, AAP_HEADER_FIXED);
   let o = AAP_HEADER_FIXED + id.length;
+  buf[o++] = receiver.length;
+  receiver.copy(buf, o);
+  o += receiver.length;
   buf.writeUInt16BE(body.length, o);
   o += 2;
   buf.set(body, o);
@@ -809,7 +841,17 @@ export function parseAapFrame(buf: Buffer): AapFrame {
   const idLength = buf[14]!;
   if (idLength < 1 || idLength > MAX_SENDER_ID_BYTES)
     throw new AapCodecError('bad-value', `sender id length ${idLength}`, 14);
-  const bodyAt = AAP_HEADER_FIXED + idLength + 2;
+  const receiverAt = AAP_HEADER_FIXED + idLength + 1;
+  if (buf.length < receiverAt)
+    throw new AapCodecError(
+      'truncated',
+      `datagram of ${buf.length} bytes is shorter than its header`,
+      buf.length,
+    );
+  const receiverLength = buf[receiverAt - 1]!;
+  if (receiverLength < 1 || receiverLength > MAX_RECEIVER_ID_BYTES)
+    throw new AapCodecError('bad-value', `receiver id length ${receiverLength}`, receiverAt - 1);
+  const bodyAt = receiverAt + receiverLength + 2;
   if (buf.length < bodyAt + AAP_HMAC_LENGTH)
     throw new AapCodecError(
       'truncated',
@@ -829,6 +871,7 @@ export function parseAapFrame(buf: Buffer): AapFrame {
   return {
     type: typeName,
     senderId: utf8(buf, AAP_HEADER_FIXED, AAP_HEADER_FIXED + idLength, 'sender id'),
+    receiverId: utf8(buf, receiverAt, receiverAt + receiverLength, 'receiver id'),
     epoch: buf.readUIntBE(4, 6),
     sequence: buf.readUInt32BE(10),
     body: buf.subarray(bodyAt, signed),
@@ -839,8 +882,9 @@ export function parseAapFrame(buf: Buffer): AapFrame {
 
 /**
  * Opens a datagram: structure (malformed: any kind but `bad-hmac`), then the HMAC with the group
- * key (`bad-hmac`: unauthenticated), then the body. Replay checks are the caller's (they need
- * per-sender state): see ReplayGuard.
+ * key (`bad-hmac`: unauthenticated), then the body. Whether the receiver id names the node that
+ * got it, and replay checks, are the caller's (they need the node's names and per-sender state):
+ * see AapReceiver and ReplayGuard.
  */
 export function openAapDatagram(buf: Buffer, key: Uint8Array): AapEnvelope {
   const frame = parseAapFrame(buf);
@@ -849,6 +893,7 @@ export function openAapDatagram(buf: Buffer, key: Uint8Array): AapEnvelope {
     throw new AapCodecError('bad-hmac', 'HMAC does not verify with the group key');
   return {
     senderId: frame.senderId,
+    receiverId: frame.receiverId,
     epoch: frame.epoch,
     sequence: frame.sequence,
     message: decodeAapBody(frame.type, frame.body),

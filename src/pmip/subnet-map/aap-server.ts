@@ -48,6 +48,7 @@ import {
   checkMaxDatagram,
   checkNodeId,
   checkPortNumber,
+  endpointName,
   peerLabel,
   samePeer,
   subnetMapEmitter,
@@ -322,6 +323,8 @@ export class AuthoritativeAccessPoint {
     (config.aaps ?? []).forEach((p, i) => {
       checkAddress(p.address, `${field}.aaps[${i}].address`);
       checkPortNumber(p.port, `${field}.aaps[${i}].port`);
+      // The peer's name on the wire (receiver id): its id, else its endpoint.
+      checkNodeId(peerLabel(p), `${field}.aaps[${i}].id`);
     });
     for (const [i, r] of (config.rows ?? []).entries()) {
       ipv4ToUint32(r.homeAgent, `${field}.rows[${i}].homeAgent`);
@@ -352,6 +355,8 @@ export class AuthoritativeAccessPoint {
         emit: aap.emit,
         ...(deps.bind ? { bind: deps.bind } : {}),
       });
+      // An AP or peer not configured with this AAP's id names it by its endpoint.
+      aap.receiver.answerTo(endpointName({ address: aap.address, port: aap.port }));
       aap.resolvePeers();
       aap.loadConfiguredRows();
       aap.beginInitialSync();
@@ -454,7 +459,7 @@ export class AuthoritativeAccessPoint {
     const others = this.otherPeers();
     if (others.length === 0) return;
     const body = encodeAapBody(this.digestMessage());
-    for (const i of others) this.sendBody(this.peers[i]!.config, 'digest', body);
+    for (const i of others) this.sendBody(this.peers[i]!.config, this.peers[i]!.label, 'digest', body);
   }
 
   /** Stops every timer and closes the sockets. The table stays readable. */
@@ -558,16 +563,21 @@ export class AuthoritativeAccessPoint {
 
   // ---- sending --------------------------------------------------------------------------------------
 
-  private sendBody(to: Peer, type: AapMessage['type'], body: Uint8Array): void {
+  /**
+   * Seals an encoded body for one receiver: `receiverId` is what the datagram names, under the
+   * HMAC (an AP's id; a peer AAP's label: its configured id, else its endpoint). Bodies are sized
+   * for the longest receiver id (rowsPerChunk), so one encoding serves every receiver.
+   */
+  private sendBody(to: Peer, receiverId: string, type: AapMessage['type'], body: Uint8Array): void {
     const socket = this.socket;
     if (this.stopped || !socket) return;
-    socket.send(sealAapBody(this.sender.next(), type, body, this.key), to);
+    socket.send(sealAapBody(this.sender.next(receiverId), type, body, this.key), to);
   }
 
-  private send(to: Peer, message: AapMessage): void {
+  private send(to: Peer, receiverId: string, message: AapMessage): void {
     const socket = this.socket;
     if (this.stopped || !socket) return;
-    socket.send(sealAapMessage(this.sender.next(), message, this.key), to);
+    socket.send(sealAapMessage(this.sender.next(receiverId), message, this.key), to);
   }
 
   private id32(): number {
@@ -606,7 +616,7 @@ export class AuthoritativeAccessPoint {
       case 'digest':
         return this.onDigest(peer, m);
       case 'pull':
-        return this.onPull(from, m);
+        return this.onPull(peer, m);
       case 'state':
         return this.onState(peer, envelope, m);
       case 'handover':
@@ -701,7 +711,7 @@ export class AuthoritativeAccessPoint {
   private sendTable(ap: AccessPointRecord, full: boolean): void {
     if (!full) {
       this.counters.unchangedTablesSent++;
-      this.send(ap.endpoint, {
+      this.send(ap.endpoint, ap.id, {
         type: 'table',
         version: this.table.version,
         digest: this.table.digest(),
@@ -713,7 +723,7 @@ export class AuthoritativeAccessPoint {
       return;
     }
     this.counters.fullTablesSent++;
-    for (const body of this.tableBodies()) this.sendBody(ap.endpoint, 'table', body);
+    for (const body of this.tableBodies()) this.sendBody(ap.endpoint, ap.id, 'table', body);
     // The full table supersedes whatever was queued for this AP.
     ap.tableSent = true;
     ap.pending = [];
@@ -865,7 +875,7 @@ export class AuthoritativeAccessPoint {
         }),
       );
     }
-    for (const body of update.bodies) this.sendBody(ap.endpoint, 'update', body);
+    for (const body of update.bodies) this.sendBody(ap.endpoint, ap.id, 'update', body);
     this.counters.updatesSent++;
     const wait = Math.min(
       this.timing.pushTimeoutMs * this.timing.pushBackoff ** u.attempt,
@@ -946,7 +956,7 @@ export class AuthoritativeAccessPoint {
           this.handoverWaiters.set(handoverId, done);
         });
         chunks.forEach((part, index) =>
-          this.send(peer.config, {
+          this.send(peer.config, peer.label, {
             type: 'handover',
             handoverId,
             accessPoint,
@@ -970,7 +980,7 @@ export class AuthoritativeAccessPoint {
   private onHandover(peer: number, env: AapEnvelope, m: AapHandover, from: Peer): void {
     const transfer = `${env.senderId}:${env.epoch}:${m.handoverId}`;
     const ack = (): void =>
-      this.send(from, {
+      this.send(from, this.peers[peer]!.label, {
         type: 'ack',
         acked: 'handover',
         id: m.handoverId,
@@ -1055,10 +1065,11 @@ export class AuthoritativeAccessPoint {
     });
     this.pulls.set(peer, { transferId, initial, timer });
     const pull: AapPull = { type: 'pull', transferId, buckets };
-    this.send(this.peers[peer]!.config, pull);
+    this.send(this.peers[peer]!.config, this.peers[peer]!.label, pull);
   }
 
-  private onPull(from: Peer, m: AapPull): void {
+  private onPull(peer: number, m: AapPull): void {
+    const { config, label } = this.peers[peer]!;
     const rows: AapStateRow[] = [];
     for (const r of this.meta.values()) {
       if ((m.buckets >> BigInt(bucketOf(r.network, r.prefixLength))) & 1n)
@@ -1081,7 +1092,7 @@ export class AuthoritativeAccessPoint {
         chunk: { index, count: chunks.length },
         rows: part,
       };
-      this.send(from, state);
+      this.send(config, label, state);
     });
   }
 

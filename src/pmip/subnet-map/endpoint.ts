@@ -58,14 +58,22 @@ export interface SubnetMapDeps {
 }
 
 export function peerLabel(peer: AapPeerConfig): string {
-  return peer.id ?? `${peer.address}:${peer.port}`;
+  return peer.id ?? endpointName(peer);
+}
+
+/**
+ * A node's endpoint as a receiver id, `address:port`: what a datagram to an AAP names when the
+ * sender is not configured with the AAP's id (an AAP answers to its id and to this).
+ */
+export function endpointName(peer: Peer): string {
+  return `${peer.address}:${peer.port}`;
 }
 
 export function samePeer(a: Peer, b: Peer): boolean {
   return a.address === b.address && a.port === b.port;
 }
 
-export type RefusalReason = 'unauthenticated' | 'stale' | 'malformed' | 'unknown-peer';
+export type RefusalReason = 'unauthenticated' | 'stale' | 'malformed' | 'unknown-peer' | 'wrong-receiver';
 
 /** Refused datagrams per reason (aap-message-refused). */
 export interface RefusalCounts {
@@ -73,6 +81,8 @@ export interface RefusalCounts {
   stale: number;
   malformed: number;
   unknownPeer: number;
+  /** Authenticated, but addressed to another node (its receiver id is none of this node's names). */
+  wrongReceiver: number;
 }
 
 export function checkNodeId(id: string, field: string): void {
@@ -109,18 +119,34 @@ export function checkCount(value: number, field: string, min = 0, max = 100): vo
 
 /**
  * Opens datagrams for one node: the codec (structure, then the HMAC with the group key, then the
- * body), then replay protection. Whatever fails is counted, reported (aap-message-refused; a
- * malformed one also as malformed-datagram on the 'aap' socket) and dropped, never thrown.
+ * body), then the receiver (the datagram must name this node), then replay protection (one window
+ * per sender and name). Whatever fails is counted, reported (aap-message-refused; a malformed one
+ * also as malformed-datagram on the 'aap' socket) and dropped, never thrown.
  */
 export class AapReceiver {
-  readonly refused: RefusalCounts = { unauthenticated: 0, stale: 0, malformed: 0, unknownPeer: 0 };
+  readonly refused: RefusalCounts = {
+    unauthenticated: 0,
+    stale: 0,
+    malformed: 0,
+    unknownPeer: 0,
+    wrongReceiver: 0,
+  };
   private readonly replay = new ReplayGuard();
+  /** The receiver ids this node answers to: its id, and for an AAP its endpoint once bound. */
+  private readonly names: Set<string>;
 
   constructor(
     private readonly ownId: string,
     private readonly key: Uint8Array,
     private readonly emit: AgentEmitter,
-  ) {}
+  ) {
+    this.names = new Set([ownId]);
+  }
+
+  /** Another receiver id this node answers to (an AAP: its bound endpoint, see endpointName). */
+  answerTo(name: string): void {
+    this.names.add(name);
+  }
 
   open(payload: Buffer, from: Peer): AapEnvelope | undefined {
     let envelope: AapEnvelope;
@@ -131,12 +157,17 @@ export class AapReceiver {
       else this.malformed(isAapCodecError(error) ? error.kind : 'handler-error', from);
       return undefined;
     }
+    // Sent to another node (a copy replayed here): not ours to act on, whoever signed it.
+    if (!this.names.has(envelope.receiverId)) {
+      this.refuse('wrong-receiver', from);
+      return undefined;
+    }
     // Our own datagrams reflected back to us are nobody's news.
     if (envelope.senderId === this.ownId) {
       this.refuse('unknown-peer', from);
       return undefined;
     }
-    if (!this.replay.accept(envelope.senderId, envelope.epoch, envelope.sequence)) {
+    if (!this.replay.accept(envelope.senderId, envelope.epoch, envelope.sequence, envelope.receiverId)) {
       this.refuse('stale', from);
       return undefined;
     }
@@ -151,6 +182,7 @@ export class AapReceiver {
 
   refuse(reason: RefusalReason, from: Peer): void {
     if (reason === 'unknown-peer') this.refused.unknownPeer++;
+    else if (reason === 'wrong-receiver') this.refused.wrongReceiver++;
     else this.refused[reason]++;
     this.emit({ type: 'aap-message-refused', reason, peer: from.address });
   }

@@ -4,22 +4,33 @@ import type { AapHeader } from './aap-codec.ts';
 /**
  * Replay protection for the subnet map protocol (docs/aap-protocol.md, "Replay protection").
  *
- * Every sender stamps its datagrams with an epoch (when it started, ms since the Unix epoch) and a
- * sequence number that starts at 1 and grows by one per datagram, whatever the destination. A
- * receiver keeps, per authenticated sender id, the newest epoch, the highest sequence number and
- * which of the 64 numbers below it it has seen:
+ * Every datagram names its receiver (under the HMAC: AapReceiver refuses one that names another
+ * node) and carries the sender's epoch (when it started, ms since the Unix epoch) and a sequence
+ * number counted per (sender, receiver) pair: from 1, +1 per datagram to that receiver. A receiver
+ * keeps, per (authenticated sender id, receiver id named), the newest epoch, the highest sequence
+ * number and which of the 64 numbers below it it has seen:
  *
+ * - no window yet, or a newer epoch (the sender restarted): accept, and start the window at this
+ *   datagram, counting the 63 numbers below it as seen (this receiver cannot know whether it got
+ *   them before it started: they may be replays);
  * - older epoch: stale;
- * - newer epoch: the sender restarted; accept and start over from this datagram;
  * - same epoch, higher sequence: accept; within the 64 below the highest and not seen yet: accept
  *   (datagrams may be reordered); otherwise: stale.
  *
- * A receiver that has never heard from a sender accepts its first datagram: a receiver that
- * restarted may be fed one replayed datagram per sender. The damage is bounded: every periodic
- * report compares table digests and a mismatch brings the full table back.
+ * Windows live in memory. When a restarted receiver's window for a sender is opened by the
+ * sender's next real datagram, nothing older is ever accepted; when a replay of a datagram once
+ * sent to this receiver gets there first, it is accepted, and so are, once each, the sender's
+ * earlier datagrams to this receiver that are newer than it, until the window moves 64 past them.
+ * The damage is bounded: every periodic report compares table digests and a mismatch brings the
+ * full table back.
  */
 export const REPLAY_WINDOW = 64;
 const WINDOW_MASK = (1n << BigInt(REPLAY_WINDOW)) - 1n;
+/**
+ * Receivers a sender numbers datagrams for within one epoch. One more starts a new epoch (every
+ * receiver accepts a newer epoch), so the sender's map stays bounded whatever ids it learns.
+ */
+export const MAX_RECEIVERS_PER_EPOCH = 65_536;
 
 interface SenderState {
   epoch: number;
@@ -29,13 +40,23 @@ interface SenderState {
 }
 
 export class ReplayGuard {
-  private readonly senders = new Map<string, SenderState>();
+  /** Receiver id named in the datagrams -> sender id -> window. */
+  private readonly pairs = new Map<string, Map<string, SenderState>>();
 
-  /** Checks a datagram's epoch and sequence number; records them when fresh. False: stale. */
-  accept(senderId: string, epoch: number, sequence: number): boolean {
-    const s = this.senders.get(senderId);
+  /**
+   * Checks a datagram's epoch and sequence number against the window of its (sender, receiver)
+   * pair; records them when fresh. False: stale. Only call it for a receiver id that names this
+   * node (AapReceiver checks that first), so that the pairs stay bounded by the site's nodes.
+   */
+  accept(senderId: string, epoch: number, sequence: number, receiverId = ''): boolean {
+    let senders = this.pairs.get(receiverId);
+    if (!senders) {
+      senders = new Map();
+      this.pairs.set(receiverId, senders);
+    }
+    const s = senders.get(senderId);
     if (!s || epoch > s.epoch) {
-      this.senders.set(senderId, { epoch, highest: sequence, seen: 1n });
+      senders.set(senderId, { epoch, highest: sequence, seen: WINDOW_MASK });
       return true;
     }
     if (epoch < s.epoch) return false;
@@ -53,9 +74,14 @@ export class ReplayGuard {
     return true;
   }
 
-  /** Senders heard from (bounded by the site's APs and AAPs: only authenticated senders count). */
+  /**
+   * (sender, receiver) pairs heard from: bounded by the site's APs and AAPs times this node's
+   * names (only authenticated senders and this node's own names count).
+   */
   get size(): number {
-    return this.senders.size;
+    let n = 0;
+    for (const senders of this.pairs.values()) n += senders.size;
+    return n;
   }
 }
 
@@ -66,10 +92,14 @@ export class ReplayGuard {
  */
 const lastEpochs = new Map<string, number>();
 
-/** The header source of one sender: its id, a fresh epoch, and sequence numbers from 1. */
+/**
+ * The header source of one sender: its id, a fresh epoch, and sequence numbers from 1 per
+ * receiver (so a receiver's window sees every number, whatever the sender sends to others).
+ */
 export class AapSender {
   private currentEpoch: number;
-  private sequence = 0;
+  /** Receiver id -> last sequence number used towards it in this epoch. */
+  private readonly sequences = new Map<string, number>();
 
   constructor(
     readonly senderId: string,
@@ -82,14 +112,21 @@ export class AapSender {
     return this.currentEpoch;
   }
 
-  /** The header for the next datagram. After 2^32 - 1 datagrams the sender moves to a new epoch. */
-  next(): AapHeader {
-    if (this.sequence >= 0xffffffff) {
+  /**
+   * The header for the next datagram to `receiverId`. After 2^32 - 1 datagrams to one receiver,
+   * or for a receiver beyond MAX_RECEIVERS_PER_EPOCH, the sender moves to a new epoch: every
+   * receiver's numbers start over from 1, and every receiver accepts the newer epoch.
+   */
+  next(receiverId: string): AapHeader {
+    let sequence = this.sequences.get(receiverId) ?? 0;
+    if (sequence >= 0xffffffff || (sequence === 0 && this.sequences.size >= MAX_RECEIVERS_PER_EPOCH)) {
       this.currentEpoch = freshEpoch(this.senderId, this.scheduler);
-      this.sequence = 0;
+      this.sequences.clear();
+      sequence = 0;
     }
-    this.sequence++;
-    return { senderId: this.senderId, epoch: this.currentEpoch, sequence: this.sequence };
+    sequence++;
+    this.sequences.set(receiverId, sequence);
+    return { senderId: this.senderId, receiverId, epoch: this.currentEpoch, sequence };
   }
 }
 
