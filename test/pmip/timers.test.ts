@@ -102,6 +102,9 @@ describe('access point timers over real UDP with a fake clock', () => {
     // Advertisements every 10 s: sequence 0, 1, 2...
     for (let i = 0; i < 3; i++) lab.scheduler.advance(10_000);
     await settle();
+    // The agent restarts on the same advertisement endpoint: a reboot is only believed from the
+    // address and port the earlier advertisements came from.
+    const advertisementPort = lab.fa('B').advertiser!.port;
     await lab.fa('B').stop();
     lab.foreignAgents.delete('B');
     const { ForeignAgent } = await import('../../src/pmip/agents/foreign-agent.ts');
@@ -115,6 +118,7 @@ describe('access point timers over real UDP with a fake clock', () => {
         homeAgentPort: lab.port,
         advertisements: {
           intervalMs: 10_000,
+          port: advertisementPort,
           peers: [{ address: '127.0.2.10', port: lab.ap('B').ports.advertisement! }],
         },
       },

@@ -38,7 +38,7 @@ import { prefixLengthToMask } from '../subnet-map/table.ts';
 import type { Scheduler, TimerHandle } from '../runtime/scheduler.ts';
 import { UdpEndpoint, type Peer } from '../runtime/udp.ts';
 import type { DataPlane } from '../runtime/data-plane.ts';
-import { AgentDiscovery, type KnownAgent } from './discovery.ts';
+import { AgentDiscovery, endpointKey, type KnownAgent } from './discovery.ts';
 import { assertPmipRules, type SsidSettings } from './rules.ts';
 
 /**
@@ -72,6 +72,12 @@ export interface AccessPointConfig {
   foreignAgentPort?: number;
   /** A fixed foreign agent instead of agent discovery. */
   foreignAgent?: StaticForeignAgent;
+  /**
+   * Agent discovery: accept advertisements only from these addresses (besides being on `subnet`),
+   * and prefer them in this order when a foreign agent has to be chosen. Default: any address on
+   * the subnet (docs/agents.md, "Access point: agent discovery under attack").
+   */
+  allowedAgents?: string[];
   /** Where solicitations go (loopback has no multicast: the foreign agents' advertisement ports). */
   solicitTo?: Peer[];
   /** Requested registration lifetime, seconds. */
@@ -157,6 +163,8 @@ interface PendingRequest {
   transmissions: Transmission[];
   bytes: Buffer;
   retransmissions: number;
+  /** Requests actually handed to the socket for this attempt. */
+  sent: number;
   /** Denial codes already corrected once for this registration (133, 69, 136). */
   corrected: Set<number>;
 }
@@ -175,22 +183,46 @@ interface ClientRecord extends ClientView {
   pending?: PendingRequest;
   /** Bumped on disassociation so late async work for an old association is dropped. */
   generation: number;
-  lifetimeOverride?: number;
   homeAgentOverride?: string;
   /** Signature of the last client-state event, to emit only changes. */
   published?: string;
+  /** Attempts concluded so far (registration-outcome events): an internal error concludes only an open one. */
+  concluded: number;
 }
 
 const SOLICITATION_MIN_INTERVAL_MS = 1000;
+/** A lifetime learnt from a foreign agent's 69 denial is never below this (seconds). */
+export const LEARNT_LIFETIME_MIN_SECONDS = 30;
+/** A lifetime learnt from a 69 denial is forgotten after this long (ms). */
+export const LEARNT_LIFETIME_TTL_MS = 10 * 60_000;
+
+interface LearntLimit {
+  seconds: number;
+  until: number;
+}
+
+interface CurrentForeignAgent {
+  /** Identifies the agent: its advertisement endpoint, or 'static'. */
+  key: string;
+  peer: Peer;
+  careOfAddress: string;
+  maxLifetime: number;
+}
 
 export class AccessPoint {
   private readonly clients = new Map<string, ClientRecord>();
   private readonly byAddress = new Map<string, ClientRecord>();
   /** Time offset per home agent (timestamp mode): the home agent's clock minus ours, seconds. */
   private readonly offsets = new Map<string, number>();
-  /** Longest lifetime each foreign agent accepted, learnt from its 69 denials (address -> seconds). */
-  private readonly lifetimeLimits = new Map<string, number>();
-  private readonly discovery = new AgentDiscovery();
+  /**
+   * Longest lifetime each foreign agent accepts, learnt from its 69 denials (registration endpoint
+   * -> seconds, at least LEARNT_LIFETIME_MIN_SECONDS, forgotten after LEARNT_LIFETIME_TTL_MS).
+   */
+  private readonly lifetimeLimits = new Map<string, LearntLimit>();
+  private readonly discovery: AgentDiscovery;
+  /** The foreign agent the visitors were last sent to register through (its key and care-of address). */
+  private announced: { key: string; careOfAddress: string } | undefined;
+  private internalErrorCount = 0;
   private readonly locations: ClientLocations;
   private readonly network: number;
   private readonly mask: number;
@@ -221,6 +253,17 @@ export class AccessPoint {
     this.mask = prefixLengthToMask(prefix);
     this.network = (ipv4ToUint32(net ?? '', 'subnet') & this.mask) >>> 0;
     this.locations = deps.locations ?? new Map<string, ClientLocation>();
+    const allowed =
+      config.allowedAgents || config.foreignAgent
+        ? new Set([
+            ...(config.allowedAgents ?? []),
+            ...(config.foreignAgent ? [config.foreignAgent.address] : []),
+          ])
+        : undefined;
+    this.discovery = new AgentDiscovery({
+      accept: (address) => this.onSubnet(address) && (allowed === undefined || allowed.has(address)),
+      preferred: config.allowedAgents ?? [],
+    });
     this.cfg = {
       foreignAgentPort: config.foreignAgentPort ?? 434,
       lifetime: config.lifetime ?? 600,
@@ -248,6 +291,8 @@ export class AccessPoint {
     const subnet = /^(\d+\.\d+\.\d+\.\d+)\/(\d{1,2})$/.exec(config.subnet);
     if (!subnet || Number(subnet[2]) > 32)
       throw new Error(`accessPoints[${config.id}].subnet: "${config.subnet}" must be CIDR a.b.c.d/N`);
+    for (const [i, a] of (config.allowedAgents ?? []).entries())
+      ipv4ToUint32(a, `accessPoints[${config.id}].allowedAgents[${i}]`);
     const ap = new AccessPoint(config, deps, undefined, undefined);
     ap.registrationSocket = await UdpEndpoint.bind({
       address: config.address,
@@ -283,6 +328,20 @@ export class AccessPoint {
     return (ipv4ToUint32(address) & this.mask) >>> 0 === this.network;
   }
 
+  /** Whether `address` is on this access point's subnet (false for anything that is not IPv4). */
+  private onSubnet(address: string): boolean {
+    try {
+      return this.isHomeAddress(address);
+    } catch {
+      return false;
+    }
+  }
+
+  /** Per-client steps that threw and were ended as discarded / internal-error. */
+  get internalErrors(): number {
+    return this.internalErrorCount;
+  }
+
   clientViews(): ClientView[] {
     return [...this.clients.values()].map((c) => this.view(c));
   }
@@ -293,7 +352,13 @@ export class AccessPoint {
   }
 
   knownAgents(): KnownAgent[] {
-    return this.discovery.list();
+    return this.discovery.list(this.deps.scheduler.now());
+  }
+
+  /** The foreign agent registrations go through now: its registration endpoint and care-of address. */
+  foreignAgentInUse(): { address: string; port: number; careOfAddress: string } | undefined {
+    const fa = this.currentForeignAgent();
+    return fa && { address: fa.peer.address, port: fa.peer.port, careOfAddress: fa.careOfAddress };
   }
 
   /** Time offset learnt for a home agent (seconds; 0 when none). */
@@ -323,6 +388,7 @@ export class AccessPoint {
       failures: 0,
       bound: false,
       generation: 0,
+      concluded: 0,
     };
     if (a.nai !== undefined) record.nai = a.nai;
     this.clients.set(a.mac, record);
@@ -333,7 +399,7 @@ export class AccessPoint {
       this.publishState(record);
       if (previous?.kind === 'foreign') {
         this.emitMove(record, 'foreign-to-home');
-        void this.startRegistration(record, 'deregistration');
+        this.register(record, 'deregistration');
       }
       this.locations.set(a.mac, { kind: 'home', accessPoint: this.id });
       return;
@@ -348,7 +414,7 @@ export class AccessPoint {
     if (coa !== undefined) location.careOfAddress = coa;
     this.locations.set(a.mac, location);
     this.publishState(record);
-    void this.startRegistration(record, 'initial');
+    this.register(record, 'initial');
   }
 
   /** The client left this access point. Its binding is left to expire (it may be roaming on). */
@@ -366,7 +432,7 @@ export class AccessPoint {
   renew(mac: string): boolean {
     const c = this.clients.get(mac);
     if (!c || c.home || !this.enabled) return false;
-    void this.startRegistration(c, c.bound ? 'renewal' : 'initial');
+    this.register(c, c.bound ? 'renewal' : 'initial');
     return true;
   }
 
@@ -378,21 +444,96 @@ export class AccessPoint {
     return p ?? 434;
   }
 
-  private currentForeignAgent(): { peer: Peer; careOfAddress: string; maxLifetime: number } | undefined {
+  private currentForeignAgent(): CurrentForeignAgent | undefined {
     const s = this.config.foreignAgent;
     if (s)
       return {
+        key: 'static',
         peer: { address: s.address, port: s.port },
         careOfAddress: s.careOfAddress ?? s.address,
         maxLifetime: s.maxLifetime ?? 0xffff,
       };
-    const a = this.discovery.foreignAgent();
+    const a = this.discovery.foreignAgent(this.deps.scheduler.now());
     if (!a) return undefined;
     return {
+      key: endpointKey(a),
       peer: { address: a.address, port: this.cfg.foreignAgentPort },
       careOfAddress: a.careOfAddresses[0]!,
       maxLifetime: a.registrationLifetime,
     };
+  }
+
+  /** The lifetime limit learnt from `fa`'s 69 denials, while it lasts. */
+  private learntLimit(fa: Peer, now: number): number | undefined {
+    const key = endpointKey(fa);
+    const limit = this.lifetimeLimits.get(key);
+    if (!limit) return undefined;
+    if (now >= limit.until) {
+      this.lifetimeLimits.delete(key);
+      return undefined;
+    }
+    return limit.seconds;
+  }
+
+  /** The lifetime limit learnt for a foreign agent (seconds), if one is in force: for tests and views. */
+  learntLifetimeLimit(fa: Peer): number | undefined {
+    return this.learntLimit(fa, this.deps.scheduler.now());
+  }
+
+  // ---- containment: one client's failure stays with that client ----------------------------------
+
+  /** Starts (or restarts) a registration for `c`, contained by `guarded`. */
+  private register(c: ClientRecord, kind: RegistrationKind): void {
+    this.guarded(c, kind, () => this.startRegistration(c, kind));
+  }
+
+  /** A timer for one client whose callback is contained by `guarded`. */
+  private clientTimer(c: ClientRecord, kind: RegistrationKind, ms: number, step: () => void): TimerHandle {
+    return this.deps.scheduler.after(ms, () => this.guarded(c, kind, step));
+  }
+
+  /**
+   * Runs one per-client step (a registration start, a timer, a reply). An exception, thrown or
+   * rejected, ends the client's open attempt with outcome discarded / internal-error and backs off;
+   * it never reaches the timer or socket that ran the step, and other clients are not affected.
+   */
+  private guarded(c: ClientRecord, kind: RegistrationKind, step: () => void | Promise<void>): void {
+    const concluded = c.concluded;
+    const generation = c.generation;
+    const onError = (error: unknown): void => this.internalError(c, kind, concluded, generation, error);
+    try {
+      const result = step();
+      if (result instanceof Promise) result.catch(onError);
+    } catch (error) {
+      onError(error);
+    }
+  }
+
+  private internalError(
+    c: ClientRecord,
+    kind: RegistrationKind,
+    concludedBefore: number,
+    generation: number,
+    _error: unknown,
+  ): void {
+    this.internalErrorCount++;
+    try {
+      if (this.clients.get(c.mac) !== c || c.generation !== generation || !this.enabled) return;
+      const p = c.pending;
+      const attemptKind = p?.kind ?? kind;
+      if (c.concluded === concludedBefore) {
+        this.conclude(c, attemptKind, {
+          outcome: 'discarded',
+          reason: 'internal-error',
+          homeAgent: p?.homeAgent,
+          foreignAgent: p?.foreignAgent,
+          transmissions: p?.sent ?? 0,
+        });
+      }
+      this.fail(c, attemptKind, undefined);
+    } catch {
+      // Reporting failed too (a throwing event sink): the error is counted, the client waits.
+    }
   }
 
   private async startRegistration(c: ClientRecord, kind: RegistrationKind): Promise<void> {
@@ -442,19 +583,16 @@ export class AccessPoint {
         this.solicit();
         c.state = 'pending';
         this.publishState(c);
-        c.timer = this.deps.scheduler.after(
-          this.cfg.retransmitInitialMs,
-          () => void this.startRegistration(c, kind),
-        );
+        c.timer = this.deps.scheduler.after(this.cfg.retransmitInitialMs, () => this.register(c, kind));
         return;
       }
       destination = fa.peer;
       foreignAgent = fa.peer.address;
       careOfAddress = fa.careOfAddress;
       lifetime = Math.min(
-        c.lifetimeOverride ?? this.cfg.lifetime,
+        this.cfg.lifetime,
         fa.maxLifetime,
-        this.lifetimeLimits.get(fa.peer.address) ?? 0xffff,
+        this.learntLimit(fa.peer, this.deps.scheduler.now()) ?? 0xffff,
       );
       c.careOfAddress = careOfAddress;
     }
@@ -469,6 +607,7 @@ export class AccessPoint {
       transmissions: [],
       bytes: Buffer.alloc(0),
       retransmissions: 0,
+      sent: 0,
       corrected: c.pending?.kind === kind ? c.pending.corrected : new Set(),
     };
     c.homeAgent = homeAgent;
@@ -513,6 +652,7 @@ export class AccessPoint {
     p.transmissions.push({ id, sentAt: now });
     if (p.transmissions.length > 8) p.transmissions.shift();
     this.registrationSocket?.send(p.bytes, p.destination);
+    p.sent++;
     this.emit({
       type: 'registration-sent',
       client: c.ref,
@@ -528,7 +668,7 @@ export class AccessPoint {
     let wait = Math.min(this.cfg.retransmitInitialMs * 2 ** p.retransmissions, this.cfg.retransmitMaxMs);
     if (p.lifetime > 0) wait = Math.min(wait, p.lifetime * 1000);
     c.timer?.cancel();
-    c.timer = this.deps.scheduler.after(wait, () => this.onRetransmitTimer(c));
+    c.timer = this.clientTimer(c, p.kind, wait, () => this.onRetransmitTimer(c));
   }
 
   private onRetransmitTimer(c: ClientRecord): void {
@@ -572,11 +712,10 @@ export class AccessPoint {
     const wait = Math.min(this.cfg.retryAfterFailureMs * 2 ** c.failures, this.cfg.retryMaxMs);
     c.failures++;
     c.timer?.cancel();
+    const next = (): RegistrationKind =>
+      kind === 'deregistration' ? 'deregistration' : c.bound ? 'renewal' : 'initial';
     c.timer = this.deps.scheduler.after(wait, () => {
-      if (!this.clients.has(c.mac)) return;
-      const next: RegistrationKind =
-        kind === 'deregistration' ? 'deregistration' : c.bound ? 'renewal' : 'initial';
-      void this.startRegistration(c, next);
+      if (this.clients.get(c.mac) === c) this.register(c, next());
     });
   }
 
@@ -612,6 +751,32 @@ export class AccessPoint {
       return;
     }
     const info = replyCode(reply.code);
+    if (info.issuer === 'foreign-agent' && !this.fromForeignAgentOf(p, from)) {
+      // A foreign agent's denial carries no authenticator (RFC 5944 section 3.7.2): only the
+      // endpoint the request went to may send one. Anything else is a forgery, dropped and counted.
+      this.malformed('registration', 'refused-source', from);
+      return;
+    }
+    this.guarded(c, p.kind, () => this.onReplyFor(c, p, decoded, info, from));
+  }
+
+  /** A foreign agent's reply must come from the foreign agent the request was sent to (address and port). */
+  private fromForeignAgentOf(p: PendingRequest, from: Peer): boolean {
+    return (
+      p.foreignAgent !== undefined &&
+      from.address === p.destination.address &&
+      from.port === p.destination.port
+    );
+  }
+
+  private onReplyFor(
+    c: ClientRecord,
+    p: PendingRequest,
+    decoded: DecodedRegistration<RegistrationReply>,
+    info: ReturnType<typeof replyCode>,
+    from: Peer,
+  ): void {
+    const reply = decoded.message;
     // Which transmission does this answer? The low 32 bits are ours in every mode.
     const low = identificationLow(reply.identification);
     const tx = p.transmissions.find((t) => identificationLow(t.id) === low);
@@ -692,10 +857,13 @@ export class AccessPoint {
       }
       if (code === ReplyCode.faLifetimeTooLong && p.kind !== 'deregistration') {
         p.corrected.add(code);
-        const fa = this.currentForeignAgent();
-        c.lifetimeOverride = reply.lifetime > 0 ? reply.lifetime : Math.max(1, fa?.maxLifetime ?? 1);
-        // Every later request through this foreign agent asks for no more (one 69, not one per client).
-        this.lifetimeLimits.set(p.destination.address, c.lifetimeOverride);
+        // Every later request through this foreign agent asks for no more (one 69, not one per
+        // client), for a while, and never for less than the minimum: an unauthenticated 69 must
+        // not be able to drive the access point into a registration per second.
+        this.lifetimeLimits.set(endpointKey(p.destination), {
+          seconds: Math.max(LEARNT_LIFETIME_MIN_SECONDS, reply.lifetime),
+          until: now + LEARNT_LIFETIME_TTL_MS,
+        });
         this.retry(c, p);
         return;
       }
@@ -731,6 +899,7 @@ export class AccessPoint {
     if (o.homeAgent !== undefined) last.homeAgent = o.homeAgent;
     if (o.foreignAgent !== undefined) last.foreignAgent = o.foreignAgent;
     c.lastOutcome = last;
+    c.concluded++;
     delete c.attemptStartedAt;
     this.emit({
       type: 'registration-outcome',
@@ -750,7 +919,7 @@ export class AccessPoint {
   private retry(c: ClientRecord, p: PendingRequest): void {
     const corrected = p.corrected;
     c.pending = { ...p, corrected };
-    void this.startRegistration(c, p.kind);
+    this.register(c, p.kind);
   }
 
   /** Code 133: learn the home agent's clock (timestamp mode) or its nonce (nonce mode). */
@@ -806,7 +975,7 @@ export class AccessPoint {
     if (granted > 0 && granted !== 0xffff) {
       const renewAt = tx.sentAt + granted * 1000 * this.cfg.renewFraction;
       c.timer = this.deps.scheduler.after(renewAt - this.deps.scheduler.now(), () => {
-        if (this.clients.get(c.mac) === c) void this.startRegistration(c, 'renewal');
+        if (this.clients.get(c.mac) === c) this.register(c, 'renewal');
       });
     }
   }
@@ -814,9 +983,10 @@ export class AccessPoint {
   // ---- agent discovery ----------------------------------------------------------------------------
 
   private onAdvertisementDatagram(payload: Buffer, from: Peer): void {
-    const before = this.currentForeignAgent();
     const outcome = this.discovery.receive(payload, from, this.deps.scheduler.now());
-    if (outcome.kind === 'malformed') {
+    if (outcome.kind === 'malformed' || outcome.kind === 'refused') {
+      // refused-source (off the subnet, or not on the allow-list) and agent-table-full are counted
+      // with the decoding errors: the datagram had no effect.
       this.malformed('advertisement', outcome.errorKind, from);
       return;
     }
@@ -831,31 +1001,44 @@ export class AccessPoint {
       foreignAgent: agent.foreignAgent,
       careOfAddresses: agent.careOfAddresses,
     });
+    // Another foreign agent while the current one is alive: recorded, not adopted, counted.
+    if (outcome.switchRefused) this.malformed('advertisement', 'agent-switch-refused', from);
+    // The current foreign agent may also have changed without this advertisement (expiry noticed
+    // when a registration started): compare with the one the visitors were last moved to.
     const after = this.currentForeignAgent();
-    if (outcome.rebootFrom !== undefined) {
-      this.emit({
-        type: 'agent-reboot-detected',
-        agent: agent.address,
-        previousSequence: outcome.rebootFrom,
-        sequence: agent.sequence,
-      });
-      // A rebooted foreign agent lost its visitor list: register our visitors again now.
-      if (after && after.peer.address === agent.address) this.reregisterVisitors('renewal');
-      return;
+    const before = this.announced;
+    const changed =
+      after !== undefined &&
+      (!before || before.key !== after.key || before.careOfAddress !== after.careOfAddress);
+    this.announced = after && { key: after.key, careOfAddress: after.careOfAddress };
+    if (outcome.reboot) {
+      if (!outcome.reboot.act) {
+        this.malformed('advertisement', 'reboot-rate-limited', from);
+      } else {
+        this.emit({
+          type: 'agent-reboot-detected',
+          agent: agent.address,
+          previousSequence: outcome.reboot.previousSequence,
+          sequence: agent.sequence,
+        });
+        // A rebooted foreign agent lost its visitor list: register our visitors again now (at most
+        // one round per agent per REBOOT_ROUND_MIN_INTERVAL_MS, and only for the current agent).
+        if (outcome.current && !changed) this.reregisterVisitors('renewal');
+      }
     }
-    if (after && (!before || before.careOfAddress !== after.careOfAddress)) {
+    if (changed) {
       // A (new) foreign agent: waiting clients register now; registered ones move to the new care-of address.
       for (const c of this.clients.values()) {
         if (c.home) continue;
         if (c.pending?.kind === 'initial' || c.state === 'pending' || c.bound) {
-          void this.startRegistration(c, c.bound ? 'renewal' : 'initial');
+          this.register(c, c.bound ? 'renewal' : 'initial');
         }
       }
     }
   }
 
   private reregisterVisitors(kind: RegistrationKind): void {
-    for (const c of this.clients.values()) if (!c.home && c.bound) void this.startRegistration(c, kind);
+    for (const c of this.clients.values()) if (!c.home && c.bound) this.register(c, kind);
   }
 
   private solicit(): void {
@@ -964,4 +1147,3 @@ export class AccessPoint {
 }
 
 type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
-

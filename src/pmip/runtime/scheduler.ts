@@ -15,14 +15,53 @@ export interface Scheduler extends Clock {
   after(ms: number, fn: () => void): TimerHandle;
 }
 
-export const realScheduler: Scheduler = {
-  now: () => Date.now(),
-  after(ms, fn) {
-    const t = setTimeout(fn, Math.max(0, ms));
-    t.unref?.();
-    return { cancel: () => clearTimeout(t) };
-  },
+/** Where a timer callback's exception goes instead of up the stack. */
+export type TimerErrorHandler = (error: unknown) => void;
+
+/** The real scheduler, with a count of the timer callbacks that threw. */
+export interface RealScheduler extends Scheduler {
+  readonly timerErrors: number;
+}
+
+const reportToStderr: TimerErrorHandler = (error) => {
+  console.error('pmip: a timer callback threw (contained):', error);
 };
+
+/**
+ * The real clock. A callback that throws is counted and handed to `onError` (default: one line on
+ * stderr); it never escapes into the event loop, where it would end the process and every access
+ * point in it. Callers still contain their own errors: this is the last line.
+ */
+export function createRealScheduler(onError: TimerErrorHandler = reportToStderr): RealScheduler {
+  let errors = 0;
+  return {
+    now: () => Date.now(),
+    after(ms, fn) {
+      const t = setTimeout(
+        () => {
+          try {
+            fn();
+          } catch (error) {
+            errors++;
+            try {
+              onError(error);
+            } catch {
+              // the reporter failed as well: counted, nothing more to do
+            }
+          }
+        },
+        Math.max(0, ms),
+      );
+      t.unref?.();
+      return { cancel: () => clearTimeout(t) };
+    },
+    get timerErrors() {
+      return errors;
+    },
+  };
+}
+
+export const realScheduler: RealScheduler = createRealScheduler();
 
 interface FakeTimer {
   at: number;
@@ -31,17 +70,34 @@ interface FakeTimer {
   cancelled: boolean;
 }
 
+export interface FakeSchedulerOptions {
+  /**
+   * Where a throwing timer callback is reported. Without one, `advance` still runs every other due
+   * timer and then rethrows the first error, so a test sees it.
+   */
+  onTimerError?: TimerErrorHandler;
+}
+
 /**
  * A manual clock: time moves only when `advance` is called, running due timers in order.
- * Socket I/O stays real; tests interleave `advance` with waiting for datagrams.
+ * Socket I/O stays real; tests interleave `advance` with waiting for datagrams. A callback that
+ * throws never stops the other due timers (as with the real scheduler).
  */
 export class FakeScheduler implements Scheduler {
   private current: number;
   private seq = 0;
   private timers: FakeTimer[] = [];
+  private errors = 0;
+  private readonly onTimerError: TimerErrorHandler | undefined;
 
-  constructor(startMs = Date.UTC(2026, 0, 1)) {
+  constructor(startMs = Date.UTC(2026, 0, 1), options: FakeSchedulerOptions = {}) {
     this.current = startMs;
+    this.onTimerError = options.onTimerError;
+  }
+
+  /** Timer callbacks that threw so far. */
+  get timerErrors(): number {
+    return this.errors;
   }
 
   now(): number {
@@ -61,6 +117,7 @@ export class FakeScheduler implements Scheduler {
   /** Moves time forward by `ms`, running every timer that falls due, in time order. */
   advance(ms: number): void {
     const target = this.current + ms;
+    let unreported: { error: unknown } | undefined;
     for (;;) {
       this.timers = this.timers.filter((t) => !t.cancelled);
       let next: FakeTimer | undefined;
@@ -69,9 +126,16 @@ export class FakeScheduler implements Scheduler {
       if (!next) break;
       this.current = next.at;
       next.cancelled = true;
-      next.fn();
+      try {
+        next.fn();
+      } catch (error) {
+        this.errors++;
+        if (this.onTimerError) this.onTimerError(error);
+        else unreported ??= { error };
+      }
     }
     this.current = target;
+    if (unreported) throw unreported.error;
   }
 
   /** Milliseconds until the next pending timer, or undefined when none is pending. */

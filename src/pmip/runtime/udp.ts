@@ -2,8 +2,10 @@ import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
 
 /**
  * A bound UDP socket at the edge of the engine. Codecs stay pure; this only moves bytes.
- * Handlers must not throw: any exception that escapes one is caught here and reported through
- * `onHandlerError`, so one bad datagram never takes the socket down.
+ * Handlers must not throw: any exception that escapes one (or `onHandlerError` itself) is caught
+ * here, counted (`handlerErrors`) and reported through `onHandlerError`, so one bad datagram never
+ * takes the socket, or the process, down. A send that throws at once (a bad port, a closed socket)
+ * is counted (`sendErrors`) and reported as `false`, like a datagram lost on the way.
  */
 export interface Peer {
   address: string;
@@ -27,12 +29,28 @@ export interface UdpEndpointOptions {
   receiveBufferBytes?: number;
 }
 
+interface EndpointCounters {
+  handlerErrors: number;
+  sendErrors: number;
+}
+
 export class UdpEndpoint {
   private constructor(
     private readonly socket: Socket,
     readonly address: string,
     readonly port: number,
+    private readonly counters: EndpointCounters,
   ) {}
+
+  /** Exceptions thrown by the datagram handler so far (each reported through onHandlerError). */
+  get handlerErrors(): number {
+    return this.counters.handlerErrors;
+  }
+
+  /** Sends that threw at once so far. */
+  get sendErrors(): number {
+    return this.counters.sendErrors;
+  }
 
   static async bind(options: UdpEndpointOptions): Promise<UdpEndpoint> {
     const socket = createSocket({
@@ -40,12 +58,18 @@ export class UdpEndpoint {
       reuseAddr: false,
       ...(options.receiveBufferBytes !== undefined ? { recvBufferSize: options.receiveBufferBytes } : {}),
     });
+    const counters: EndpointCounters = { handlerErrors: 0, sendErrors: 0 };
     socket.on('message', (msg: Buffer, rinfo: RemoteInfo) => {
       const from = { address: rinfo.address, port: rinfo.port };
       try {
         options.onDatagram(msg, from);
       } catch (error) {
-        options.onHandlerError?.(error, from);
+        counters.handlerErrors++;
+        try {
+          options.onHandlerError?.(error, from);
+        } catch {
+          // the reporter threw too: counted above, and it must not escape the socket either
+        }
       }
     });
     await new Promise<void>((resolve, reject) => {
@@ -60,13 +84,20 @@ export class UdpEndpoint {
     socket.on('error', () => undefined);
     if (options.broadcast) socket.setBroadcast(true);
     const bound = socket.address();
-    return new UdpEndpoint(socket, bound.address, bound.port);
+    return new UdpEndpoint(socket, bound.address, bound.port, counters);
   }
 
-  send(payload: Uint8Array, to: Peer): void {
+  /** Sends one datagram; false when it could not even be handed to the kernel (counted). */
+  send(payload: Uint8Array, to: Peer): boolean {
     // No callback: Node then tries a synchronous send first (uv_udp_try_send), much cheaper;
     // a send error surfaces as an 'error' event, which bind() already absorbs.
-    this.socket.send(payload, to.port, to.address);
+    try {
+      this.socket.send(payload, to.port, to.address);
+      return true;
+    } catch {
+      this.counters.sendErrors++;
+      return false;
+    }
   }
 
   async close(): Promise<void> {
