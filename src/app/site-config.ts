@@ -1,16 +1,20 @@
 /**
  * From the validated site configuration (src/config/schema.ts) to what `startHost` needs for a real
- * deployment (`pmip-exporter run --config FILE`): the access points on this host, the SA source,
- * the static subnet map rows, the exporter listener, and the association HTTP API listener.
+ * deployment (`pmip-exporter run --config FILE`): the access points on this host, the home and
+ * foreign agents it hosts, the SA source, the static subnet map rows, the agents the collector
+ * knows by name, the exporter listener, and the association HTTP API listener.
  * Pure apart from reading nothing: key material goes straight into the SA store.
  */
 import { isAbsolute, resolve } from 'node:path';
 import type { Logger } from 'pino';
-import type { SiteConfig } from '../config/schema.ts';
+import type { ForeignAgentSiteConfig, HomeAgentSiteConfig, SiteConfig } from '../config/schema.ts';
+import type { HomeAgentConfig } from '../pmip/agents/home-agent.ts';
+import type { ForeignAgentConfig } from '../pmip/agents/foreign-agent.ts';
+import { resolveSubnet } from '../pmip/agents/common.ts';
 import type { AccessPointConfig } from '../pmip/proxy/access-point.ts';
 import { realScheduler, type Scheduler } from '../pmip/runtime/scheduler.ts';
 import type { Peer } from '../pmip/runtime/udp.ts';
-import { LocalSecurityAssociations } from '../pmip/security/store.ts';
+import { LocalSecurityAssociations, type SecurityAssociationProvider } from '../pmip/security/store.ts';
 import { SubnetMapTable, prefixLengthToMask } from '../pmip/subnet-map/table.ts';
 import { uint32ToIpv4 } from '../pmip/wire/ipv4.ts';
 import { cryptoRandom, type RandomSource } from '../pmip/wire/identification.ts';
@@ -23,6 +27,8 @@ export interface Listen {
 
 export interface SitePlan {
   host: HostOptions;
+  /** The agents known by name (also given to the collector): the logs name them too. */
+  knownAgents: KnownAgents;
   /** The association HTTP API, when `associations.http` is configured. */
   associationsHttp?: { listen: Listen; token: string };
   /** Access points with PMIP disabled: configured, but nothing to run for them. */
@@ -106,7 +112,9 @@ export function accessPointConfig(
 }
 
 /** The SA store of the local bindings. The key goes in as hex and never comes back out. */
-export function localSecurityAssociations(sa: SiteConfig['securityAssociations']): LocalSecurityAssociations {
+export function localSecurityAssociations(
+  sa: Pick<SiteConfig['securityAssociations'], 'local'>,
+): LocalSecurityAssociations {
   return new LocalSecurityAssociations(
     sa.local.map((b) => ({
       address: b.address,
@@ -118,6 +126,113 @@ export function localSecurityAssociations(sa: SiteConfig['securityAssociations']
       replayWindowSeconds: b.replayWindowSeconds,
     })),
   );
+}
+
+/** A hosted home agent: its own SA bindings when it lists them, else the file's (`shared`). */
+export function homeAgentConfig(
+  h: HomeAgentSiteConfig,
+  shared: SecurityAssociationProvider,
+): HomeAgentConfig {
+  const cfg: HomeAgentConfig = {
+    id: h.id,
+    address: h.address,
+    port: h.port,
+    subnet: h.subnet,
+    maxLifetime: h.maxLifetime,
+    simultaneousBindings: h.simultaneousBindings,
+    maxSimultaneousBindings: h.maxSimultaneousBindings,
+    encapsulations: { gre: h.encapsulations.gre, minimal: h.encapsulations.minimal },
+    reverseTunnel: h.reverseTunnel,
+    securityAssociations: h.securityAssociations
+      ? localSecurityAssociations({ local: h.securityAssociations })
+      : shared,
+  };
+  // Loopback has no broadcast: receive on the subnet's broadcast address explicitly (the AAP probe).
+  if (h.listenOnBroadcast)
+    cfg.extraListen = [resolveSubnet(h.subnet, h.address, `homeAgents[${h.id}].subnet`).broadcast];
+  const adv = h.advertisements;
+  if (adv)
+    cfg.advertisements = {
+      intervalMs: adv.intervalMs,
+      peers: adv.peers.map((p) => parseEndpoint(p, 0)),
+      port: adv.port,
+      initialSequence: adv.initialSequence,
+    };
+  return cfg;
+}
+
+export function foreignAgentConfig(f: ForeignAgentSiteConfig): ForeignAgentConfig {
+  const cfg: ForeignAgentConfig = {
+    id: f.id,
+    address: f.address,
+    port: f.port,
+    maxLifetime: f.maxLifetime,
+    encapsulations: { gre: f.encapsulations.gre, minimal: f.encapsulations.minimal },
+    reverseTunnel: f.reverseTunnel,
+    homeAgentPort: f.homeAgentPort,
+    pendingTimeoutMs: f.pendingTimeoutMs,
+    maxPending: f.maxPending,
+  };
+  if (f.careOfAddress !== undefined) cfg.careOfAddress = f.careOfAddress;
+  const adv = f.advertisements;
+  if (adv)
+    cfg.advertisements = {
+      intervalMs: adv.intervalMs,
+      peers: adv.peers.map((p) => parseEndpoint(p, 0)),
+      port: adv.port,
+      initialSequence: adv.initialSequence,
+      registrationRequired: adv.registrationRequired,
+      busy: adv.busy,
+    };
+  return cfg;
+}
+
+/** An agent as the collector knows it: its name (the label value) and its address. */
+export interface KnownAgent {
+  id: string;
+  address: string;
+}
+
+export interface KnownAgents {
+  homeAgents: KnownAgent[];
+  foreignAgents: KnownAgent[];
+}
+
+/**
+ * The agents this site knows by name, for the collector's labels and the logs: the hosted agents
+ * (id and address), the subnet map rows that name their home agent, and the access points' static
+ * foreign agents that have a name (access points with PMIP enabled). One entry per address, first
+ * source first (the schema refuses two names for one address, or one name for two addresses).
+ */
+export function knownAgents(
+  site: Pick<SiteConfig, 'homeAgents' | 'foreignAgents' | 'subnetMap' | 'accessPoints'>,
+): KnownAgents {
+  const unique = (entries: Array<{ id: string | undefined; address: string }>): KnownAgent[] => {
+    const out: KnownAgent[] = [];
+    const ids = new Set<string>();
+    const addresses = new Set<string>();
+    for (const { id, address } of entries) {
+      if (id === undefined || ids.has(id) || addresses.has(address)) continue;
+      ids.add(id);
+      addresses.add(address);
+      out.push({ id, address });
+    }
+    return out;
+  };
+  return {
+    homeAgents: unique([
+      ...site.homeAgents.map((h) => ({ id: h.id, address: h.address })),
+      ...site.subnetMap.map((r) => ({ id: r.name, address: r.homeAgent })),
+    ]),
+    foreignAgents: unique([
+      ...site.foreignAgents.map((f) => ({ id: f.id, address: f.address })),
+      ...site.accessPoints
+        .filter((ap) => ap.pmip)
+        .flatMap((ap) =>
+          ap.foreignAgent ? [{ id: ap.foreignAgent.name, address: ap.foreignAgent.address }] : [],
+        ),
+    ]),
+  };
 }
 
 export function sitePlan(site: SiteConfig, deps: SitePlanDeps): SitePlan {
@@ -165,9 +280,12 @@ export function sitePlan(site: SiteConfig, deps: SitePlanDeps): SitePlan {
   const enabled = site.accessPoints.filter((ap) => ap.pmip);
   const prometheus = site.exporters.prometheus;
   const listen = parseListen(prometheus.listen);
+  const securityAssociations = localSecurityAssociations(site.securityAssociations);
   const host: HostOptions = {
     accessPoints: enabled.map((ap) => accessPointConfig(ap, site.securityAssociations)),
-    securityAssociations: localSecurityAssociations(site.securityAssociations),
+    homeAgents: site.homeAgents.map((h) => homeAgentConfig(h, securityAssociations)),
+    foreignAgents: site.foreignAgents.map(foreignAgentConfig),
+    securityAssociations,
     subnetMap,
     scheduler,
     random: deps.random ?? cryptoRandom(),
@@ -190,11 +308,14 @@ export function sitePlan(site: SiteConfig, deps: SitePlanDeps): SitePlan {
   const aapLabels = [
     ...new Set(subnetMapClients.flatMap((c) => c.aaps.map((a) => `${a.address}:${a.port}`))),
   ];
-  if (aapLabels.length > 0) host.collector = { aaps: aapLabels };
+  const known = knownAgents(site);
+  host.collector = { homeAgents: known.homeAgents, foreignAgents: known.foreignAgents };
+  if (aapLabels.length > 0) host.collector.aaps = aapLabels;
   // The pages show the first access point's table when each keeps its own.
   if (subnetMapClients[0]) host.subnetMap = subnetMapClients[0].table;
   const plan: SitePlan = {
     host,
+    knownAgents: known,
     disabledAccessPoints: site.accessPoints.filter((ap) => !ap.pmip).map((ap) => ap.id),
     warnings,
     subnetMapClients,

@@ -1,5 +1,6 @@
 import { Option, type Command } from 'commander';
 import pino from 'pino';
+import { createEventLog } from '../app/event-log.ts';
 import { startDemo, UNPRIVILEGED_MIP_PORT } from '../sim/demo.ts';
 import { CliError } from './errors.ts';
 import { installShutdown } from './shutdown.ts';
@@ -21,6 +22,12 @@ function hostPort(value: string): { host: string; port: number } {
 
 /** Where the demo serves /metrics and the pages unless --listen says otherwise. */
 export const DEMO_LISTEN = '127.0.0.1:9434';
+
+/**
+ * The demo's faults deny registrations all the time: its engine log allows a few lines a minute
+ * per cause (3 per 60 s, then one "suppressed K similar messages" line), so `npm start` stays readable.
+ */
+export const DEMO_EVENT_LOG = { lines: 3, windowMs: 60_000 } as const;
 
 /** `pmip-exporter demo`: the embedded demo site (what `npm start` runs). */
 export function registerDemoCommand(program: Command): void {
@@ -64,6 +71,7 @@ export function registerDemoCommand(program: Command): void {
         if (!['debug', 'info', 'warn', 'error'].includes(o.logLevel))
           throw new CliError(`--log-level: "${o.logLevel}" must be debug, info, warn or error`);
         const logger = pino({ level: o.logLevel, base: { app: 'pmip-exporter' } });
+        const eventLog = createEventLog({ logger, ...DEMO_EVENT_LOG });
         let site;
         try {
           site = await startDemo({
@@ -75,6 +83,7 @@ export function registerDemoCommand(program: Command): void {
             ...(o.mipPort !== undefined ? { mipPort: o.mipPort } : {}),
             aapPort: o.aapPort,
             logger,
+            subscribers: [eventLog.handle],
           });
         } catch (e) {
           const err = e as NodeJS.ErrnoException;
@@ -89,7 +98,14 @@ export function registerDemoCommand(program: Command): void {
         console.log(
           `pmip-exporter demo ready: metrics ${url}/metrics, pages ${url}/ (${o.aps} access points, ${site.subnets} subnets, ${o.clients} clients; Mobile IP UDP port ${site.mipPort}, AAP UDP port ${site.aapPort})`,
         );
-        await installShutdown(logger, () => site.stop(), o.duration);
+        await installShutdown(
+          logger,
+          async () => {
+            await site.stop();
+            eventLog.stop();
+          },
+          o.duration,
+        );
       },
     );
 }

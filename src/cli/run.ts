@@ -1,13 +1,16 @@
 /**
  * `pmip-exporter run --config FILE`: a real deployment. The access points configured for this host,
- * their SA source and static subnet map, the exporter (/metrics and the pages) and, when configured,
- * the association HTTP API. One ready line on stdout; structured logs (pino) at the configured
- * level, never a key or a token; SIGTERM or SIGINT stops gracefully and exits 0 within 5 s.
+ * the home and foreign agents it hosts (a lab), their SA source and static subnet map, the exporter
+ * (/metrics and the pages) and, when configured, the association HTTP API. One ready line on
+ * stdout; structured logs (pino) at the configured level, never a key or a token, with the engine's
+ * problems (failed registrations, security violations, ...) rate-limited per cause
+ * (src/app/event-log.ts); SIGTERM or SIGINT stops gracefully and exits 0 within 5 s.
  */
 import { dirname, resolve } from 'node:path';
 import type { Command } from 'commander';
 import pino from 'pino';
 import type { Logger } from 'pino';
+import { createEventLog } from '../app/event-log.ts';
 import { startHost, type Host } from '../app/host.ts';
 import { sitePlan } from '../app/site-config.ts';
 import { startAssociationsServer, type AssociationsServer } from '../associations/http-api.ts';
@@ -92,6 +95,14 @@ export async function runSite(o: RunOptions): Promise<void> {
   for (const w of plan.warnings) logger.warn(w);
   for (const id of plan.disabledAccessPoints)
     logger.info({ accessPoint: id }, 'PMIP is disabled on this access point: not started');
+  const eventLog = createEventLog({
+    logger,
+    scheduler: plan.host.scheduler,
+    lines: site.logging.rateLimit.lines,
+    windowMs: site.logging.rateLimit.windowSeconds * 1000,
+    names: plan.knownAgents,
+  });
+  plan.host.subscribers = [...(plan.host.subscribers ?? []), eventLog.handle];
 
   let host: Host;
   try {
@@ -197,12 +208,38 @@ export async function runSite(o: RunOptions): Promise<void> {
       },
       'access point started',
     );
+  for (const ha of host.homeAgents.values())
+    logger.info(
+      {
+        homeAgent: ha.id,
+        address: ha.address,
+        port: ha.port,
+        subnet: `${ha.subnet.network}/${ha.subnet.prefixLength}`,
+        ...(ha.advertiser ? { advertisementPort: ha.advertiser.port } : {}),
+      },
+      'home agent started',
+    );
+  for (const fa of host.foreignAgents.values())
+    logger.info(
+      {
+        foreignAgent: fa.id,
+        address: fa.config.address,
+        port: fa.port,
+        careOfAddress: fa.careOfAddress,
+        ...(fa.advertiser ? { advertisementPort: fa.advertiser.port } : {}),
+      },
+      'foreign agent started',
+    );
   const url = host.url.replace(/\/$/, '');
-  const apCount = host.accessPoints.size;
+  const count = (n: number, what: string): string => `${n} ${what}${n === 1 ? '' : 's'}`;
+  const agents =
+    host.homeAgents.size + host.foreignAgents.size > 0
+      ? `, ${count(host.homeAgents.size, 'home agent')}, ${count(host.foreignAgents.size, 'foreign agent')}`
+      : '';
   console.log(
     `pmip-exporter ready: metrics ${url}/metrics, pages ${url}/` +
       (associations ? `, associations ${associations.url}/api/v1/associations` : '') +
-      ` (site ${site.site.name}, ${apCount} access point${apCount === 1 ? '' : 's'})`,
+      ` (site ${site.site.name}, ${count(host.accessPoints.size, 'access point')}${agents})`,
   );
 
   await installShutdown(logger, async () => {
@@ -211,6 +248,8 @@ export async function runSite(o: RunOptions): Promise<void> {
     await Promise.allSettled(subnetMapClients.map((c) => c.stop()));
     await Promise.allSettled(aapServers.map((a) => a.stop()));
     await host.stop(o.shutdownGrace);
+    // The summaries of windows still open: what was suppressed is said before the end.
+    eventLog.stop();
   });
 }
 

@@ -43,6 +43,22 @@ const hostPort = z
   .regex(/^[^:\s]+:\d{1,5}$/, { message: 'must be HOST:PORT', abort: true })
   .refine((s) => Number(s.split(':').pop()) <= 65535, { message: 'port must be 0-65535' });
 const keyHex = z.string().regex(/^[0-9a-fA-F]{32}$/, 'must be 32 hex digits (a 128-bit key)');
+/** Ids and names of access points and agents: the `node` of events and label values in /metrics. */
+const nodeId = z
+  .string()
+  .regex(/^[A-Za-z0-9_.-]{1,64}$/, {
+    message: 'must be 1-64 letters, digits, dot, dash or underscore',
+    abort: true,
+  })
+  .refine((s) => s !== 'other', { message: 'must not be "other" (reserved for unconfigured nodes)' });
+/** `a.b.c.d:port`: where datagrams are sent, so the port is not optional. */
+const endpointWithPort = z
+  .string()
+  .regex(/^\d+\.\d+\.\d+\.\d+:\d{1,5}$/, { message: 'must be an IPv4 address and :port', abort: true })
+  .refine((s) => isIpv4(s.split(':')[0]!) && Number(s.split(':')[1]) <= 65535, {
+    message: 'must be an IPv4 address and :port',
+  });
+const lifetimeSeconds = z.number().int().min(1).max(65535);
 
 export const ssidSchema = z
   .object({
@@ -54,7 +70,7 @@ export const ssidSchema = z
 
 export const accessPointSchema = z
   .object({
-    id: z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, 'must be 1-64 letters, digits, dot, dash or underscore'),
+    id: nodeId,
     address: ipv4,
     subnet: cidr,
     mode: z.enum(['root', 'repeater']).default('root'),
@@ -68,6 +84,8 @@ export const accessPointSchema = z
     foreignAgentPort: port.default(434),
     foreignAgent: z
       .object({
+        // The foreign agent's display name (its label in /metrics and the pages).
+        name: nodeId.optional(),
         address: ipv4,
         port: port.default(434),
         careOfAddress: ipv4.optional(),
@@ -117,18 +135,79 @@ export const radiusSchema = z
   })
   .strict();
 
+/** Agent advertisements (RFC 5944 section 2) over UDP: loopback and labs have no ICMP link. */
+const advertisementFields = {
+  intervalMs: z.number().int().min(0).max(3_600_000).default(0),
+  peers: z.array(endpointWithPort).default([]),
+  port: port.default(0),
+  initialSequence: z.number().int().min(0).max(65535).default(0),
+};
+
+/** A home agent this process hosts (a lab peer or a small site's own), after RFC 5944 section 3.8. */
+export const homeAgentSchema = z
+  .object({
+    id: nodeId,
+    address: ipv4,
+    port: port.default(434),
+    subnet: cidr,
+    listenOnBroadcast: z.boolean().default(false),
+    maxLifetime: lifetimeSeconds.default(1800),
+    simultaneousBindings: z.boolean().default(false),
+    maxSimultaneousBindings: z.number().int().min(1).max(255).default(5),
+    encapsulations: z
+      .object({ gre: z.boolean().default(true), minimal: z.boolean().default(true) })
+      .strict()
+      .default({ gre: true, minimal: true }),
+    reverseTunnel: z.boolean().default(true),
+    // Absent: the file's securityAssociations.local bindings serve this home agent.
+    securityAssociations: z.array(localBindingSchema).optional(),
+    advertisements: z.object(advertisementFields).strict().optional(),
+  })
+  .strict();
+
+/** A foreign agent this process hosts, after RFC 5944 section 3.7. */
+export const foreignAgentSchema = z
+  .object({
+    id: nodeId,
+    address: ipv4,
+    port: port.default(434),
+    careOfAddress: ipv4.optional(),
+    maxLifetime: lifetimeSeconds.default(1800),
+    encapsulations: z
+      .object({ gre: z.boolean().default(false), minimal: z.boolean().default(false) })
+      .strict()
+      .default({ gre: false, minimal: false }),
+    reverseTunnel: z.boolean().default(false),
+    homeAgentPort: port.default(434),
+    pendingTimeoutMs: z.number().int().min(100).max(600_000).default(7000),
+    maxPending: z.number().int().min(1).max(1_000_000).default(10_000),
+    advertisements: z
+      .object({
+        ...advertisementFields,
+        registrationRequired: z.boolean().default(true),
+        busy: z.boolean().default(false),
+      })
+      .strict()
+      .optional(),
+  })
+  .strict();
+
 export const siteSchema = z
   .object({
     site: z
       .object({ name: z.string().min(1).default('site') })
       .strict()
       .default({ name: 'site' }),
-    accessPoints: z.array(accessPointSchema).min(1, 'at least one access point is required'),
+    // May be empty when the file hosts agents only (a lab); otherwise a cross-field rule refuses it.
+    accessPoints: z.array(accessPointSchema).default([]),
+    homeAgents: z.array(homeAgentSchema).default([]),
+    foreignAgents: z.array(foreignAgentSchema).default([]),
     securityAssociations: z
       .object({ local: z.array(localBindingSchema).default([]), radius: radiusSchema.optional() })
       .strict()
       .default({ local: [] }),
-    subnetMap: z.array(z.object({ homeAgent: ipv4, mask }).strict()).default([]),
+    // `name`: the home agent's display name (its label in /metrics and the pages).
+    subnetMap: z.array(z.object({ homeAgent: ipv4, mask, name: nodeId.optional() }).strict()).default([]),
     aap: z
       .object({
         groupKey: z.string().min(16, 'must be at least 16 characters'),
@@ -169,9 +248,20 @@ export const siteSchema = z
       .strict()
       .default({ prometheus: { listen: '127.0.0.1:9434' } }),
     logging: z
-      .object({ level: z.enum(['debug', 'info', 'warn', 'error']).default('info') })
+      .object({
+        level: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
+        // Engine problems (failed registrations, security violations, ...) per cause: at most
+        // `lines` lines per `windowSeconds`, then one "suppressed K similar messages" line.
+        rateLimit: z
+          .object({
+            lines: z.number().int().min(1).max(1000).default(5),
+            windowSeconds: z.number().int().min(1).max(3600).default(10),
+          })
+          .strict()
+          .default({ lines: 5, windowSeconds: 10 }),
+      })
       .strict()
-      .default({ level: 'info' }),
+      .default({ level: 'info', rateLimit: { lines: 5, windowSeconds: 10 } }),
   })
   .strict()
   // The cross-field rules run even when other fields failed (so that every problem is reported at
@@ -259,15 +349,7 @@ function siteRuleIssues(site: unknown): SiteIssue[] {
       out.push({ path, message: v.rule });
     }
   });
-  local?.forEach((b: unknown, i) => {
-    if (!isRecord(b) || typeof b.address !== 'string' || typeof b.rangeEnd !== 'string') return;
-    if (!isIpv4(b.address) || !isIpv4(b.rangeEnd)) return;
-    if (ipOrder(b.rangeEnd) < ipOrder(b.address))
-      out.push({
-        path: ['securityAssociations', 'local', i, 'rangeEnd'],
-        message: `must not be below address ${b.address}`,
-      });
-  });
+  if (local) out.push(...rangeIssues(local, ['securityAssociations', 'local']));
   // Two listeners cannot share one address and port (0 = any free port is always fine).
   const exporters = isRecord(site.exporters) ? site.exporters : undefined;
   const prometheusListen = isRecord(exporters?.prometheus) ? exporters.prometheus.listen : undefined;
@@ -282,7 +364,204 @@ function siteRuleIssues(site: unknown): SiteIssue[] {
       path: ['associations', 'http', 'listen'],
       message: `must differ from exporters.prometheus.listen (${prometheusListen})`,
     });
+  out.push(...agentRuleIssues(site, local));
   return out;
+}
+
+/** A range of SA bindings ends at or after its start. */
+function rangeIssues(bindings: unknown[], at: PropertyKey[]): SiteIssue[] {
+  const out: SiteIssue[] = [];
+  bindings.forEach((b: unknown, i) => {
+    if (!isRecord(b) || typeof b.address !== 'string' || typeof b.rangeEnd !== 'string') return;
+    if (!isIpv4(b.address) || !isIpv4(b.rangeEnd)) return;
+    if (ipOrder(b.rangeEnd) < ipOrder(b.address))
+      out.push({ path: [...at, i, 'rangeEnd'], message: `must not be below address ${b.address}` });
+  });
+  return out;
+}
+
+const listOf = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
+const wellFormedIpv4 = (v: unknown): v is string => typeof v === 'string' && isIpv4(v);
+
+/**
+ * The rules on hosted agents and agent names: something to run, unique ids and addresses, one
+ * socket per address and port, a home agent on its own home network with SAs to check requests,
+ * and one name per agent address (the collector labels agents by these names).
+ */
+function agentRuleIssues(site: Record<string, unknown>, local: unknown[] | undefined): SiteIssue[] {
+  const out: SiteIssue[] = [];
+  const accessPoints = listOf(site.accessPoints);
+  const homeAgents = listOf(site.homeAgents);
+  const foreignAgents = listOf(site.foreignAgents);
+  if (
+    Array.isArray(site.accessPoints) &&
+    accessPoints.length === 0 &&
+    Array.isArray(site.homeAgents) &&
+    homeAgents.length === 0 &&
+    Array.isArray(site.foreignAgents) &&
+    foreignAgents.length === 0
+  )
+    out.push({
+      path: ['accessPoints'],
+      message: 'at least one access point is required, or agents to host (homeAgents, foreignAgents)',
+    });
+
+  // Ids: unique over access points and agents (the access points among themselves: see above).
+  const nodeIds = new Map<string, string>();
+  accessPoints.forEach((ap, i) => {
+    if (isRecord(ap) && typeof ap.id === 'string' && !nodeIds.has(ap.id))
+      nodeIds.set(ap.id, `accessPoints[${i}].id`);
+  });
+  const kinds = [
+    { field: 'homeAgents', agents: homeAgents },
+    { field: 'foreignAgents', agents: foreignAgents },
+  ] as const;
+  for (const { field, agents } of kinds) {
+    const addresses = new Map<string, number>();
+    agents.forEach((a, i) => {
+      if (!isRecord(a)) return;
+      if (typeof a.id === 'string') {
+        const other = nodeIds.get(a.id);
+        if (other !== undefined)
+          out.push({ path: [field, i, 'id'], message: `duplicate id "${a.id}" (also ${other})` });
+        else nodeIds.set(a.id, `${field}[${i}].id`);
+      }
+      if (wellFormedIpv4(a.address)) {
+        const j = addresses.get(a.address);
+        if (j !== undefined)
+          out.push({
+            path: [field, i, 'address'],
+            message: `duplicate address ${a.address} (also ${field}[${j}])`,
+          });
+        else addresses.set(a.address, i);
+      }
+    });
+  }
+
+  // Sockets: one per address and fixed port (0 = any free port never collides).
+  const binds: Array<{ address: string; port: unknown; path: PropertyKey[]; registration?: string }> = [];
+  accessPoints.forEach((ap, i) => {
+    if (!isRecord(ap) || !wellFormedIpv4(ap.address)) return;
+    binds.push({
+      address: ap.address,
+      port: ap.registrationPort,
+      path: ['accessPoints', i, 'registrationPort'],
+    });
+    binds.push({
+      address: ap.address,
+      port: ap.advertisementPort,
+      path: ['accessPoints', i, 'advertisementPort'],
+    });
+  });
+  for (const { field, agents } of kinds)
+    agents.forEach((a, i) => {
+      if (!isRecord(a) || !wellFormedIpv4(a.address)) return;
+      binds.push({ address: a.address, port: a.port, path: [field, i, 'port'], registration: field });
+      if (isRecord(a.advertisements))
+        binds.push({
+          address: a.address,
+          port: a.advertisements.port,
+          path: [field, i, 'advertisements', 'port'],
+        });
+    });
+  const bound = new Map<string, (typeof binds)[number]>();
+  for (const b of binds) {
+    if (typeof b.port !== 'number' || !Number.isInteger(b.port) || b.port <= 0 || b.port > 65535) continue;
+    const key = `${b.address}:${b.port}`;
+    const other = bound.get(key);
+    if (!other) bound.set(key, b);
+    // Two agents of one kind on one address: the duplicate address rule has said it.
+    else if (b.registration === undefined || b.registration !== other.registration)
+      out.push({ path: b.path, message: `${key} is bound twice (also ${formatIssuePath(other.path)})` });
+  }
+
+  homeAgents.forEach((h, i) => {
+    if (!isRecord(h)) return;
+    // The home network holds the home agent's own address.
+    const m = typeof h.subnet === 'string' ? /^(\d+\.\d+\.\d+\.\d+)\/(\d{1,2})$/.exec(h.subnet) : null;
+    if (m && isIpv4(m[1]!) && Number(m[2]) <= 32 && wellFormedIpv4(h.address)) {
+      const prefix = Number(m[2]);
+      const mask = prefix === 0 ? 0 : (0xffffffff << (32 - prefix)) >>> 0;
+      if ((ipOrder(h.address) & mask) >>> 0 !== (ipOrder(m[1]!) & mask) >>> 0)
+        out.push({
+          path: ['homeAgents', i, 'subnet'],
+          message: `must contain the home agent's address ${h.address}`,
+        });
+    }
+    // Its SAs: its own list when given, else the file's local bindings.
+    const own = h.securityAssociations;
+    if (own !== undefined && !Array.isArray(own)) return;
+    if (own !== undefined) out.push(...rangeIssues(own, ['homeAgents', i, 'securityAssociations']));
+    if (
+      (own !== undefined && own.length === 0) ||
+      (own === undefined && local !== undefined && local.length === 0)
+    )
+      out.push({
+        path: ['homeAgents', i, 'securityAssociations'],
+        message: 'a home agent needs security associations: its own list, or securityAssociations.local',
+      });
+  });
+
+  // One name per agent address, one address per name: hosted agents first, then the names given
+  // to subnet map rows (home agents) and to static foreign agents.
+  const names = (
+    field: 'homeAgents' | 'foreignAgents',
+    hosted: unknown[],
+    named: Array<{ name: unknown; address: unknown; path: PropertyKey[] }>,
+  ): void => {
+    const byAddress = new Map<string, { name: string; where: string }>();
+    const byName = new Map<string, { address: string; where: string }>();
+    hosted.forEach((a, i) => {
+      if (!isRecord(a) || typeof a.id !== 'string' || !wellFormedIpv4(a.address)) return;
+      const where = `${field}[${i}].id`;
+      if (!byAddress.has(a.address)) byAddress.set(a.address, { name: a.id, where });
+      if (!byName.has(a.id)) byName.set(a.id, { address: a.address, where });
+    });
+    for (const n of named) {
+      if (typeof n.name !== 'string' || !wellFormedIpv4(n.address)) continue;
+      const where = formatIssuePath(n.path);
+      const a = byAddress.get(n.address);
+      const b = byName.get(n.name);
+      if (a && a.name !== n.name)
+        out.push({ path: n.path, message: `${n.address} is already named "${a.name}" (${a.where})` });
+      else if (b && b.address !== n.address)
+        out.push({ path: n.path, message: `"${n.name}" already names ${b.address} (${b.where})` });
+      else {
+        if (!a) byAddress.set(n.address, { name: n.name, where });
+        if (!b) byName.set(n.name, { address: n.address, where });
+      }
+    }
+  };
+  names(
+    'homeAgents',
+    homeAgents,
+    listOf(site.subnetMap).flatMap((r, i) =>
+      isRecord(r) ? [{ name: r.name, address: r.homeAgent, path: ['subnetMap', i, 'name'] }] : [],
+    ),
+  );
+  names(
+    'foreignAgents',
+    foreignAgents,
+    accessPoints.flatMap((ap, i) =>
+      isRecord(ap) && isRecord(ap.foreignAgent)
+        ? [
+            {
+              name: ap.foreignAgent.name,
+              address: ap.foreignAgent.address,
+              path: ['accessPoints', i, 'foreignAgent', 'name'],
+            },
+          ]
+        : [],
+    ),
+  );
+  return out;
+}
+
+/** `['homeAgents', 0, 'port']` -> `homeAgents[0].port` (as the problems name fields). */
+function formatIssuePath(path: readonly PropertyKey[]): string {
+  let s = '';
+  for (const p of path) s += typeof p === 'number' ? `[${p}]` : s ? `.${String(p)}` : String(p);
+  return s;
 }
 
 function ipOrder(s: string): number {
@@ -291,3 +570,5 @@ function ipOrder(s: string): number {
 
 export type SiteConfig = z.infer<typeof siteSchema>;
 export type AccessPointSiteConfig = z.infer<typeof accessPointSchema>;
+export type HomeAgentSiteConfig = z.infer<typeof homeAgentSchema>;
+export type ForeignAgentSiteConfig = z.infer<typeof foreignAgentSchema>;

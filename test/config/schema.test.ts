@@ -314,14 +314,201 @@ const CASES: Case[] = [
     ],
   },
   {
-    rule: 'at least one access point',
+    rule: 'at least one access point, or agents',
     change: (s) => (s.accessPoints = []),
-    expected: ['accessPoints: at least one access point is required'],
+    expected: [
+      'accessPoints: at least one access point is required, or agents to host (homeAgents, foreignAgents)',
+    ],
   },
   {
-    rule: 'access points required',
+    rule: 'access points, or agents, required',
     change: (s) => delete (s as Json).accessPoints,
-    expected: ['accessPoints: Invalid input: expected array, received undefined'],
+    expected: [
+      'accessPoints: at least one access point is required, or agents to host (homeAgents, foreignAgents)',
+    ],
+  },
+  {
+    rule: 'access points not a list',
+    change: (s) => ((s as Json).accessPoints = 'ap-1'),
+    expected: ['accessPoints: Invalid input: expected array, received string'],
+  },
+  {
+    rule: 'a file of agents only is valid',
+    change: (s) => {
+      delete (s as Json).accessPoints;
+      s.foreignAgents = [{ id: 'fa-1', address: '10.2.0.2' }];
+    },
+    expected: [],
+  },
+  {
+    rule: 'ids and names: "other" is reserved',
+    change: (s) => (ap(s).id = 'other'),
+    expected: ['accessPoints[0].id: must not be "other" (reserved for unconfigured nodes)'],
+  },
+  // --- hosted agents
+  {
+    rule: 'home agent fields',
+    change: (s) =>
+      (s.homeAgents = [
+        {
+          id: 'ha 1',
+          address: '10.8.0',
+          port: 70000,
+          subnet: '10.8.0.0',
+          listenOnBroadcast: 'yes',
+          maxLifetime: 0,
+          maxSimultaneousBindings: 0,
+          encapsulations: { gre: 'no', ipip: true },
+          advertisements: { intervalMs: -1, peers: ['10.1.0.10', '10.1.0.10:70000'], initialSequence: 65536 },
+        },
+      ]),
+    expected: [
+      'homeAgents[0].id: must be 1-64 letters, digits, dot, dash or underscore',
+      'homeAgents[0].address: must be a dotted-quad IPv4 address',
+      'homeAgents[0].port: Too big: expected number to be <=65535',
+      'homeAgents[0].subnet: must be CIDR notation a.b.c.d/N with N from 0 to 32',
+      'homeAgents[0].listenOnBroadcast: Invalid input: expected boolean, received string',
+      'homeAgents[0].maxLifetime: Too small: expected number to be >=1',
+      'homeAgents[0].maxSimultaneousBindings: Too small: expected number to be >=1',
+      'homeAgents[0].encapsulations.gre: Invalid input: expected boolean, received string',
+      'homeAgents[0].encapsulations: Unrecognized key: "ipip"',
+      'homeAgents[0].advertisements.intervalMs: Too small: expected number to be >=0',
+      'homeAgents[0].advertisements.peers[0]: must be an IPv4 address and :port',
+      'homeAgents[0].advertisements.peers[1]: must be an IPv4 address and :port',
+      'homeAgents[0].advertisements.initialSequence: Too big: expected number to be <=65535',
+    ],
+  },
+  {
+    rule: 'foreign agent fields',
+    change: (s) =>
+      (s.foreignAgents = [
+        {
+          id: 'fa-1',
+          address: '10.2.0.2',
+          careOfAddress: 'x',
+          homeAgentPort: -1,
+          pendingTimeoutMs: 99,
+          maxPending: 0,
+          advertisements: { busy: 'no', registrationRequired: 1 },
+        },
+      ]),
+    expected: [
+      'foreignAgents[0].careOfAddress: must be a dotted-quad IPv4 address',
+      'foreignAgents[0].homeAgentPort: Too small: expected number to be >=0',
+      'foreignAgents[0].pendingTimeoutMs: Too small: expected number to be >=100',
+      'foreignAgents[0].maxPending: Too small: expected number to be >=1',
+      'foreignAgents[0].advertisements.registrationRequired: Invalid input: expected boolean, received number',
+      'foreignAgents[0].advertisements.busy: Invalid input: expected boolean, received string',
+    ],
+  },
+  {
+    rule: 'agent ids unique over access points and agents',
+    change: (s) => {
+      s.homeAgents = [{ id: 'ap-1', address: '10.8.0.1', subnet: '10.8.0.0/24' }];
+      s.foreignAgents = [{ id: 'ap-1', address: '10.8.0.2' }];
+    },
+    expected: [
+      'homeAgents[0].id: duplicate id "ap-1" (also accessPoints[0].id)',
+      'foreignAgents[0].id: duplicate id "ap-1" (also accessPoints[0].id)',
+    ],
+  },
+  {
+    rule: 'agent addresses unique per kind',
+    change: (s) =>
+      (s.homeAgents = [
+        { id: 'ha-1', address: '10.8.0.1', subnet: '10.8.0.0/24' },
+        { id: 'ha-2', address: '10.8.0.1', subnet: '10.8.0.0/24', port: 4340 },
+      ]),
+    expected: ['homeAgents[1].address: duplicate address 10.8.0.1 (also homeAgents[0])'],
+  },
+  {
+    rule: 'one socket per address and port',
+    change: (s) => {
+      s.homeAgents = [{ id: 'ha-1', address: '10.8.0.1', subnet: '10.8.0.0/24', port: 4340 }];
+      s.foreignAgents = [
+        { id: 'fa-1', address: '10.8.0.1', port: 4340 },
+        { id: 'fa-2', address: '10.1.0.10', port: 0, advertisements: { port: 4343 } },
+      ];
+      ap(s).advertisementPort = 4343;
+    },
+    expected: [
+      'foreignAgents[0].port: 10.8.0.1:4340 is bound twice (also homeAgents[0].port)',
+      'foreignAgents[1].advertisements.port: 10.1.0.10:4343 is bound twice (also accessPoints[0].advertisementPort)',
+    ],
+  },
+  {
+    rule: "a home agent's subnet holds its address",
+    change: (s) => (s.homeAgents = [{ id: 'ha-1', address: '10.8.1.1', subnet: '10.8.0.0/24' }]),
+    expected: ["homeAgents[0].subnet: must contain the home agent's address 10.8.1.1"],
+  },
+  {
+    rule: 'a home agent needs SAs (its own list is empty)',
+    change: (s) =>
+      (s.homeAgents = [{ id: 'ha-1', address: '10.8.0.1', subnet: '10.8.0.0/8', securityAssociations: [] }]),
+    expected: [
+      'homeAgents[0].securityAssociations: a home agent needs security associations: its own list, or securityAssociations.local',
+    ],
+  },
+  {
+    rule: 'a home agent needs SAs (no list, and the file has no local binding)',
+    change: (s) => {
+      s.securityAssociations.local = [];
+      s.homeAgents = [{ id: 'ha-1', address: '10.8.0.1', subnet: '10.8.0.0/24' }];
+    },
+    expected: [
+      'homeAgents[0].securityAssociations: a home agent needs security associations: its own list, or securityAssociations.local',
+    ],
+  },
+  {
+    rule: "a home agent's own SA list",
+    change: (s) =>
+      (s.homeAgents = [
+        {
+          id: 'ha-1',
+          address: '10.8.0.1',
+          subnet: '10.8.0.0/24',
+          securityAssociations: [
+            { address: '10.8.0.32', rangeEnd: '10.8.0.31', spi: 300, key: SECRETS.key },
+            { address: '10.8.0.40', spi: 12, key: BAD_SECRETS[1] },
+          ],
+        },
+      ]),
+    expected: [
+      'homeAgents[0].securityAssociations[1].spi: must be >= 256 (SPIs 0-255 are reserved)',
+      'homeAgents[0].securityAssociations[1].key: must be 32 hex digits (a 128-bit key)',
+      'homeAgents[0].securityAssociations[0].rangeEnd: must not be below address 10.8.0.32',
+    ],
+  },
+  {
+    rule: 'subnet map name pattern',
+    change: (s) => (s.subnetMap = [{ homeAgent: '10.1.0.1', mask: '255.255.255.0', name: 'home agent 1' }]),
+    expected: ['subnetMap[0].name: must be 1-64 letters, digits, dot, dash or underscore'],
+  },
+  {
+    rule: 'one name per home agent address',
+    change: (s) => {
+      s.homeAgents = [{ id: 'ha-1', address: '10.1.0.1', subnet: '10.1.0.0/24', port: 4340 }];
+      s.subnetMap = [{ homeAgent: '10.1.0.1', mask: '255.255.255.0', name: 'ha-one' }];
+    },
+    expected: ['subnetMap[0].name: 10.1.0.1 is already named "ha-1" (homeAgents[0].id)'],
+  },
+  {
+    rule: 'one home agent address per name',
+    change: (s) =>
+      (s.subnetMap = [
+        { homeAgent: '10.1.0.1', mask: '255.255.255.0', name: 'ha-a' },
+        { homeAgent: '10.1.0.1', mask: '255.255.0.0', name: 'ha-a' },
+        { homeAgent: '10.2.0.1', mask: '255.255.255.0', name: 'ha-a' },
+      ]),
+    expected: ['subnetMap[2].name: "ha-a" already names 10.1.0.1 (subnetMap[0].name)'],
+  },
+  {
+    rule: 'one name per foreign agent address',
+    change: (s) => {
+      s.foreignAgents = [{ id: 'fa-x', address: '10.2.0.2', port: 4340 }];
+      (ap(s, 1).foreignAgent as Json).name = 'fa-two';
+    },
+    expected: ['accessPoints[1].foreignAgent.name: 10.2.0.2 is already named "fa-x" (foreignAgents[0].id)'],
   },
   // --- security associations
   {
@@ -470,6 +657,14 @@ const CASES: Case[] = [
     ],
   },
   {
+    rule: 'log rate limit',
+    change: (s) => (s.logging = { rateLimit: { lines: 0, windowSeconds: 3601 } }),
+    expected: [
+      'logging.rateLimit.lines: Too small: expected number to be >=1',
+      'logging.rateLimit.windowSeconds: Too big: expected number to be <=3600',
+    ],
+  },
+  {
     rule: 'logging level enum',
     change: (s) => (s.logging = { level: 'trace' }),
     expected: ['logging.level: Invalid option: expected one of "debug"|"info"|"warn"|"error"'],
@@ -556,7 +751,56 @@ describe('site configuration schema', () => {
     expect(site.aap).toBeUndefined();
     expect(site.associations.http).toEqual({ listen: '127.0.0.1:9435', token: SECRETS.token });
     expect(site.exporters).toEqual({ prometheus: { listen: '127.0.0.1:9434' } });
-    expect(site.logging).toEqual({ level: 'info' });
+    expect(site.logging).toEqual({ level: 'info', rateLimit: { lines: 5, windowSeconds: 10 } });
+    expect(site.homeAgents).toEqual([]);
+    expect(site.foreignAgents).toEqual([]);
+  });
+
+  it('fills in the defaults of hosted agents', () => {
+    const site = parseSiteConfig(
+      stringify({
+        homeAgents: [{ id: 'ha-1', address: '10.8.0.1', subnet: '10.8.0.0/24', advertisements: {} }],
+        foreignAgents: [{ id: 'fa-1', address: '10.8.0.2', advertisements: {} }],
+        securityAssociations: { local: [{ address: '10.8.0.32', spi: 300, key: SECRETS.key }] },
+      }),
+    );
+    expect(site.accessPoints).toEqual([]);
+    expect(site.homeAgents).toEqual([
+      {
+        id: 'ha-1',
+        address: '10.8.0.1',
+        port: 434,
+        subnet: '10.8.0.0/24',
+        listenOnBroadcast: false,
+        maxLifetime: 1800,
+        simultaneousBindings: false,
+        maxSimultaneousBindings: 5,
+        encapsulations: { gre: true, minimal: true },
+        reverseTunnel: true,
+        advertisements: { intervalMs: 0, peers: [], port: 0, initialSequence: 0 },
+      },
+    ]);
+    expect(site.foreignAgents).toEqual([
+      {
+        id: 'fa-1',
+        address: '10.8.0.2',
+        port: 434,
+        maxLifetime: 1800,
+        encapsulations: { gre: false, minimal: false },
+        reverseTunnel: false,
+        homeAgentPort: 434,
+        pendingTimeoutMs: 7000,
+        maxPending: 10_000,
+        advertisements: {
+          intervalMs: 0,
+          peers: [],
+          port: 0,
+          initialSequence: 0,
+          registrationRequired: true,
+          busy: false,
+        },
+      },
+    ]);
   });
 
   it.each(CASES)('$rule', ({ change, expected }) => {
