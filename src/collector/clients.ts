@@ -3,8 +3,9 @@
  * registration expiry and last reply code. Per-client detail lives here and on the pages, never in
  * a metric label. Memory is bounded twice: idle rows are dropped, and the row count is capped.
  */
-import type { ClientState, ClientStateEvent } from '../pmip/events.ts';
+import type { ClientOutcome, ClientState, ClientStateEvent } from '../pmip/events.ts';
 import { replyCode } from '../pmip/wire/reply-codes.ts';
+import { describeOutcome } from './outcome-text.ts';
 
 export const CLIENT_STATES: readonly ClientState[] = ['home', 'registered', 'pending', 'isolated', 'unknown'];
 const STATE_INDEX = new Map<string, number>(CLIENT_STATES.map((s, i) => [s, i]));
@@ -27,6 +28,9 @@ class ClientRow {
     /** -1 when no reply yet. */
     public lastCode: number,
     public lastSeen: number,
+    public lastOutcome: ClientOutcome | undefined,
+    /** ms since epoch; NaN when no attempt is in progress. */
+    public attemptStartedAt: number,
   ) {}
 }
 
@@ -37,14 +41,34 @@ export interface ClientView {
   accessPoint: string;
   ssid: string;
   state: ClientState;
+  /** The home agent's address. */
   homeAgent: string | null;
+  /** The home agent's configured name (the label value), else its address. */
+  homeAgentName: string | null;
   careOfAddress: string | null;
   /** Seconds until the registration expires (0 once past), null when not registered. */
   lifetimeLeftSeconds: number | null;
   lastCode: number | null;
   lastReason: string | null;
+  /** How the last concluded attempt ended; null before the first. */
+  lastOutcome: ClientOutcomeView | null;
+  /** When the attempt in progress started (ms since epoch); null when none is in progress. */
+  attemptStartedAt: number | null;
   /** ms since epoch of the last event about this client. */
   lastSeen: number;
+}
+
+/** `/api/v1/clients` items' lastOutcome: the engine's outcome plus the sentence the pages show. */
+export interface ClientOutcomeView {
+  kind: ClientOutcome['kind'];
+  code?: number;
+  reason?: string;
+  homeAgent?: string;
+  foreignAgent?: string;
+  transmissions: number;
+  /** ms since epoch. */
+  at: number;
+  text: string;
 }
 
 export interface ClientFilter {
@@ -58,6 +82,8 @@ export class ClientTable {
   private readonly rows = new Map<string, ClientRow>();
   readonly byState = new Int32Array(CLIENT_STATES.length);
   readonly byAccessPoint: Int32Array;
+  /** Clients per access point and state: `byAccessPointState[slot * CLIENT_STATES.length + state]`. */
+  readonly byAccessPointState: Int32Array;
   /** Rows dropped for idleness. */
   expired = 0;
   /** Clients not tracked because the table was full. */
@@ -72,6 +98,12 @@ export class ClientTable {
     private readonly maxClients: number,
   ) {
     this.byAccessPoint = new Int32Array(accessPointCapacity);
+    this.byAccessPointState = new Int32Array(accessPointCapacity * CLIENT_STATES.length);
+  }
+
+  private count(accessPoint: number, state: number, n: number): void {
+    const i = accessPoint * CLIENT_STATES.length + state;
+    this.byAccessPointState[i] = this.byAccessPointState[i]! + n;
   }
 
   get size(): number {
@@ -102,12 +134,19 @@ export class ClientTable {
           e.expiresAt ?? NaN,
           e.lastCode ?? -1,
           now,
+          e.lastOutcome,
+          e.attemptStartedAt ?? NaN,
         ),
       );
       this.byState[state] = this.byState[state]! + 1;
       this.byAccessPoint[accessPoint] = this.byAccessPoint[accessPoint]! + 1;
+      this.count(accessPoint, state, 1);
       if (now - this.lastSweep >= this.sweepIntervalMs()) this.sweep(now);
       return;
+    }
+    if (row.state !== state || row.accessPoint !== accessPoint) {
+      this.count(row.accessPoint, row.state, -1);
+      this.count(accessPoint, state, 1);
     }
     if (row.state !== state) {
       this.byState[row.state] = this.byState[row.state]! - 1;
@@ -125,6 +164,8 @@ export class ClientTable {
     row.careOfAddress = this.internOptional(e.careOfAddress);
     row.expiresAt = e.expiresAt ?? NaN;
     if (e.lastCode !== undefined) row.lastCode = e.lastCode;
+    if (e.lastOutcome !== undefined) row.lastOutcome = e.lastOutcome;
+    row.attemptStartedAt = e.attemptStartedAt ?? NaN;
     row.lastSeen = now;
   }
 
@@ -161,7 +202,12 @@ export class ClientTable {
     if (now - this.lastSweep >= this.sweepIntervalMs()) this.sweep(now);
   }
 
-  list(filter: ClientFilter, now: number, accessPointName: (slot: number) => string): ClientView[] {
+  list(
+    filter: ClientFilter,
+    now: number,
+    accessPointName: (slot: number) => string,
+    homeAgentName: (address: string) => string = (a) => a,
+  ): ClientView[] {
     const out: ClientView[] = [];
     const wantState = filter.state === undefined ? -1 : clientStateIndex(filter.state);
     for (const r of this.rows.values()) {
@@ -174,12 +220,16 @@ export class ClientTable {
         ssid: r.ssid,
         state: CLIENT_STATES[r.state]!,
         homeAgent: r.homeAgent ?? null,
+        homeAgentName: r.homeAgent === undefined ? null : homeAgentName(r.homeAgent),
         careOfAddress: r.careOfAddress ?? null,
         lifetimeLeftSeconds: Number.isNaN(r.expiresAt)
           ? null
           : Math.max(0, Math.floor((r.expiresAt - now) / 1000)),
         lastCode: r.lastCode < 0 ? null : r.lastCode,
         lastReason: r.lastCode < 0 ? null : replyCode(r.lastCode).reason,
+        lastOutcome:
+          r.lastOutcome === undefined ? null : { ...r.lastOutcome, text: describeOutcome(r.lastOutcome) },
+        attemptStartedAt: Number.isNaN(r.attemptStartedAt) ? null : r.attemptStartedAt,
         lastSeen: r.lastSeen,
       });
     }
@@ -190,6 +240,7 @@ export class ClientTable {
     this.rows.delete(row.mac);
     this.byState[row.state] = this.byState[row.state]! - 1;
     this.byAccessPoint[row.accessPoint] = this.byAccessPoint[row.accessPoint]! - 1;
+    this.count(row.accessPoint, row.state, -1);
   }
 
   private sweepIntervalMs(): number {

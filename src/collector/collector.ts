@@ -8,7 +8,8 @@
  * timeouts) never look a client up: a per-event lookup in a table of 50,000 clients costs more
  * than all the counting.
  */
-import type { ClientState, PmipEvent } from '../pmip/events.ts';
+import { ATTEMPT_DISCARD_REASONS } from '../pmip/events.ts';
+import type { ClientState, PmipEvent, RegistrationOutcomeKind } from '../pmip/events.ts';
 import type { SecurityAssociationDescription } from '../pmip/security/store.ts';
 import type { SubnetMapRow } from '../pmip/subnet-map/table.ts';
 import { replyCode } from '../pmip/wire/reply-codes.ts';
@@ -20,13 +21,41 @@ import { CLIENT_STATES, ClientTable } from './clients.ts';
 import type { ClientView } from './clients.ts';
 import { NodeRegistry } from './config.ts';
 import type { CollectorConfig, CollectorViews } from './config.ts';
-import { Fa, Ha, Mn, add, addCode, discardOffset, kindOffset, violationOffset } from './counters.ts';
-import { RoundTripHistogram } from './round-trip.ts';
-import type { CollectorSnapshot, MalformedCount, NodeGroupSnapshot } from './snapshot.ts';
+import {
+  Fa,
+  Ha,
+  Mn,
+  OUTCOMES,
+  REGISTRATION_OUTCOME_KINDS,
+  Seen,
+  add,
+  addCode,
+  discardOffset,
+  kindOffset,
+  outcomeOffset,
+  violationOffset,
+} from './counters.ts';
+import { HEALTH_RULES, judgeHealth } from './health.ts';
+import type { NodeHealth } from './health.ts';
+import { CounterHistory } from './history.ts';
+import { ROUND_TRIP_BUCKETS, RoundTripHistogram } from './round-trip.ts';
+import type {
+  CollectorSnapshot,
+  MalformedCount,
+  NodeGroupSnapshot,
+  SeenAgentsSnapshot,
+  TimeOffsetView,
+} from './snapshot.ts';
 
 const MAX_MALFORMED_KINDS = 64;
 const SUBNET_MAP_SOURCES = ['config', 'aap', 'reconciliation', 'discovery', 'clear'] as const;
-const AAP_REFUSAL_REASONS = ['unauthenticated', 'stale', 'malformed', 'unknown-peer'] as const;
+const AAP_REFUSAL_REASONS = [
+  'unauthenticated',
+  'stale',
+  'malformed',
+  'unknown-peer',
+  'wrong-receiver',
+] as const;
 
 /** One row of the subnet map as the pages show it. */
 export interface SubnetMapView {
@@ -44,9 +73,38 @@ export interface ClientQuery {
   state?: ClientState;
 }
 
+/** Health of every node, for the overview page and /api/v1/health. */
+export interface HealthReport {
+  time: number;
+  rules: typeof HEALTH_RULES;
+  accessPoints: Array<NodeHealthRow>;
+  homeAgents: Array<NodeHealthRow>;
+  foreignAgents: Array<NodeHealthRow>;
+  /** Site-wide outcomes per minute over the last hour, oldest first. */
+  outcomesPerMinute: Array<{ time: number; counts: Record<RegistrationOutcomeKind, number> }>;
+  /** Site-wide round-trip distribution over the last hour (non-cumulative bucket counts). */
+  roundTripLastHour: { bounds: readonly number[]; counts: number[] };
+}
+
+export interface NodeHealthRow extends NodeHealth {
+  /** The label value (configured name, else the address or id). */
+  name: string;
+  /** Agents: the address; access points: the id. */
+  address: string;
+  /** ms since epoch of the last reply from this agent (agents only), null before one. */
+  lastReplyAt: number | null;
+}
+
+const FINE_STEP_MS = 10_000;
+const FINE_SLOTS = 32; // 5 min 20 s: the fallback window and a little more
+const COARSE_STEP_MS = 60_000;
+const COARSE_SLOTS = 61; // an hour of one-minute points
+
 class NodeGroup {
   readonly counters: Float64Array;
   readonly codes: Array<Float64Array | undefined>;
+  /** Concluded attempts per slot and outcome (OUTCOMES columns): the history copies these. */
+  readonly outcomes: Float64Array;
 
   constructor(
     readonly registry: NodeRegistry,
@@ -54,21 +112,36 @@ class NodeGroup {
   ) {
     this.counters = new Float64Array(registry.capacity * width);
     this.codes = new Array<Float64Array | undefined>(registry.capacity).fill(undefined);
+    this.outcomes = new Float64Array(registry.capacity * OUTCOMES);
   }
 
-  snapshot(): NodeGroupSnapshot {
-    const { ids, slots } = this.registry.labels();
+  /** `hostedOnly`: agent-side groups show hosted agents and any other that reported agent-side counters. */
+  snapshot(hostedOnly = false): NodeGroupSnapshot {
+    let { ids, slots } = this.registry.labels();
+    if (hostedOnly) {
+      const keep = slots
+        .map((s, i) => [s, i] as const)
+        .filter(([s]) => this.registry.isHosted(s) || this.active(s));
+      ids = keep.map(([, i]) => ids[i]!);
+      slots = keep.map(([s]) => s);
+    }
     return {
       ids,
       slots,
       width: this.width,
       counters: this.counters.slice(),
       codes: this.codes.map((c) => c?.slice()),
+      outcomes: this.outcomes.slice(),
     };
   }
 
   name(slot: number): string {
     return this.registry.nameOf(slot);
+  }
+
+  private active(slot: number): boolean {
+    for (let c = 0; c < this.width; c++) if (this.counters[slot * this.width + c] !== 0) return true;
+    return false;
   }
 }
 
@@ -84,6 +157,16 @@ export class Collector {
   private readonly bindingTable: AgentEntryTable;
   private readonly visitorTable: AgentEntryTable;
   private readonly timeSyncOffsets: Float64Array;
+  /** Home and foreign agents as the access points see them (same registries as ha and fa: one name per agent). */
+  private readonly haSeen: NodeGroup;
+  private readonly faSeen: NodeGroup;
+  /** Unauthenticated replies' claimed codes, per home agent seen. */
+  private readonly claimedCodes: Array<Float64Array | undefined>;
+  /** Last time-sync offset per (access point, home agent): key apSlot * haCapacity + haSlot. */
+  private readonly offsets = new Map<number, { offset: number; at: number; mode: string }>();
+  private readonly attemptDiscards = new Float64Array(ATTEMPT_DISCARD_REASONS.length);
+  private readonly fine = new CounterHistory(FINE_STEP_MS, FINE_SLOTS);
+  private readonly coarse = new CounterHistory(COARSE_STEP_MS, COARSE_SLOTS);
   private readonly denialsByCode = new Float64Array(256);
   private readonly roundTrip = new RoundTripHistogram();
   private readonly malformed = new Map<string, MalformedCount>();
@@ -124,6 +207,22 @@ export class Collector {
     this.bindingTable = new AgentEntryTable(this.ha.registry.capacity);
     this.visitorTable = new AgentEntryTable(this.fa.registry.capacity);
     this.timeSyncOffsets = new Float64Array(this.ha.registry.capacity).fill(NaN);
+    this.haSeen = new NodeGroup(this.ha.registry, Seen.width);
+    this.faSeen = new NodeGroup(this.fa.registry, Seen.width);
+    this.claimedCodes = new Array<Float64Array | undefined>(this.ha.registry.capacity).fill(undefined);
+    this.recordHistory(this.clock());
+  }
+
+  private readonly historyVector = (): Float64Array[] => [
+    this.ap.outcomes,
+    this.haSeen.outcomes,
+    this.faSeen.outcomes,
+    this.roundTrip.snapshot().counts,
+  ];
+
+  private recordHistory(now: number): void {
+    this.fine.maybeRecord(now, this.historyVector);
+    this.coarse.maybeRecord(now, this.historyVector);
   }
 
   /** The event sink: subscribe it to the engine's EventBus. Never throws: a bad event is dropped. */
@@ -143,6 +242,9 @@ export class Collector {
         add(c, b + Mn.requestsSent + kindOffset(e.kind));
         if (e.retransmission) add(c, b + Mn.retransmissions);
         if (e.toBroadcast) add(c, b + Mn.requestsToBroadcast);
+        add(this.haSeen.counters, this.ha.registry.slot(e.homeAgent) * Seen.width + Seen.requestsSent);
+        if (e.foreignAgent !== undefined)
+          add(this.faSeen.counters, this.fa.registry.slot(e.foreignAgent) * Seen.width + Seen.requestsSent);
         break;
       }
       case 'reply-received': {
@@ -168,16 +270,51 @@ export class Collector {
           addCode(this.ap.codes, s, code);
         }
         this.roundTrip.observe(e.roundTripSeconds);
+        this.seenReply(this.haSeen, this.ha.registry.slot(e.homeAgent), e.time, e.roundTripSeconds);
+        if (e.foreignAgent !== undefined)
+          this.seenReply(this.faSeen, this.fa.registry.slot(e.foreignAgent), e.time, e.roundTripSeconds);
         break;
       }
-      case 'registration-timeout':
-        add(this.ap.counters, this.ap.registry.slot(e.node) * Mn.width + Mn.timeouts);
+      case 'registration-outcome': {
+        const o = outcomeOffset(e.outcome);
+        const a = this.ap.registry.slot(e.node);
+        add(this.ap.outcomes, a * OUTCOMES + o);
+        if (e.homeAgent !== undefined) {
+          const h = this.ha.registry.slot(e.homeAgent);
+          add(this.haSeen.outcomes, h * OUTCOMES + o);
+          if (e.code !== undefined && isReplyCode(e.code)) {
+            if (e.outcome === 'denied') addCode(this.haSeen.codes, h, e.code);
+            else if (e.outcome === 'unauthenticated') {
+              addCode(this.claimedCodes, h, e.code);
+              // The claim is all there is to see of the home agent's answer: mark when it came.
+              this.haSeen.counters[h * Seen.width + Seen.lastReplyAt] = e.time;
+            }
+          }
+        }
+        if (e.foreignAgent !== undefined) {
+          const f = this.fa.registry.slot(e.foreignAgent);
+          add(this.faSeen.outcomes, f * OUTCOMES + o);
+          if (e.outcome === 'denied' && e.code !== undefined && isReplyCode(e.code))
+            addCode(this.faSeen.codes, f, e.code);
+        }
+        if (e.outcome === 'discarded') {
+          const r = ATTEMPT_DISCARD_REASONS.indexOf(e.reason as never);
+          add(this.attemptDiscards, r < 0 ? ATTEMPT_DISCARD_REASONS.indexOf('internal-error') : r);
+        }
+        this.recordHistory(e.time);
         break;
+      }
       case 'time-sync': {
-        add(this.ap.counters, this.ap.registry.slot(e.node) * Mn.width + Mn.timeSyncs);
+        const a = this.ap.registry.slot(e.node);
+        add(this.ap.counters, a * Mn.width + Mn.timeSyncs);
         const h = this.ha.registry.slot(e.homeAgent);
         add(this.ha.counters, h * Ha.width + Ha.timeSyncs);
         this.timeSyncOffsets[h] = e.offsetSeconds;
+        this.offsets.set(a * this.ha.registry.capacity + h, {
+          offset: e.offsetSeconds,
+          at: e.time,
+          mode: e.mode,
+        });
         break;
       }
       case 'security-violation': {
@@ -365,22 +502,168 @@ export class Collector {
     for (const e of events) this.ingest(e);
   }
 
+  private seenReply(g: NodeGroup, slot: number, time: number, roundTripSeconds: number): void {
+    const b = slot * Seen.width;
+    const c = g.counters;
+    add(c, b + Seen.repliesReceived);
+    if (time > c[b + Seen.lastReplyAt]!) c[b + Seen.lastReplyAt] = time;
+    if (!(roundTripSeconds >= 0)) return;
+    const bounds = ROUND_TRIP_BUCKETS;
+    let i = 0;
+    while (i < bounds.length && roundTripSeconds > bounds[i]!) i++;
+    add(c, b + Seen.roundTripBuckets + i);
+    add(c, b + Seen.roundTripSum, roundTripSeconds);
+    add(c, b + Seen.roundTripCount);
+  }
+
+  private seenSnapshot(g: NodeGroup, claimed?: Array<Float64Array | undefined>): SeenAgentsSnapshot {
+    const base = g.snapshot();
+    // Configured agents (their series exist from start-up) and any other the access points dealt with.
+    const keep: number[] = [];
+    for (let i = 0; i < base.slots.length; i++) {
+      const s = base.slots[i]!;
+      if (
+        s < g.registry.configuredCount ||
+        base.counters[s * g.width + Seen.requestsSent]! > 0 ||
+        sumOutcomes(base.outcomes, s) > 0
+      )
+        keep.push(i);
+    }
+    return {
+      ...base,
+      ids: keep.map((i) => base.ids[i]!),
+      slots: keep.map((i) => base.slots[i]!),
+      addresses: keep.map((i) => g.registry.addressOf(base.slots[i]!)),
+      claimedCodes: (claimed ?? []).map((c) => c?.slice()),
+    };
+  }
+
+  /** Time-sync offsets per access point and home agent, newest first. */
+  timeOffsets(): TimeOffsetView[] {
+    const cap = this.ha.registry.capacity;
+    const out: TimeOffsetView[] = [];
+    for (const [key, v] of this.offsets) {
+      const a = Math.floor(key / cap);
+      const h = key % cap;
+      out.push({
+        accessPoint: this.ap.name(a),
+        homeAgent: this.ha.name(h),
+        homeAgentAddress: this.ha.registry.addressOf(h),
+        mode: v.mode,
+        offsetSeconds: v.offset,
+        at: v.at,
+      });
+    }
+    return out.sort((x, y) => y.at - x.at);
+  }
+
+  /** Status of every node from its recent outcomes, and the last hour's charts (src/collector/health.ts). */
+  health(): HealthReport {
+    const now = this.clock();
+    this.recordHistory(now);
+    const groups = [this.ap, this.haSeen, this.faSeen] as const;
+    const windows = [HEALTH_RULES.windowSeconds, HEALTH_RULES.fallbackWindowSeconds].map((w) => {
+      const p = this.fine.at(now - w * 1000);
+      return { seconds: p ? Math.max(1, Math.round((now - p.time) / 1000)) : 0, point: p };
+    });
+    const rows = (gi: number, onlySeen: boolean): NodeHealthRow[] => {
+      const g = groups[gi]!;
+      const { ids, slots } = g.registry.labels();
+      const out: NodeHealthRow[] = [];
+      for (let i = 0; i < slots.length; i++) {
+        const s = slots[i]!;
+        if (
+          onlySeen &&
+          s >= g.registry.configuredCount &&
+          g.counters[s * g.width + Seen.requestsSent]! === 0 &&
+          sumOutcomes(g.outcomes, s) === 0
+        )
+          continue;
+        let judged: NodeHealth | undefined;
+        for (const w of windows) {
+          const before = w.point?.values[gi];
+          const delta = new Float64Array(OUTCOMES);
+          for (let k = 0; k < OUTCOMES; k++)
+            delta[k] = g.outcomes[s * OUTCOMES + k]! - (before?.[s * OUTCOMES + k] ?? 0);
+          judged = judgeHealth(delta, w.seconds);
+          if (judged.attempts > 0) break;
+        }
+        const lastReply = onlySeen ? g.counters[s * g.width + Seen.lastReplyAt]! : 0;
+        out.push({
+          ...judged!,
+          name: ids[i]!,
+          address: g.registry.addressOf(s),
+          lastReplyAt: lastReply > 0 ? lastReply : null,
+        });
+      }
+      return out;
+    };
+    const points = this.coarse.points();
+    const outcomesPerMinute: HealthReport['outcomesPerMinute'] = [];
+    const siteTotals = (values: Float64Array): number[] => {
+      const t = new Array<number>(OUTCOMES).fill(0);
+      for (let i = 0; i < values.length; i++) t[i % OUTCOMES]! += values[i]!;
+      return t;
+    };
+    const latest = this.historyVector();
+    const series = [
+      ...points.map((p) => ({ time: p.time, values: p.values })),
+      { time: now, values: latest },
+    ];
+    for (let i = 1; i < series.length; i++) {
+      const a = siteTotals(series[i - 1]!.values[0]!);
+      const b = siteTotals(series[i]!.values[0]!);
+      outcomesPerMinute.push({
+        time: series[i]!.time,
+        counts: Object.fromEntries(REGISTRATION_OUTCOME_KINDS.map((k, j) => [k, b[j]! - a[j]!])) as Record<
+          RegistrationOutcomeKind,
+          number
+        >,
+      });
+    }
+    const first = points[0]?.values[3];
+    const rtNow = latest[3]!;
+    return {
+      time: now,
+      rules: HEALTH_RULES,
+      accessPoints: rows(0, false),
+      homeAgents: rows(1, true),
+      foreignAgents: rows(2, true),
+      outcomesPerMinute,
+      roundTripLastHour: {
+        bounds: ROUND_TRIP_BUCKETS,
+        counts: Array.from(rtNow, (v, i) => v - (first?.[i] ?? 0)),
+      },
+    };
+  }
+
   /** Counters and gauges at this instant (drops idle clients and stale bindings first). */
   snapshot(): CollectorSnapshot {
     const now = this.clock();
     this.expireIdle(now);
+    this.recordHistory(now);
     const clientsByState = Object.fromEntries(
       CLIENT_STATES.map((s, i) => [s, this.clientTable.byState[i]!]),
     ) as Record<ClientState, number>;
     return {
       time: now,
-      accessPoints: { ...this.ap.snapshot(), clients: this.clientTable.byAccessPoint.slice() },
+      accessPoints: {
+        ...this.ap.snapshot(),
+        clients: this.clientTable.byAccessPoint.slice(),
+        clientsByState: this.clientTable.byAccessPointState.slice(),
+      },
       homeAgents: {
-        ...this.ha.snapshot(),
+        ...this.ha.snapshot(true),
         bindings: this.bindingTable.counts.slice(),
         timeSyncOffsets: this.timeSyncOffsets.slice(),
       },
-      foreignAgents: { ...this.fa.snapshot(), visitors: this.visitorTable.counts.slice() },
+      foreignAgents: { ...this.fa.snapshot(true), visitors: this.visitorTable.counts.slice() },
+      homeAgentsSeen: this.seenSnapshot(this.haSeen, this.claimedCodes),
+      foreignAgentsSeen: this.seenSnapshot(this.faSeen),
+      timeOffsets: this.timeOffsets(),
+      attemptDiscards: Object.fromEntries(
+        ATTEMPT_DISCARD_REASONS.map((r, i) => [r, this.attemptDiscards[i]!]),
+      ),
       denialsByCode: this.denialsByCode.slice(),
       clientsByState,
       roundTrip: this.roundTrip.snapshot(),
@@ -411,7 +694,15 @@ export class Collector {
       accessPointSlot = this.ap.registry.find(query.accessPoint);
       if (accessPointSlot === undefined) return [];
     }
-    return this.clientTable.list({ accessPointSlot, state: query.state }, now, (s) => this.ap.name(s));
+    return this.clientTable.list(
+      { accessPointSlot, state: query.state },
+      now,
+      (s) => this.ap.name(s),
+      (address) => {
+        const h = this.ha.registry.find(address);
+        return h === undefined ? address : this.ha.name(h);
+      },
+    );
   }
 
   /** Home-agent mobility bindings (peer = care-of address). */
@@ -503,6 +794,12 @@ export class Collector {
     }
     entry.count++;
   }
+}
+
+function sumOutcomes(outcomes: Float64Array, slot: number): number {
+  let t = 0;
+  for (let k = 0; k < OUTCOMES; k++) t += outcomes[slot * OUTCOMES + k]!;
+  return t;
 }
 
 function isReplyCode(code: number): boolean {

@@ -9,6 +9,8 @@ import type { SubnetMapRow } from '../pmip/subnet-map/table.ts';
 export interface AgentConfig {
   id: string;
   address?: string;
+  /** Hosted by this process (a lab peer): its own agent-side counters are shown, at 0 from start-up. */
+  hosted?: boolean;
 }
 
 /** Read-only views of engine state that events do not carry; injected, never imported. */
@@ -55,6 +57,9 @@ export class NodeRegistry {
   readonly capacity: number;
   readonly otherSlot: number;
   private readonly ids: string[] = [];
+  /** The address of each slot: the configured one, else the id itself (agents seen first by address). */
+  private readonly addresses: string[] = [];
+  private readonly hostedSlots = new Set<number>();
   private readonly index = new Map<string, number>();
   private admitted = 0;
   private otherUsed = false;
@@ -67,7 +72,8 @@ export class NodeRegistry {
     field: string,
   ) {
     configured.forEach((entry, i) => {
-      const { id, address } = typeof entry === 'string' ? { id: entry, address: undefined } : entry;
+      const { id, address, hosted } =
+        typeof entry === 'string' ? { id: entry, address: undefined, hosted: true } : entry;
       if (typeof id !== 'string' || id === '')
         throw new CollectorConfigError(`${field}[${i}]: id must be a non-empty string`);
       if (id === OTHER)
@@ -75,6 +81,8 @@ export class NodeRegistry {
       if (this.index.has(id)) throw new CollectorConfigError(`${field}[${i}]: duplicate id "${id}"`);
       const slot = this.ids.length;
       this.ids.push(id);
+      this.addresses.push(address ?? id);
+      if (hosted !== false) this.hostedSlots.add(slot);
       this.index.set(id, slot);
       if (address !== undefined && address !== id) {
         if (this.index.has(address))
@@ -97,6 +105,21 @@ export class NodeRegistry {
     return this.index.get(id);
   }
 
+  /** Configured as hosted (the default for a configured entry; `hosted: false` for agents only seen). */
+  isHosted(slot: number): boolean {
+    return this.hostedSlots.has(slot);
+  }
+
+  /** Slots below this are configured. */
+  get configuredCount(): number {
+    return this.otherSlot - this.maxAdmitted;
+  }
+
+  /** The address of a slot (configured, else the id it was admitted under); `other` for the other slot. */
+  addressOf(slot: number): string {
+    return slot === this.otherSlot ? OTHER : (this.addresses[slot] ?? OTHER);
+  }
+
   /** The label value of a slot. */
   nameOf(slot: number): string {
     return slot === this.otherSlot ? OTHER : (this.ids[slot] ?? OTHER);
@@ -116,6 +139,7 @@ export class NodeRegistry {
     if (this.admitted < this.maxAdmitted && id !== OTHER) {
       const slot = this.ids.length;
       this.ids.push(id);
+      this.addresses.push(id);
       this.index.set(id, slot);
       this.admitted++;
       return slot;

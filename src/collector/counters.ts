@@ -3,8 +3,14 @@
  * of `width` slots per node, so ingesting an event is an index computation and an add. Names
  * follow the Mobile IP MIB (RFC 2006) and the vendor split of section 7.
  */
-import { SECURITY_VIOLATION_REASONS } from '../pmip/events.ts';
-import type { RegistrationKind, ReplyDiscardReason, SecurityViolationReason } from '../pmip/events.ts';
+import { REGISTRATION_OUTCOME_KINDS, SECURITY_VIOLATION_REASONS } from '../pmip/events.ts';
+import type {
+  RegistrationKind,
+  RegistrationOutcomeKind,
+  ReplyDiscardReason,
+  SecurityViolationReason,
+} from '../pmip/events.ts';
+import { ROUND_TRIP_BUCKETS } from './round-trip.ts';
 
 export const REGISTRATION_KINDS: readonly RegistrationKind[] = ['initial', 'renewal', 'deregistration'];
 
@@ -16,7 +22,19 @@ export const REPLY_DISCARD_REASONS: readonly ReplyDiscardReason[] = [
   'no-pending-request',
 ];
 
-export { SECURITY_VIOLATION_REASONS };
+export { REGISTRATION_OUTCOME_KINDS, SECURITY_VIOLATION_REASONS };
+
+const OUTCOME_OFFSET = Object.fromEntries(REGISTRATION_OUTCOME_KINDS.map((k, i) => [k, i])) as Record<
+  RegistrationOutcomeKind,
+  number
+>;
+
+/** Column offset of an outcome within an `outcomes` block (accepted, denied, timeout, unauthenticated, discarded). */
+export function outcomeOffset(kind: RegistrationOutcomeKind): number {
+  const o = OUTCOME_OFFSET[kind];
+  if (o === undefined) throw new Error(`unknown outcome ${String(kind)}`);
+  return o;
+}
 
 const KIND_OFFSET: Readonly<Record<RegistrationKind, number>> = { initial: 0, renewal: 1, deregistration: 2 };
 const VIOLATION_OFFSET = Object.fromEntries(SECURITY_VIOLATION_REASONS.map((r, i) => [r, i])) as Record<
@@ -49,7 +67,8 @@ export const Mn = {
   deniedByHomeAgent: 7,
   deniedByForeignAgent: 8,
   deniedOther: 9,
-  timeouts: 10,
+  /** Unused since EVENTS_VERSION 2: timeouts are an outcome (the outcome block, outcomeOffset('timeout')). */
+  unused10: 10,
   /** + discardOffset: mnRepliesInvalidHomeAddress, mnRepliesUnknownHA, mnRepliesInvalidID, ... */
   discarded: 11,
   movesHomeToForeign: 16,
@@ -65,6 +84,26 @@ export const Mn = {
   securityViolations: 25,
   width: 31,
 } as const;
+
+/**
+ * One home agent or foreign agent as the access points see it (the vantage point of a real site,
+ * whose agents this process does not host): attempts and outcomes, transmissions and replies, the
+ * last reply and the round trip, summed over every access point.
+ */
+export const Seen = {
+  requestsSent: 0,
+  repliesReceived: 1,
+  /** ms since epoch of the last reply that reached the access point (verified or not); 0 before one. */
+  lastReplyAt: 2,
+  /** Round-trip histogram: one column per bucket of ROUND_TRIP_BUCKETS plus one above. */
+  roundTripBuckets: 3,
+  roundTripSum: 3 + ROUND_TRIP_BUCKETS.length + 1,
+  roundTripCount: 3 + ROUND_TRIP_BUCKETS.length + 2,
+  width: 3 + ROUND_TRIP_BUCKETS.length + 3,
+} as const;
+
+/** Outcome blocks (per node, one column per outcome kind) live apart from the counters: the history copies them. */
+export const OUTCOMES = REGISTRATION_OUTCOME_KINDS.length;
 
 /** Home-agent side, per home agent (haRegistrationGroup, haRegNodeCountersGroup). */
 export const Ha = {

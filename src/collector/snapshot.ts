@@ -5,6 +5,7 @@
  */
 import type { ClientState } from '../pmip/events.ts';
 import type { AapStatus } from './aaps.ts';
+import { OUTCOMES } from './counters.ts';
 import type { RoundTripSnapshot } from './round-trip.ts';
 
 export interface NodeGroupSnapshot {
@@ -17,11 +18,39 @@ export interface NodeGroupSnapshot {
   counters: Float64Array;
   /** Denials per reply code (0-255) per slot; undefined for a node with none yet. */
   codes: ReadonlyArray<Float64Array | undefined>;
+  /** Concluded attempts per slot and outcome: `outcomes[slot * OUTCOMES + outcomeOffset(kind)]`. */
+  outcomes: Float64Array;
+}
+
+/**
+ * Home or foreign agents as the access points see them (layout `Seen` in counters.ts): only the
+ * agents the access points sent to. `codes` are the denials of attempts to the agent (whoever
+ * issued them); `claimedCodes` (home agents) the codes claimed by replies that failed authentication.
+ */
+export interface SeenAgentsSnapshot extends NodeGroupSnapshot {
+  /** The agent's address, parallel to `ids` (ids are the configured names, else the address). */
+  addresses: string[];
+  claimedCodes: ReadonlyArray<Float64Array | undefined>;
+}
+
+/** A time-sync offset learnt by one access point for one home agent. */
+export interface TimeOffsetView {
+  accessPoint: string;
+  /** The home agent's name (label value). */
+  homeAgent: string;
+  homeAgentAddress: string;
+  mode: string;
+  /** The home agent's clock minus the access point's, seconds (0 in nonce mode). */
+  offsetSeconds: number;
+  /** ms since epoch. */
+  at: number;
 }
 
 export interface AccessPointsSnapshot extends NodeGroupSnapshot {
   /** Tracked mobile clients per slot. */
   clients: Int32Array;
+  /** Tracked clients per slot and state: `clientsByState[slot * CLIENT_STATES.length + stateIndex]`. */
+  clientsByState: Int32Array;
 }
 
 export interface HomeAgentsSnapshot extends NodeGroupSnapshot {
@@ -47,6 +76,11 @@ export interface CollectorSnapshot {
   accessPoints: AccessPointsSnapshot;
   homeAgents: HomeAgentsSnapshot;
   foreignAgents: ForeignAgentsSnapshot;
+  homeAgentsSeen: SeenAgentsSnapshot;
+  foreignAgentsSeen: SeenAgentsSnapshot;
+  timeOffsets: TimeOffsetView[];
+  /** Attempts that ended `discarded`, by reason (ATTEMPT_DISCARD_REASONS). */
+  attemptDiscards: Record<string, number>;
   /** Denials per reply code in replies received by access points, site-wide (index = code). */
   denialsByCode: Float64Array;
   clientsByState: Record<ClientState, number>;
@@ -80,6 +114,18 @@ export interface CollectorSnapshot {
 export function columnTotal(g: NodeGroupSnapshot, column: number): number {
   let t = 0;
   for (const s of g.slots) t += g.counters[s * g.width + column]!;
+  return t;
+}
+
+/** Concluded attempts of one node with one outcome column (outcomeOffset). */
+export function outcomeOf(g: NodeGroupSnapshot, slot: number, offset: number): number {
+  return g.outcomes[slot * OUTCOMES + offset]!;
+}
+
+/** Sum over every node of one outcome column. */
+export function outcomeTotal(g: NodeGroupSnapshot, offset: number): number {
+  let t = 0;
+  for (const s of g.slots) t += g.outcomes[s * OUTCOMES + offset]!;
   return t;
 }
 

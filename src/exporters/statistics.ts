@@ -3,12 +3,52 @@
  * shape (docs/api.md) computed from one collector snapshot. Top-level mobile-node numbers are the
  * totals over all access points; `accessPoints` holds the same shape per access point.
  */
-import { Fa, Ha, Mn, REPLY_DISCARD_REASONS, SECURITY_VIOLATION_REASONS } from '../collector/counters.ts';
-import type { ClientState } from '../pmip/events.ts';
+import {
+  Fa,
+  Ha,
+  Mn,
+  OUTCOMES,
+  REGISTRATION_OUTCOME_KINDS,
+  REPLY_DISCARD_REASONS,
+  SECURITY_VIOLATION_REASONS,
+  Seen,
+} from '../collector/counters.ts';
+import type { ClientState, RegistrationOutcomeKind } from '../pmip/events.ts';
 import type { AapStatus } from '../collector/aaps.ts';
-import type { CollectorSnapshot, NodeGroupSnapshot } from '../collector/snapshot.ts';
+import { ROUND_TRIP_BUCKETS } from '../collector/round-trip.ts';
+import type {
+  CollectorSnapshot,
+  NodeGroupSnapshot,
+  SeenAgentsSnapshot,
+  TimeOffsetView,
+} from '../collector/snapshot.ts';
 
-export const STATISTICS_VERSION = 1;
+export const STATISTICS_VERSION = 2;
+
+export type OutcomeCounts = Record<RegistrationOutcomeKind, number>;
+
+/** A home or foreign agent as the access points see it (docs/api.md, homeAgentsSeen). */
+export interface AgentSeenStatistics {
+  /** The configured name, else the address. */
+  name: string;
+  attempts: number;
+  accepted: number;
+  denied: number;
+  deniedByCode: Record<string, number>;
+  timeouts: number;
+  unauthenticated: number;
+  /** Codes claimed by replies that failed authentication (not verified); home agents only. */
+  unauthenticatedByClaimedCode: Record<string, number>;
+  discarded: number;
+  /** accepted / attempts; null before the first concluded attempt. */
+  acceptanceRatio: number | null;
+  requestsSent: number;
+  repliesReceived: number;
+  /** ISO time of the last reply (verified or not); null before one. */
+  lastReplyAt: string | null;
+  /** Estimated from the round-trip histogram (as Prometheus' histogram_quantile); null before a reply. */
+  roundTripSeconds: { p50: number | null; p90: number | null };
+}
 
 export interface MobileNodeStatistics {
   registrations: {
@@ -22,8 +62,15 @@ export interface MobileNodeStatistics {
     deniedOther: number;
     /** Reply code (as a string key) -> denials; only codes seen. */
     deniedByCode: Record<string, number>;
+    /** Attempts that ended with no reply after the last retransmission (the outcome timeout). */
     timeouts: number;
+    /** Replies discarded (not attempts), by reason. */
     discarded: Record<string, number>;
+    /** Concluded attempts: each ended in exactly one outcome. */
+    attempts: number;
+    outcomes: OutcomeCounts;
+    /** accepted outcomes / attempts; null before the first. */
+    acceptanceRatio: number | null;
   };
   timeSync: { resyncs: number };
   moves: { homeToForeign: number; foreignToForeign: number; foreignToHome: number };
@@ -64,8 +111,16 @@ export interface StatisticsDocument extends MobileNodeStatistics {
   version: number;
   generatedAt: string;
   accessPoints: Record<string, MobileNodeStatistics>;
+  /** Hosted home agents' own counters (empty when this process hosts none). */
   homeAgents: Record<string, HomeAgentStatistics>;
   foreignAgents: Record<string, ForeignAgentStatistics>;
+  /** Home agents as the access points see them, keyed by address. */
+  homeAgentsSeen: Record<string, AgentSeenStatistics>;
+  foreignAgentsSeen: Record<string, AgentSeenStatistics>;
+  /** Time-sync offsets per access point and home agent. */
+  timeOffsets: Array<Omit<TimeOffsetView, 'at'> & { at: string }>;
+  /** Attempts that ended discarded, by reason. */
+  discardedAttempts: Record<string, number>;
   mobileClientsByState: Record<ClientState, number>;
   roundTrip: { count: number; sumSeconds: number; buckets: Array<{ le: number | '+Inf'; count: number }> };
   subnetMap: { lastReportedRows: number | null; updates: Record<string, number> };
@@ -113,11 +168,86 @@ function kinds(read: Reader, first: number): { initial: number; renewal: number;
   return { initial: read(first), renewal: read(first + 1), deregistration: read(first + 2) };
 }
 
+function outcomeCounts(g: NodeGroupSnapshot, slots: readonly number[]): OutcomeCounts {
+  const out = Object.fromEntries(REGISTRATION_OUTCOME_KINDS.map((k) => [k, 0])) as OutcomeCounts;
+  for (const s of slots)
+    REGISTRATION_OUTCOME_KINDS.forEach((k, i) => {
+      out[k] += g.outcomes[s * OUTCOMES + i]!;
+    });
+  return out;
+}
+
+function attemptsOf(o: OutcomeCounts): number {
+  let t = 0;
+  for (const k of REGISTRATION_OUTCOME_KINDS) t += o[k];
+  return t;
+}
+
+/** A quantile from non-cumulative bucket counts, interpolated linearly inside the bucket. */
+export function histogramQuantile(
+  q: number,
+  bounds: readonly number[],
+  counts: ArrayLike<number>,
+): number | null {
+  let total = 0;
+  for (let i = 0; i < counts.length; i++) total += counts[i]!;
+  if (total === 0) return null;
+  const rank = q * total;
+  let seen = 0;
+  for (let i = 0; i < counts.length; i++) {
+    const c = counts[i]!;
+    if (seen + c >= rank && c > 0) {
+      if (i >= bounds.length) return bounds[bounds.length - 1]!; // above the last bound: its bound, as Prometheus
+      const lower = i === 0 ? 0 : bounds[i - 1]!;
+      return lower + (bounds[i]! - lower) * ((rank - seen) / c);
+    }
+    seen += c;
+  }
+  return bounds[bounds.length - 1]!;
+}
+
+function agentsSeen(g: SeenAgentsSnapshot): Record<string, AgentSeenStatistics> {
+  const out: Record<string, AgentSeenStatistics> = {};
+  g.ids.forEach((name, i) => {
+    const slot = g.slots[i]!;
+    const read = slotReader(g, slot);
+    const o = outcomeCounts(g, [slot]);
+    const attempts = attemptsOf(o);
+    const buckets = Array.from({ length: ROUND_TRIP_BUCKETS.length + 1 }, (_, k) =>
+      read(Seen.roundTripBuckets + k),
+    );
+    const last = read(Seen.lastReplyAt);
+    const round = (v: number | null) => (v === null ? null : Math.round(v * 1e6) / 1e6);
+    out[g.addresses[i]!] = {
+      name,
+      attempts,
+      accepted: o.accepted,
+      denied: o.denied,
+      deniedByCode: byCode([g.codes[slot]]),
+      timeouts: o.timeout,
+      unauthenticated: o.unauthenticated,
+      unauthenticatedByClaimedCode: byCode([g.claimedCodes[slot]]),
+      discarded: o.discarded,
+      acceptanceRatio: attempts > 0 ? o.accepted / attempts : null,
+      requestsSent: read(Seen.requestsSent),
+      repliesReceived: read(Seen.repliesReceived),
+      lastReplyAt: last > 0 ? new Date(last).toISOString() : null,
+      roundTripSeconds: {
+        p50: round(histogramQuantile(0.5, ROUND_TRIP_BUCKETS, buckets)),
+        p90: round(histogramQuantile(0.9, ROUND_TRIP_BUCKETS, buckets)),
+      },
+    };
+  });
+  return out;
+}
+
 function mobileNode(
   read: Reader,
   codes: ReadonlyArray<Float64Array | undefined>,
   clients: number,
+  outcomes: OutcomeCounts,
 ): MobileNodeStatistics {
+  const attempts = attemptsOf(outcomes);
   return {
     registrations: {
       sent: kinds(read, Mn.requestsSent),
@@ -129,8 +259,11 @@ function mobileNode(
       deniedByForeignAgent: read(Mn.deniedByForeignAgent),
       deniedOther: read(Mn.deniedOther),
       deniedByCode: byCode(codes),
-      timeouts: read(Mn.timeouts),
+      timeouts: outcomes.timeout,
       discarded: named(REPLY_DISCARD_REASONS, read, Mn.discarded),
+      attempts,
+      outcomes,
+      acceptanceRatio: attempts > 0 ? outcomes.accepted / attempts : null,
     },
     timeSync: { resyncs: read(Mn.timeSyncs) },
     moves: {
@@ -212,6 +345,7 @@ export function statisticsDocument(s: CollectorSnapshot): StatisticsDocument {
     totalReader(ap),
     ap.slots.map((slot) => ap.codes[slot]),
     clientTotal,
+    outcomeCounts(ap, ap.slots),
   );
   let cumulative = 0;
   return {
@@ -221,7 +355,10 @@ export function statisticsDocument(s: CollectorSnapshot): StatisticsDocument {
     accessPoints: Object.fromEntries(
       ap.ids.map((id, i) => {
         const slot = ap.slots[i]!;
-        return [id, mobileNode(slotReader(ap, slot), [ap.codes[slot]], ap.clients[slot]!)];
+        return [
+          id,
+          mobileNode(slotReader(ap, slot), [ap.codes[slot]], ap.clients[slot]!, outcomeCounts(ap, [slot])),
+        ];
       }),
     ),
     homeAgents: Object.fromEntries(
@@ -239,6 +376,10 @@ export function statisticsDocument(s: CollectorSnapshot): StatisticsDocument {
         return [id, foreignAgent(slotReader(fa, slot), fa.codes[slot], fa.visitors[slot]!)];
       }),
     ),
+    homeAgentsSeen: agentsSeen(s.homeAgentsSeen),
+    foreignAgentsSeen: agentsSeen(s.foreignAgentsSeen),
+    timeOffsets: s.timeOffsets.map((o) => ({ ...o, at: new Date(o.at).toISOString() })),
+    discardedAttempts: { ...s.attemptDiscards },
     mobileClientsByState: { ...s.clientsByState },
     roundTrip: {
       count: s.roundTrip.count,

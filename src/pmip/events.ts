@@ -35,10 +35,7 @@ export const REGISTRATION_OUTCOME_KINDS: readonly RegistrationOutcomeKind[] = [
  * it could not be sent at all (no SA, no subnet map row for the client, an internal error).
  */
 export type AttemptDiscardReason =
-  | ReplyDiscardReason
-  | 'no-security-association'
-  | 'no-home-agent'
-  | 'internal-error';
+  ReplyDiscardReason | 'no-security-association' | 'no-home-agent' | 'internal-error';
 
 export const ATTEMPT_DISCARD_REASONS: readonly AttemptDiscardReason[] = [
   'invalid-home-address',

@@ -3,11 +3,18 @@ import {
   Fa,
   Ha,
   Mn,
+  OUTCOMES,
   REGISTRATION_KINDS,
+  REGISTRATION_OUTCOME_KINDS,
+  Seen,
   REPLY_DISCARD_REASONS,
   SECURITY_VIOLATION_REASONS,
 } from '../../src/collector/counters.ts';
-import type { CollectorSnapshot, NodeGroupSnapshot } from '../../src/collector/snapshot.ts';
+import type {
+  CollectorSnapshot,
+  NodeGroupSnapshot,
+  SeenAgentsSnapshot,
+} from '../../src/collector/snapshot.ts';
 
 function columnNames(layout: Record<string, number>): string[] {
   const names: string[] = [];
@@ -38,6 +45,36 @@ function groupChanges(prefix: string, g: NodeGroupSnapshot, cols: string[], out:
     g.codes[slot]?.forEach((v, code) => {
       if (v !== 0) out.push(`${prefix}[${id}].code${code}=${v}`);
     });
+    outcomeChanges(`${prefix}[${id}]`, g, slot, out);
+  });
+}
+
+function outcomeChanges(prefix: string, g: NodeGroupSnapshot, slot: number, out: string[]): void {
+  REGISTRATION_OUTCOME_KINDS.forEach((k, i) => {
+    const v = g.outcomes[slot * OUTCOMES + i]!;
+    if (v !== 0) out.push(`${prefix}.outcome.${k}=${v}`);
+  });
+}
+
+/** Agents seen from the access points: counts, 'set' for the last-reply time, the round-trip count only. */
+function seenChanges(prefix: string, g: SeenAgentsSnapshot, out: string[]): void {
+  g.ids.forEach((id, i) => {
+    const slot = g.slots[i]!;
+    const b = slot * g.width;
+    const p = `${prefix}[${id}]`;
+    if (g.counters[b + Seen.requestsSent]) out.push(`${p}.requestsSent=${g.counters[b + Seen.requestsSent]}`);
+    if (g.counters[b + Seen.repliesReceived])
+      out.push(`${p}.repliesReceived=${g.counters[b + Seen.repliesReceived]}`);
+    if (g.counters[b + Seen.lastReplyAt]) out.push(`${p}.lastReplyAt=set`);
+    if (g.counters[b + Seen.roundTripCount])
+      out.push(`${p}.roundTrip.count=${g.counters[b + Seen.roundTripCount]}`);
+    g.codes[slot]?.forEach((v, code) => {
+      if (v !== 0) out.push(`${p}.code${code}=${v}`);
+    });
+    g.claimedCodes[slot]?.forEach((v, code) => {
+      if (v !== 0) out.push(`${p}.claimed${code}=${v}`);
+    });
+    outcomeChanges(p, g, slot, out);
   });
 }
 
@@ -46,6 +83,10 @@ export function changes(s: CollectorSnapshot): string[] {
   groupChanges('ap', s.accessPoints, names.ap, out);
   groupChanges('ha', s.homeAgents, names.ha, out);
   groupChanges('fa', s.foreignAgents, names.fa, out);
+  seenChanges('haSeen', s.homeAgentsSeen, out);
+  seenChanges('faSeen', s.foreignAgentsSeen, out);
+  for (const o of s.timeOffsets) out.push(`offset[${o.accessPoint},${o.homeAgent}]=${o.offsetSeconds}`);
+  for (const [k, v] of Object.entries(s.attemptDiscards)) if (v) out.push(`discardedAttempts.${k}=${v}`);
   s.accessPoints.ids.forEach((id, i) => {
     const n = s.accessPoints.clients[s.accessPoints.slots[i]!]!;
     if (n) out.push(`ap[${id}].clients=${n}`);

@@ -18,6 +18,7 @@ const sent = {
   kind: 'initial',
   retransmission: false,
   homeAgent: '198.51.100.1',
+  foreignAgent: '203.0.113.1',
   careOfAddress: '192.0.2.10',
   lifetime: 600,
   toBroadcast: false,
@@ -28,6 +29,7 @@ const reply = {
   client,
   kind: 'initial',
   homeAgent: '198.51.100.1',
+  foreignAgent: '203.0.113.1',
   code: 0,
   reason: 'accepted',
   accepted: true,
@@ -40,33 +42,57 @@ function collector(now = T): Collector {
   return new Collector({ ...SITE, clock: () => now });
 }
 
+const outcome = {
+  ...AP,
+  type: 'registration-outcome',
+  client,
+  kind: 'initial',
+  homeAgent: '198.51.100.1',
+  foreignAgent: '203.0.113.1',
+  transmissions: 1,
+} as const;
+const SENT = ['haSeen[ha-north].requestsSent=1', 'faSeen[fa-east].requestsSent=1'];
+const REPLY = [
+  'faSeen[fa-east].lastReplyAt=set',
+  'faSeen[fa-east].repliesReceived=1',
+  'faSeen[fa-east].roundTrip.count=1',
+  'haSeen[ha-north].lastReplyAt=set',
+  'haSeen[ha-north].repliesReceived=1',
+  'haSeen[ha-north].roundTrip.count=1',
+];
+
 const cases: Array<[string, PmipEvent, string[]]> = [
-  ['initial request', sent, ['ap[ap-lobby].requestsSent.initial=1']],
-  ['renewal request', { ...sent, kind: 'renewal' }, ['ap[ap-lobby].requestsSent.renewal=1']],
+  ['initial request', sent, ['ap[ap-lobby].requestsSent.initial=1', ...SENT]],
+  ['renewal request', { ...sent, kind: 'renewal' }, ['ap[ap-lobby].requestsSent.renewal=1', ...SENT]],
   [
-    'deregistration',
-    { ...sent, kind: 'deregistration', lifetime: 0 },
-    ['ap[ap-lobby].requestsSent.deregistration=1'],
+    'deregistration (straight to the home agent)',
+    { ...sent, kind: 'deregistration', lifetime: 0, foreignAgent: undefined },
+    ['ap[ap-lobby].requestsSent.deregistration=1', 'haSeen[ha-north].requestsSent=1'],
   ],
   [
     'retransmission',
     { ...sent, retransmission: true },
-    ['ap[ap-lobby].requestsSent.initial=1', 'ap[ap-lobby].retransmissions=1'],
+    ['ap[ap-lobby].requestsSent.initial=1', 'ap[ap-lobby].retransmissions=1', ...SENT],
   ],
   [
     'to broadcast',
     { ...sent, toBroadcast: true },
-    ['ap[ap-lobby].requestsSent.initial=1', 'ap[ap-lobby].requestsToBroadcast=1'],
+    ['ap[ap-lobby].requestsSent.initial=1', 'ap[ap-lobby].requestsToBroadcast=1', ...SENT],
+  ],
+  [
+    'request to an unconfigured home agent (admitted under its address)',
+    { ...sent, homeAgent: '192.0.2.99', foreignAgent: undefined },
+    ['ap[ap-lobby].requestsSent.initial=1', 'haSeen[other].requestsSent=1'],
   ],
   [
     'accepted reply',
     reply,
-    ['ap[ap-lobby].accepted=1', 'ap[ap-lobby].repliesReceived=1', 'roundTrip.count=1'],
+    ['ap[ap-lobby].accepted=1', 'ap[ap-lobby].repliesReceived=1', 'roundTrip.count=1', ...REPLY],
   ],
   [
     'code 1 is accepted',
     { ...reply, code: 1 },
-    ['ap[ap-lobby].accepted=1', 'ap[ap-lobby].repliesReceived=1', 'roundTrip.count=1'],
+    ['ap[ap-lobby].accepted=1', 'ap[ap-lobby].repliesReceived=1', 'roundTrip.count=1', ...REPLY],
   ],
   [
     'home agent denial 133',
@@ -77,6 +103,7 @@ const cases: Array<[string, PmipEvent, string[]]> = [
       'ap[ap-lobby].repliesReceived=1',
       'roundTrip.count=1',
       'site.code133=1',
+      ...REPLY,
     ],
   ],
   [
@@ -88,6 +115,7 @@ const cases: Array<[string, PmipEvent, string[]]> = [
       'ap[ap-lobby].repliesReceived=1',
       'roundTrip.count=1',
       'site.code69=1',
+      ...REPLY,
     ],
   ],
   [
@@ -99,17 +127,88 @@ const cases: Array<[string, PmipEvent, string[]]> = [
       'ap[ap-lobby].repliesReceived=1',
       'roundTrip.count=1',
       'site.code20=1',
+      ...REPLY,
     ],
   ],
   [
-    'timeout',
-    { ...AP, type: 'registration-timeout', client, kind: 'initial', homeAgent: '198.51.100.1', attempts: 3 },
-    ['ap[ap-lobby].timeouts=1'],
+    'outcome accepted',
+    {
+      ...outcome,
+      outcome: 'accepted',
+      code: 0,
+      reason: 'accepted',
+      issuer: 'home-agent',
+      roundTripSeconds: 0.004,
+    },
+    [
+      'ap[ap-lobby].outcome.accepted=1',
+      'faSeen[fa-east].outcome.accepted=1',
+      'haSeen[ha-north].outcome.accepted=1',
+    ],
+  ],
+  [
+    'outcome denied by the home agent (131)',
+    { ...outcome, outcome: 'denied', code: 131, reason: 'ha_mn_failed_authentication', issuer: 'home-agent' },
+    [
+      'ap[ap-lobby].outcome.denied=1',
+      'faSeen[fa-east].code131=1',
+      'faSeen[fa-east].outcome.denied=1',
+      'haSeen[ha-north].code131=1',
+      'haSeen[ha-north].outcome.denied=1',
+    ],
+  ],
+  [
+    'outcome timeout: no reply counted, nothing but the timeout',
+    { ...outcome, outcome: 'timeout', transmissions: 4 },
+    [
+      'ap[ap-lobby].outcome.timeout=1',
+      'faSeen[fa-east].outcome.timeout=1',
+      'haSeen[ha-north].outcome.timeout=1',
+    ],
+  ],
+  [
+    'outcome unauthenticated keeps the claimed code apart from denials, and is not a timeout',
+    { ...outcome, outcome: 'unauthenticated', code: 131, reason: 'bad-authenticator', transmissions: 4 },
+    [
+      'ap[ap-lobby].outcome.unauthenticated=1',
+      'faSeen[fa-east].outcome.unauthenticated=1',
+      'haSeen[ha-north].claimed131=1',
+      'haSeen[ha-north].lastReplyAt=set',
+      'haSeen[ha-north].outcome.unauthenticated=1',
+    ],
+  ],
+  [
+    'outcome discarded: replies dropped',
+    { ...outcome, outcome: 'discarded', reason: 'invalid-identification', transmissions: 4 },
+    [
+      'ap[ap-lobby].outcome.discarded=1',
+      'discardedAttempts.invalid-identification=1',
+      'faSeen[fa-east].outcome.discarded=1',
+      'haSeen[ha-north].outcome.discarded=1',
+    ],
+  ],
+  [
+    'outcome discarded before sending: no home agent known',
+    {
+      ...AP,
+      type: 'registration-outcome',
+      client,
+      kind: 'initial',
+      outcome: 'discarded',
+      reason: 'no-home-agent',
+      transmissions: 0,
+    },
+    ['ap[ap-lobby].outcome.discarded=1', 'discardedAttempts.no-home-agent=1'],
   ],
   [
     'time sync',
     { ...AP, type: 'time-sync', homeAgent: '198.51.100.1', mode: 'timestamp', offsetSeconds: -1.5 },
-    ['ap[ap-lobby].timeSyncs=1', 'ha[ha-north].offset=-1.5', 'ha[ha-north].timeSyncs=1'],
+    [
+      'ap[ap-lobby].timeSyncs=1',
+      'ha[ha-north].offset=-1.5',
+      'ha[ha-north].timeSyncs=1',
+      'offset[ap-lobby,ha-north]=-1.5',
+    ],
   ],
   ...(
     [
@@ -371,7 +470,7 @@ describe('collector ingest', () => {
       [
         'registration-sent',
         'reply-received',
-        'registration-timeout',
+        'registration-outcome',
         'time-sync',
         'security-violation',
         'reply-discarded',
@@ -446,13 +545,14 @@ describe('collector ingest', () => {
 describe('collector bounds', () => {
   it('folds unconfigured nodes into "other" once the admitted maximum is reached', () => {
     const c = new Collector({ accessPoints: ['ap-1'], maxUnconfiguredNodes: 1, clock: () => T });
-    for (const node of ['ap-1', 'ap-x', 'ap-y', 'ap-z']) c.ingest({ ...sent, node });
+    for (const node of ['ap-1', 'ap-x', 'ap-y', 'ap-z']) c.ingest({ ...sent, node, foreignAgent: undefined });
     const s = c.snapshot();
     expect(s.accessPoints.ids).toEqual(['ap-1', 'ap-x', 'other']);
     expect(changes(s)).toEqual([
       'ap[ap-1].requestsSent.initial=1',
       'ap[ap-x].requestsSent.initial=1',
       'ap[other].requestsSent.initial=2',
+      'haSeen[198.51.100.1].requestsSent=4',
     ]);
     expect(s.self.eventsFolded).toBe(2);
   });

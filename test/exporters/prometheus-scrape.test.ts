@@ -80,26 +80,54 @@ describe.skipIf(!hasPrometheus())('a real Prometheus scraping the exporter', () 
       doc.registrations.repliesReceived,
     );
     expect(await value(`sum(pmip_mn_registrations_accepted_total{${sel}})`)).toBe(doc.registrations.accepted);
-    expect(await value(`sum(pmip_mn_registrations_denied_total{${sel},issuer="home-agent"})`)).toBe(
+    expect(await value(`sum(pmip_registration_denials_total{${sel},issuer="home_agent"})`)).toBe(
       doc.registrations.deniedByHomeAgent,
     );
-    expect(await value(`sum(pmip_mn_registrations_denied_total{${sel},issuer="foreign-agent"})`)).toBe(
+    expect(await value(`sum(pmip_registration_denials_total{${sel},issuer="foreign_agent"})`)).toBe(
       doc.registrations.deniedByForeignAgent,
     );
+    expect(await value(`sum(pmip_mn_registration_attempts_total{${sel}})`)).toBe(doc.registrations.attempts);
+    for (const outcome of ['denied', 'timeout', 'unauthenticated', 'discarded'] as const)
+      expect(await value(`sum(pmip_mn_registration_failures_total{${sel},outcome="${outcome}"})`)).toBe(
+        doc.registrations.outcomes[outcome],
+      );
+    for (const [address, h] of Object.entries(doc.homeAgentsSeen)) {
+      expect(await value(`pmip_home_agent_info{${sel},home_agent="${h.name}",address="${address}"}`)).toBe(1);
+      expect(await value(`pmip_home_agent_registration_attempts_total{${sel},home_agent="${h.name}"}`)).toBe(
+        h.attempts,
+      );
+      expect(
+        await value(
+          `pmip_home_agent_registration_failures_total{${sel},home_agent="${h.name}",outcome="timeout"}`,
+        ),
+      ).toBe(h.timeouts);
+    }
+    // The script's outcomes: 5 accepted, denials 133, 131, 69, one timeout, one unauthenticated.
+    expect(doc.registrations.outcomes).toEqual({
+      accepted: doc.registrations.accepted,
+      denied: 3,
+      timeout: 1,
+      unauthenticated: 1,
+      discarded: 0,
+    });
     for (const [code, n] of Object.entries(doc.registrations.deniedByCode)) {
       expect(await value(`pmip_registration_denials_total{${sel},code="${code}"}`)).toBe(n);
     }
-    expect(await value(`sum(pmip_mn_registration_timeouts_total{${sel}})`)).toBe(doc.registrations.timeouts);
+    expect(await value(`sum(pmip_mn_registration_failures_total{${sel},outcome="timeout"})`)).toBe(
+      doc.registrations.timeouts,
+    );
     expect(await value(`sum(pmip_mn_time_syncs_total{${sel}})`)).toBe(doc.timeSync.resyncs);
-    expect(await value(`sum(pmip_mn_moves_total{${sel},movement="home-to-foreign"})`)).toBe(
+    expect(await value(`sum(pmip_mn_moves_total{${sel},movement="home_to_foreign"})`)).toBe(
       doc.moves.homeToForeign,
     );
-    expect(await value(`sum(pmip_mn_moves_total{${sel},movement="foreign-to-home"})`)).toBe(
+    expect(await value(`sum(pmip_mn_moves_total{${sel},movement="foreign_to_home"})`)).toBe(
       doc.moves.foreignToHome,
     );
     for (const [reason, n] of Object.entries(doc.securityViolations)) {
       expect(
-        await value(`pmip_security_violations_total{${sel},node_kind="access-point",reason="${reason}"}`),
+        await value(
+          `pmip_security_violations_total{${sel},node_kind="access_point",reason="${reason.replaceAll('-', '_')}"}`,
+        ),
       ).toBe(n);
     }
     for (const [ap, s] of Object.entries(doc.accessPoints)) {
@@ -108,8 +136,8 @@ describe.skipIf(!hasPrometheus())('a real Prometheus scraping the exporter', () 
       );
     }
     expect(await value(`pmip_registration_round_trip_seconds_count{${sel}}`)).toBe(doc.roundTrip.count);
-    expect(await value(`pmip_time_sync_offset_seconds{${sel},home_agent="ha-north"}`)).toBe(2.5);
-    expect(await value(`pmip_mobile_clients{${sel},state="isolated"}`)).toBe(
+    expect(await value(`max(pmip_time_sync_offset_seconds{${sel},home_agent="ha-north"})`)).toBe(2.5);
+    expect(await value(`sum(pmip_mobile_clients{${sel},state="isolated"})`)).toBe(
       doc.mobileClientsByState.isolated,
     );
     // The script's own numbers, as a check on the check.

@@ -1,3 +1,4 @@
+import { snake } from '../../src/exporters/families/common.ts';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
@@ -46,31 +47,41 @@ describe('Prometheus exposition', () => {
     for (let code = 128; code <= 139; code++) {
       const { reason } = replyCode(code);
       expect(text).toContain(
-        `pmip_registration_denials_total{code="${code}",reason="${reason}",issuer="home-agent"} 0\n`,
+        `pmip_registration_denials_total{code="${code}",reason="${reason}",issuer="home_agent"} 0\n`,
       );
       expect(text).toContain(
         `pmip_ha_registration_denials_total{home_agent="ha-north",code="${code}",reason="${reason}"} 0\n`,
+      );
+      expect(text).toContain(
+        `pmip_home_agent_registration_denials_total{home_agent="ha-north",code="${code}",reason="${reason}",issuer="home_agent"} 0\n`,
       );
     }
     for (let code = 64; code <= 82; code++) {
       const { reason } = replyCode(code);
       expect(text).toContain(
-        `pmip_registration_denials_total{code="${code}",reason="${reason}",issuer="foreign-agent"} 0\n`,
+        `pmip_registration_denials_total{code="${code}",reason="${reason}",issuer="foreign_agent"} 0\n`,
+      );
+      expect(text).toContain(
+        `pmip_foreign_agent_registration_denials_total{foreign_agent="fa-east",code="${code}",reason="${reason}",issuer="foreign_agent"} 0\n`,
       );
     }
     for (const reason of SECURITY_VIOLATION_REASONS) {
       expect(text).toContain(
-        `pmip_security_violations_total{node_kind="access-point",reason="${reason}"} 0\n`,
+        `pmip_security_violations_total{node_kind="access_point",reason="${snake(reason)}"} 0\n`,
       );
     }
     for (const ap of SITE.accessPoints) {
-      expect(text).toContain(
-        `pmip_mn_registrations_denied_total{access_point="${ap}",issuer="home-agent"} 0\n`,
-      );
-      expect(text).toContain(
-        `pmip_mn_registrations_denied_total{access_point="${ap}",issuer="foreign-agent"} 0\n`,
-      );
+      for (const outcome of ['denied', 'timeout', 'unauthenticated', 'discarded'])
+        expect(text).toContain(
+          `pmip_mn_registration_failures_total{access_point="${ap}",outcome="${outcome}"} 0\n`,
+        );
     }
+    for (const ha of ['ha-north', 'ha-south'])
+      for (const outcome of ['denied', 'timeout', 'unauthenticated', 'discarded'])
+        expect(text).toContain(
+          `pmip_home_agent_registration_failures_total{home_agent="${ha}",outcome="${outcome}"} 0\n`,
+        );
+    for (const aap of SITE.aaps) expect(text).toContain(`pmip_aap_reachable{aap="${aap}"} 0\n`);
   });
 
   it('names the MIB object in the HELP text of every mobile-node, agent and security family', () => {
@@ -125,7 +136,7 @@ describe('Prometheus exposition', () => {
     await exporter.render();
     const text = await exporter.render();
     expect(text).not.toContain('pmip_subnet_map_rows ');
-    expect(text).toContain('pmip_mobile_clients{state="registered"} 0\n');
+    expect(text).toContain('pmip_mobile_clients{access_point="ap-lobby",state="registered"} 0\n');
     expect(text).toContain('pmip_exporter_collect_failures_total{collector="subnet_map"} 2\n');
     expect(text).toContain('pmip_exporter_collect_failures_total{collector="registry"} 2\n');
   });
@@ -135,7 +146,7 @@ describe('Prometheus exposition', () => {
     await exporter.render();
     const text = await exporter.render();
     expect(text).toMatch(
-      /^pmip_build_info\{version="9\.9\.9",events_version="1",nodejs_version="v\d+[^"]*"\} 1$/m,
+      /^pmip_build_info\{version="9\.9\.9",events_version="2",nodejs_version="v\d+[^"]*"\} 1$/m,
     );
     expect(text).toMatch(/^pmip_exporter_render_duration_seconds [0-9.e-]+$/m);
     expect(text).toMatch(/^process_cpu_seconds_total /m);

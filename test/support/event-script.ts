@@ -294,6 +294,19 @@ export function scriptedSiteEvents(start = SCRIPT_START): PmipEvent[] {
     peer: HA2,
     client: c4,
   });
+  // A later attempt of the same client: only a reply that failed authentication (claims 131).
+  events.push({
+    type: 'registration-outcome',
+    time: at(),
+    ...ap('ap-cafe'),
+    client: c4,
+    kind: 'initial',
+    outcome: 'unauthenticated',
+    homeAgent: HA2,
+    code: 131,
+    reason: 'bad-authenticator',
+    transmissions: 4,
+  });
   events.push({
     type: 'client-state',
     time: at(),
@@ -478,8 +491,53 @@ export function scriptedSiteEvents(start = SCRIPT_START): PmipEvent[] {
     errorKind: 'truncated',
     peer: '192.0.2.99',
   });
-  return events;
+  return withOutcomes(events);
 }
+
+/**
+ * The engine's contract, applied to the script: a request through a foreign agent names it (the
+ * script's care-of address is the foreign agent's), and every reply concludes its attempt.
+ */
+function withOutcomes(events: PmipEvent[]): PmipEvent[] {
+  const out: PmipEvent[] = [];
+  const via = new Map<string, string | undefined>();
+  for (const e of events) {
+    if (e.type === 'registration-sent') {
+      const foreignAgent =
+        e.kind === 'deregistration' ? undefined : FOREIGN_AGENT_ADDRESSES.get(e.careOfAddress);
+      via.set(e.client.mac, foreignAgent);
+      out.push(foreignAgent === undefined ? e : { ...e, foreignAgent });
+      continue;
+    }
+    if (e.type === 'reply-received') {
+      const foreignAgent = via.get(e.client.mac);
+      const fa = foreignAgent === undefined ? {} : { foreignAgent };
+      out.push({ ...e, ...fa });
+      out.push({
+        type: 'registration-outcome',
+        time: e.time,
+        node: e.node,
+        nodeKind: e.nodeKind,
+        client: e.client,
+        kind: e.kind,
+        outcome: e.accepted ? 'accepted' : 'denied',
+        homeAgent: e.homeAgent,
+        ...fa,
+        code: e.code,
+        reason: e.reason,
+        issuer: e.issuer,
+        transmissions: 1,
+        roundTripSeconds: e.roundTripSeconds,
+      });
+      continue;
+    }
+    out.push(e);
+  }
+  return out;
+}
+
+/** Care-of address -> the foreign agent (its registration address) in the scripted site. */
+const FOREIGN_AGENT_ADDRESSES = new Map([['203.0.113.1', '203.0.113.1']]);
 
 /** The scripted site: real SA and subnet-map stores behind the views, the events above. */
 export async function scriptedSite(start = SCRIPT_START): Promise<SiteUnderTest> {

@@ -1,5 +1,6 @@
 /** Helpers shared by the metric-family renderers: per-node samples read from a snapshot. */
 import type { NodeGroupSnapshot } from '../../collector/snapshot.ts';
+import { OUTCOMES } from '../../collector/counters.ts';
 import { replyCode } from '../../pmip/wire/reply-codes.ts';
 import type { ExpositionWriter } from '../serializer.ts';
 import { label } from '../serializer.ts';
@@ -10,6 +11,19 @@ export const FOREIGN_AGENT_ALERT_CODES: readonly number[] = range(64, 82);
 
 function range(from: number, to: number): number[] {
   return Array.from({ length: to - from + 1 }, (_, i) => from + i);
+}
+
+/**
+ * `name="value"` for a value from a fixed enumeration of the engine contract (kind, outcome,
+ * issuer, reason, ...): one style for every such label value, snake_case. Node ids are never
+ * rewritten: they are the operator's names.
+ */
+export function enumLabel(name: string, value: string): string {
+  return label(name, snake(value));
+}
+
+export function snake(value: string): string {
+  return value.replaceAll('-', '_');
 }
 
 /** Pre-rendered `name="id"` per node of a group, parallel to `g.ids`. */
@@ -39,7 +53,7 @@ export function perNodeBy(
   values: readonly string[],
   firstColumn: number,
 ): void {
-  const extra = values.map((v) => `,${label(labelName, v)}`);
+  const extra = values.map((v) => `,${enumLabel(labelName, v)}`);
   for (let i = 0; i < g.slots.length; i++) {
     const base = g.slots[i]! * g.width + firstColumn;
     for (let v = 0; v < values.length; v++) w.sample(name, labels[i]! + extra[v]!, g.counters[base + v]!);
@@ -62,6 +76,37 @@ export function codesToShow(
 /** `code="133",reason="ha_identification_mismatch"` from the codec's reply-code table. */
 export function codeLabels(code: number): string {
   return `${label('code', String(code))},${label('reason', replyCode(code).reason)}`;
+}
+
+/** Per node and per outcome (the outcome block of the snapshot), from `firstOutcome` on. */
+export function perNodeOutcome(
+  w: ExpositionWriter,
+  g: NodeGroupSnapshot,
+  labels: string[],
+  name: string,
+  outcomes: readonly string[],
+  firstOutcome: number,
+): void {
+  const extra = outcomes.map((v) => `,${enumLabel('outcome', v)}`);
+  for (let i = 0; i < g.slots.length; i++) {
+    const base = g.slots[i]! * OUTCOMES + firstOutcome;
+    for (let v = 0; v < outcomes.length; v++) w.sample(name, labels[i]! + extra[v]!, g.outcomes[base + v]!);
+  }
+}
+
+/** Per node: the sum of its outcome block (concluded attempts). */
+export function perNodeAttempts(
+  w: ExpositionWriter,
+  g: NodeGroupSnapshot,
+  labels: string[],
+  name: string,
+): void {
+  for (let i = 0; i < g.slots.length; i++) {
+    const base = g.slots[i]! * OUTCOMES;
+    let t = 0;
+    for (let v = 0; v < OUTCOMES; v++) t += g.outcomes[base + v]!;
+    w.sample(name, labels[i]!, t);
+  }
 }
 
 /** Per node and per code, for the agents' own denials. */

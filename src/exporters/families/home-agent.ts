@@ -63,13 +63,4 @@ export function renderHomeAgentFamilies(w: ExpositionWriter, g: HomeAgentsSnapsh
     'Reachability probes from access points towards the home agent, by outcome (vendor MIB).',
   );
   perNodeBy(w, g, ha, 'pmip_ha_probes_total', 'outcome', ['sent', 'answered', 'timed-out'], Ha.probesSent);
-  w.family(
-    'pmip_time_sync_offset_seconds',
-    'gauge',
-    'Last time-sync offset with the home agent: its clock minus ours, seconds (0 in nonce mode); absent before the first sync (vendor MIB, follows mnRegRequestsDeniedByHADueToID).',
-  );
-  for (let i = 0; i < g.slots.length; i++) {
-    const offset = g.timeSyncOffsets[g.slots[i]!]!;
-    if (!Number.isNaN(offset)) w.sample('pmip_time_sync_offset_seconds', ha[i]!, offset);
-  }
 }

@@ -6,6 +6,7 @@
 import type { Collector } from '../../collector/collector.ts';
 import type { CollectorSnapshot } from '../../collector/snapshot.ts';
 import { ExpositionWriter } from '../serializer.ts';
+import { renderForeignAgentsSeen, renderHomeAgentsSeen } from './agents-seen.ts';
 import { renderForeignAgentFamilies } from './foreign-agent.ts';
 import { renderHomeAgentFamilies } from './home-agent.ts';
 import { renderMobileNodeFamilies } from './mobile-node.ts';
@@ -19,6 +20,8 @@ export interface MetricSection {
 
 export const METRIC_SECTIONS: readonly MetricSection[] = [
   { name: 'mobile_node', render: (w, s) => renderMobileNodeFamilies(w, s.accessPoints) },
+  { name: 'home_agents_seen', render: (w, s) => renderHomeAgentsSeen(w, s) },
+  { name: 'foreign_agents_seen', render: (w, s) => renderForeignAgentsSeen(w, s) },
   { name: 'home_agent', render: (w, s) => renderHomeAgentFamilies(w, s.homeAgents) },
   { name: 'foreign_agent', render: (w, s) => renderForeignAgentFamilies(w, s.foreignAgents) },
   { name: 'site', render: (w, s) => renderSiteFamilies(w, s) },

@@ -1,9 +1,20 @@
 /** Mobile-node side, per access point (mnRegistrationGroup, mnDiscoveryGroup of RFC 2006). */
 import type { AccessPointsSnapshot } from '../../collector/snapshot.ts';
-import { Mn, REGISTRATION_KINDS } from '../../collector/counters.ts';
+import { CLIENT_STATES } from '../../collector/clients.ts';
+import {
+  Mn,
+  OUTCOMES,
+  REGISTRATION_KINDS,
+  REGISTRATION_OUTCOME_KINDS,
+  REPLY_DISCARD_REASONS,
+  outcomeOffset,
+} from '../../collector/counters.ts';
 import type { ExpositionWriter } from '../serializer.ts';
-import { label } from '../serializer.ts';
-import { nodeLabels, perNode, perNodeBy } from './common.ts';
+import { enumLabel, nodeLabels, perNode, perNodeAttempts, perNodeBy, perNodeOutcome } from './common.ts';
+
+/** The failure outcomes, in the outcome block's order after `accepted`. */
+export const FAILURE_OUTCOMES = REGISTRATION_OUTCOME_KINDS.slice(1);
+const accepted = outcomeOffset('accepted');
 
 const MOVEMENTS = ['home-to-foreign', 'foreign-to-foreign', 'foreign-to-home'] as const;
 
@@ -43,53 +54,31 @@ export function renderMobileNodeFamilies(w: ExpositionWriter, g: AccessPointsSna
     'Registration and deregistration replies received and processed (MIB: mnRegRepliesRecieved, mnDeRegRepliesRecieved).',
     Mn.repliesReceived,
   );
-  counter(
-    'pmip_mn_registrations_accepted_total',
-    'Replies accepting the registration, codes 0 and 1 (MIB: mnRegRequestsAccepted).',
-    Mn.accepted,
-  );
-
   w.family(
-    'pmip_mn_registrations_denied_total',
+    'pmip_mn_registration_attempts_total',
     'counter',
-    'Replies denying the registration, by issuer: home agent codes 128-191, foreign agent codes 64-127 (MIB: mnRegRequestsDeniedByHA, mnRegRequestsDeniedByFA).',
+    'Registration attempts concluded: a request and its retransmissions, ended by one outcome (accepted, denied, timeout, unauthenticated or discarded) (vendor MIB: initial registrations, re-registrations and deregistrations).',
   );
-  const issuers = ['home-agent', 'foreign-agent'];
-  const other = g.slots.some((s) => g.counters[s * g.width + Mn.deniedOther]! > 0);
-  const issuerLabels = issuers.map((i) => `,${label('issuer', i)}`);
-  const unknownLabel = `,${label('issuer', 'unknown')}`;
-  for (let i = 0; i < g.slots.length; i++) {
-    const b = g.slots[i]! * g.width;
-    w.sample(
-      'pmip_mn_registrations_denied_total',
-      ap[i]! + issuerLabels[0]!,
-      g.counters[b + Mn.deniedByHomeAgent]!,
-    );
-    w.sample(
-      'pmip_mn_registrations_denied_total',
-      ap[i]! + issuerLabels[1]!,
-      g.counters[b + Mn.deniedByForeignAgent]!,
-    );
-    if (other)
-      w.sample('pmip_mn_registrations_denied_total', ap[i]! + unknownLabel, g.counters[b + Mn.deniedOther]!);
-  }
-
-  counter(
-    'pmip_mn_registration_timeouts_total',
-    'Registrations abandoned after the last retransmission went unanswered (vendor MIB: registration timeouts).',
-    Mn.timeouts,
+  perNodeAttempts(w, g, ap, 'pmip_mn_registration_attempts_total');
+  w.family(
+    'pmip_mn_registrations_accepted_total',
+    'counter',
+    'Attempts accepted by a verified reply, codes 0 and 1 (MIB: mnRegRequestsAccepted).',
   );
+  for (let i = 0; i < g.slots.length; i++)
+    w.sample('pmip_mn_registrations_accepted_total', ap[i]!, g.outcomes[g.slots[i]! * OUTCOMES + accepted]!);
+  w.family(
+    'pmip_mn_registration_failures_total',
+    'counter',
+    'Attempts that failed, by outcome: denied (a verified denial; MIB: mnRegRequestsDeniedByHA, mnRegRequestsDeniedByFA), timeout (no reply after the last retransmission), unauthenticated (only replies that failed authentication), discarded (only replies that were dropped, or nothing could be sent).',
+  );
+  perNodeOutcome(w, g, ap, 'pmip_mn_registration_failures_total', FAILURE_OUTCOMES, accepted + 1);
   w.family(
     'pmip_mn_replies_discarded_total',
     'counter',
-    'Replies dropped silently, not acted on (MIB: mnRepliesInvalidHomeAddress, mnRepliesUnknownHA, mnRepliesInvalidID, mnRepliesDroppedInvalidExtension); reasons in pmip_mn_reply_discards_total.',
+    'Replies dropped silently, not acted on, by reason (MIB: mnRepliesInvalidHomeAddress, mnRepliesUnknownHA, mnRepliesInvalidID, mnRepliesDroppedInvalidExtension).',
   );
-  for (let i = 0; i < g.slots.length; i++) {
-    const b = g.slots[i]! * g.width + Mn.discarded;
-    let t = 0;
-    for (let r = 0; r < 5; r++) t += g.counters[b + r]!;
-    w.sample('pmip_mn_replies_discarded_total', ap[i]!, t);
-  }
+  perNodeBy(w, g, ap, 'pmip_mn_replies_discarded_total', 'reason', REPLY_DISCARD_REASONS, Mn.discarded);
   w.family(
     'pmip_mn_moves_total',
     'counter',
@@ -122,10 +111,14 @@ export function renderMobileNodeFamilies(w: ExpositionWriter, g: AccessPointsSna
     Mn.gratuitousArpsSent,
   );
   w.family(
-    'pmip_mn_mobile_clients',
+    'pmip_mobile_clients',
     'gauge',
-    'Mobile clients tracked at the access point (MIB: mnState rows).',
+    'Mobile clients tracked, by access point and state (MIB: mnState).',
   );
-  for (let i = 0; i < g.slots.length; i++)
-    w.sample('pmip_mn_mobile_clients', ap[i]!, g.clients[g.slots[i]!]!);
+  const states = CLIENT_STATES.map((st) => `,${enumLabel('state', st)}`);
+  for (let i = 0; i < g.slots.length; i++) {
+    const base = g.slots[i]! * CLIENT_STATES.length;
+    for (let k = 0; k < states.length; k++)
+      w.sample('pmip_mobile_clients', ap[i]! + states[k]!, g.clientsByState[base + k]!);
+  }
 }

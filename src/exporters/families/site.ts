@@ -1,12 +1,17 @@
 /** Site-wide families: per-code denials, security violations, clients by state, round trip, AAPs. */
-import { CLIENT_STATES } from '../../collector/clients.ts';
-import { Fa, Ha, Mn, REPLY_DISCARD_REASONS, SECURITY_VIOLATION_REASONS } from '../../collector/counters.ts';
+import { Fa, Ha, Mn, SECURITY_VIOLATION_REASONS } from '../../collector/counters.ts';
 import type { CollectorSnapshot, NodeGroupSnapshot } from '../../collector/snapshot.ts';
 import { columnTotal } from '../../collector/snapshot.ts';
 import { replyCode } from '../../pmip/wire/reply-codes.ts';
 import type { ExpositionWriter } from '../serializer.ts';
 import { formatValue, label } from '../serializer.ts';
-import { FOREIGN_AGENT_ALERT_CODES, HOME_AGENT_ALERT_CODES, codeLabels, codesToShow } from './common.ts';
+import {
+  FOREIGN_AGENT_ALERT_CODES,
+  HOME_AGENT_ALERT_CODES,
+  codeLabels,
+  codesToShow,
+  enumLabel,
+} from './common.ts';
 
 export function renderSiteFamilies(w: ExpositionWriter, s: CollectorSnapshot): void {
   w.family(
@@ -21,23 +26,18 @@ export function renderSiteFamilies(w: ExpositionWriter, s: CollectorSnapshot): v
     if (replyCode(code).accepted) continue;
     w.sample(
       'pmip_registration_denials_total',
-      `${codeLabels(code)},${label('issuer', replyCode(code).issuer)}`,
+      `${codeLabels(code)},${enumLabel('issuer', replyCode(code).issuer)}`,
       s.denialsByCode[code]!,
     );
   }
 
   w.family(
-    'pmip_mn_reply_discards_total',
+    'pmip_registration_discarded_attempts_total',
     'counter',
-    'Replies dropped silently by all access points, by reason (MIB: mnRepliesInvalidHomeAddress, mnRepliesUnknownHA, mnRepliesInvalidID, mnRepliesDroppedInvalidExtension).',
+    'Attempts by all access points that ended discarded, by reason: only dropped replies (a reply discard reason), or nothing could be sent (no_security_association, no_home_agent, internal_error).',
   );
-  REPLY_DISCARD_REASONS.forEach((reason, r) => {
-    w.sample(
-      'pmip_mn_reply_discards_total',
-      label('reason', reason),
-      columnTotal(s.accessPoints, Mn.discarded + r),
-    );
-  });
+  for (const [reason, n] of Object.entries(s.attemptDiscards))
+    w.sample('pmip_registration_discarded_attempts_total', enumLabel('reason', reason), n);
 
   w.family(
     'pmip_security_violations_total',
@@ -53,15 +53,11 @@ export function renderSiteFamilies(w: ExpositionWriter, s: CollectorSnapshot): v
     SECURITY_VIOLATION_REASONS.forEach((reason, r) => {
       w.sample(
         'pmip_security_violations_total',
-        `${label('node_kind', kind)},${label('reason', reason)}`,
+        `${enumLabel('node_kind', kind)},${enumLabel('reason', reason)}`,
         columnTotal(g, column + r),
       );
     });
   }
-
-  w.family('pmip_mobile_clients', 'gauge', 'Mobile clients tracked, by state (MIB: mnState).');
-  for (const state of CLIENT_STATES)
-    w.sample('pmip_mobile_clients', label('state', state), s.clientsByState[state]);
 
   const rt = s.roundTrip;
   w.family(
@@ -86,14 +82,14 @@ export function renderSiteFamilies(w: ExpositionWriter, s: CollectorSnapshot): v
   for (const m of s.malformed) {
     w.sample(
       'pmip_malformed_datagrams_total',
-      `${label('node_kind', m.nodeKind)},${label('socket', m.socket)},${label('error_kind', m.errorKind)}`,
+      `${enumLabel('node_kind', m.nodeKind)},${enumLabel('socket', m.socket)},${enumLabel('error_kind', m.errorKind)}`,
       m.count,
     );
   }
 
   w.family('pmip_subnet_map_updates_total', 'counter', 'Subnet map changes, by source of the change.');
   for (const [source, n] of Object.entries(s.subnetMap.updates)) {
-    w.sample('pmip_subnet_map_updates_total', label('source', source), n);
+    w.sample('pmip_subnet_map_updates_total', enumLabel('source', source), n);
   }
 
   renderAapFamilies(w, s);
@@ -103,10 +99,11 @@ function renderAapFamilies(w: ExpositionWriter, s: CollectorSnapshot): void {
   w.family(
     'pmip_aap_reachable',
     'gauge',
-    '1 when the authoritative access point answers, 0 when not; absent until reported.',
+    '1 when the authoritative access point answers, 0 when not, or (configured AAPs) not yet answered.',
   );
   for (const a of s.aap.status)
-    if (a.reachable !== null) w.sample('pmip_aap_reachable', label('aap', a.aap), a.reachable ? 1 : 0);
+    if (a.reachable !== null || a.configured)
+      w.sample('pmip_aap_reachable', label('aap', a.aap), a.reachable === true ? 1 : 0);
   w.family(
     'pmip_aap_table_version',
     'gauge',
@@ -139,7 +136,7 @@ function renderAapFamilies(w: ExpositionWriter, s: CollectorSnapshot): void {
   }
   w.family('pmip_aap_messages_refused_total', 'counter', 'AAP protocol messages refused, by reason.');
   for (const [reason, n] of Object.entries(s.aap.refused))
-    w.sample('pmip_aap_messages_refused_total', label('reason', reason), n);
+    w.sample('pmip_aap_messages_refused_total', enumLabel('reason', reason), n);
 }
 
 /** The subnet map size: a family of its own because it reads an injected view that may fail. */
