@@ -309,7 +309,13 @@ export function sitePlan(site: SiteConfig, deps: SitePlanDeps): SitePlan {
     ...new Set(subnetMapClients.flatMap((c) => c.aaps.map((a) => `${a.address}:${a.port}`))),
   ];
   const known = knownAgents(site);
-  host.collector = { homeAgents: known.homeAgents, foreignAgents: known.foreignAgents };
+  // Agent-side counters are shown for the hosted agents only; the others are seen from the access points.
+  const hostedHa = new Set(site.homeAgents.map((h) => h.address));
+  const hostedFa = new Set(site.foreignAgents.map((f) => f.address));
+  host.collector = {
+    homeAgents: known.homeAgents.map((a) => ({ ...a, hosted: hostedHa.has(a.address) })),
+    foreignAgents: known.foreignAgents.map((a) => ({ ...a, hosted: hostedFa.has(a.address) })),
+  };
   if (aapLabels.length > 0) host.collector.aaps = aapLabels;
   // The pages show the first access point's table when each keeps its own.
   if (subnetMapClients[0]) host.subnetMap = subnetMapClients[0].table;

@@ -201,16 +201,20 @@ describe('sitePlan with hosted agents', () => {
   });
 
   it('gives the collector the known agents by name and address', () => {
+    // Hosted here: their agent-side counters are shown too.
     expect(plan.host.collector).toEqual({
+      homeAgents: [
+        { id: 'ha-1', address: '127.201.0.1', hosted: true },
+        { id: 'ha-2', address: '127.202.0.1', hosted: true },
+      ],
+      foreignAgents: [{ id: 'fa-1', address: '127.211.0.2', hosted: true }],
+    });
+    expect(plan.knownAgents).toEqual({
       homeAgents: [
         { id: 'ha-1', address: '127.201.0.1' },
         { id: 'ha-2', address: '127.202.0.1' },
       ],
       foreignAgents: [{ id: 'fa-1', address: '127.211.0.2' }],
-    });
-    expect(plan.knownAgents).toEqual({
-      homeAgents: plan.host.collector!.homeAgents,
-      foreignAgents: plan.host.collector!.foreignAgents,
     });
     expect(plan.warnings).toEqual([]);
   });
