@@ -13,6 +13,8 @@ function line(e: PmipEvent): string {
       return `${e.node} ${e.type} ${e.kind} ha=${e.homeAgent} coa=${e.careOfAddress} life=${e.lifetime}${e.retransmission ? ' retx' : ''}`;
     case 'reply-received':
       return `${e.node} ${e.type} ${e.kind} code=${e.code} life=${e.lifetime}`;
+    case 'registration-outcome':
+      return `${e.node} ${e.type} ${e.kind} ${e.outcome} ha=${e.homeAgent}${e.foreignAgent ? ` fa=${e.foreignAgent}` : ''} tx=${e.transmissions}`;
     case 'request-received':
       return `${e.node} ${e.type} ${e.kind} coa=${e.careOfAddress}`;
     case 'request-relayed':
@@ -77,6 +79,7 @@ describe('a client roams home -> foreign A -> foreign B -> home', () => {
       `fa-B visitor-added ${CLIENT.address}`,
       'fa-B reply-sent code=0 relayed',
       'ap-B reply-received initial code=0 life=600',
+      `ap-B registration-outcome initial accepted ha=${HA('A')} fa=${FA('B')} tx=1`,
       `ap-B client-state registered ha=${HA('A')} coa=${FA('B')}`,
     ]);
     expect(
@@ -144,6 +147,7 @@ describe('a client roams home -> foreign A -> foreign B -> home', () => {
       `ha-A binding-removed ${CLIENT.address}->${FA('C')} life=0`,
       'ha-A reply-sent code=0',
       'ap-A reply-received deregistration code=0 life=0',
+      `ap-A registration-outcome deregistration accepted ha=${HA('A')} tx=1`,
       `ap-A arp-sent gratuitous ${CLIENT.address}`,
       `ap-A client-state home ha=${HA('A')}`,
     ]);
