@@ -79,7 +79,15 @@ describe.skipIf(!hasPrometheus())('a real Prometheus scraping the exporter fed b
     expect(
       await scraped('sum(pmip_mn_registrations_accepted_total{job="pmip",access_point="ap-C"})', 2),
     ).toBe(2);
-    expect(await scraped('sum(pmip_mn_moves_total{job="pmip",movement="foreign-to-foreign"})', 1)).toBe(1);
+    expect(await scraped('sum(pmip_mn_moves_total{job="pmip",movement="foreign_to_foreign"})', 1)).toBe(1);
+    // The same acceptances, seen per home agent from the access points (no agent-side counter involved).
+    const toHaA = lab.recorder
+      .of('registration-outcome')
+      .filter((e) => e.outcome === 'accepted' && e.homeAgent === HA('A')).length;
+    expect(toHaA).toBeGreaterThanOrEqual(1);
+    expect(
+      await scraped('sum(pmip_home_agent_registrations_accepted_total{job="pmip",home_agent="ha-A"})', toHaA),
+    ).toBe(toHaA);
   });
 
   it('shows the 133 denial and the time resync of the skewed access point', async () => {
@@ -87,7 +95,7 @@ describe.skipIf(!hasPrometheus())('a real Prometheus scraping the exporter fed b
     expect(await scraped('sum(pmip_registration_denials_total{job="pmip",code="133"})', 1)).toBe(1);
     expect(await scraped('sum(pmip_mn_time_syncs_total{job="pmip",access_point="ap-C"})', 1)).toBe(1);
     const offset = await prom.waitForSample(
-      `pmip_time_sync_offset_seconds{job="pmip",home_agent="ha-A"}`,
+      `pmip_time_sync_offset_seconds{job="pmip",access_point="ap-C",home_agent="ha-A"}`,
       20_000,
       (v) => v !== 0,
     );
@@ -109,7 +117,7 @@ describe.skipIf(!hasPrometheus())('a real Prometheus scraping the exporter fed b
     );
     expect(
       await scraped(
-        'sum(pmip_security_violations_total{job="pmip",node_kind="home-agent",reason="bad-authenticator"})',
+        'sum(pmip_security_violations_total{job="pmip",node_kind="home_agent",reason="bad_authenticator"})',
         denials,
       ),
     ).toBe(denials);
@@ -122,10 +130,21 @@ describe.skipIf(!hasPrometheus())('a real Prometheus scraping the exporter fed b
     expect(apViolations).toBeLessThanOrEqual(denials);
     expect(
       await scraped(
-        'sum(pmip_security_violations_total{job="pmip",node_kind="access-point",reason="bad-authenticator"})',
+        'sum(pmip_security_violations_total{job="pmip",node_kind="access_point",reason="bad_authenticator"})',
         apViolations,
       ),
     ).toBe(apViolations);
+    // The wrong-key client's attempts end unauthenticated (claimed 131), never as timeouts.
+    const unauthenticated = lab.recorder
+      .of('registration-outcome')
+      .filter((e) => e.outcome === 'unauthenticated' && e.client.address === WRONG.address);
+    expect(unauthenticated.length).toBeGreaterThanOrEqual(1);
+    expect(unauthenticated.every((e) => e.code === 131)).toBe(true);
+    expect(
+      lab.recorder
+        .of('registration-outcome')
+        .filter((e) => e.outcome === 'timeout' && e.client.address === WRONG.address),
+    ).toEqual([]);
     expect(FA('B')).toBe('127.0.2.2');
   });
 });
