@@ -276,6 +276,8 @@ export class Collector {
         break;
       }
       case 'registration-outcome': {
+        // The copy closes the interval before this event: it must not contain it.
+        this.recordHistory(e.time);
         const o = outcomeOffset(e.outcome);
         const a = this.ap.registry.slot(e.node);
         add(this.ap.outcomes, a * OUTCOMES + o);
@@ -301,7 +303,6 @@ export class Collector {
           const r = ATTEMPT_DISCARD_REASONS.indexOf(e.reason as never);
           add(this.attemptDiscards, r < 0 ? ATTEMPT_DISCARD_REASONS.indexOf('internal-error') : r);
         }
-        this.recordHistory(e.time);
         break;
       }
       case 'time-sync': {
