@@ -1,8 +1,9 @@
 /**
  * PMIP access point: one access point, chosen with the `ap` variable. What its clients see:
- * registrations and their outcome, moves, discovery, time resyncs. The per-code reasons are
- * site-wide (docs/metrics.md: per-code breakdowns are not multiplied by access point), so the
- * overview answers "why" once this dashboard has answered "where".
+ * registration attempts and their outcome, clients by state, moves, discovery, time resyncs and
+ * the offset it learnt per home agent. The per-code reasons are per home agent and site-wide
+ * (docs/metrics.md: per-code breakdowns are not multiplied by access point), so the overview
+ * answers "who" and "why" once this dashboard has answered "where".
  */
 import * as dashboard from '@grafana/grafana-foundation-sdk/dashboard';
 import { defaultConfig, type DashboardsConfig } from './config.ts';
@@ -10,7 +11,7 @@ import { DATASOURCE, buildDashboard, overTime, rate, statPanel, timeseriesPanel 
 
 /** The access point variable: one access point at a time (the label value of `access_point`). */
 function accessPointVariable(config: DashboardsConfig): dashboard.VariableModel {
-  const query = `label_values(pmip_mn_mobile_clients{${config.selectors.join(',')}}, access_point)`;
+  const query = `label_values(pmip_mobile_clients{${config.selectors.join(',')}}, access_point)`;
   return new dashboard.QueryVariableBuilder('ap')
     .label('Access point')
     .description('The access point to show (its id in the exporter configuration).')
@@ -30,10 +31,11 @@ export function pmipAccessPoint(config: DashboardsConfig = defaultConfig): dashb
   const denial = c.thresholds.denialRatio;
   const acceptance = { warning: 1 - denial.warning, critical: 1 - denial.critical };
   const r = (metric: string, ...extra: string[]) => rate(c, metric, ap, ...extra);
+  const last = (metric: string, ...extra: string[]) => overTime('last_over_time', c, metric, ap, ...extra);
   const accepted = `sum(${r('pmip_mn_registrations_accepted_total')})`;
-  const replies = `sum(${r('pmip_mn_registration_replies_received_total')})`;
-  const sent = `sum(${r('pmip_mn_registration_requests_sent_total')})`;
-  const denied = `sum(${r('pmip_mn_registrations_denied_total')})`;
+  const attempts = `sum(${r('pmip_mn_registration_attempts_total')})`;
+  const failed = (outcome: string) =>
+    `sum(${r('pmip_mn_registration_failures_total', `outcome="${outcome}"`)})`;
 
   return buildDashboard(
     c,
@@ -41,7 +43,7 @@ export function pmipAccessPoint(config: DashboardsConfig = defaultConfig): dashb
       uid: 'access-point',
       title: 'PMIP access point',
       description:
-        'One proxy Mobile IP access point from pmip-exporter, chosen with the Access point variable: registrations, outcomes, moves, discovery and time resyncs.',
+        'One proxy Mobile IP access point from pmip-exporter, chosen with the Access point variable: registration attempts and their outcomes, clients, moves, discovery and time resyncs.',
       extraVariables: [accessPointVariable(c)],
     },
     [
@@ -50,31 +52,27 @@ export function pmipAccessPoint(config: DashboardsConfig = defaultConfig): dashb
         panels: [
           statPanel({
             title: 'Clients',
-            description: 'Client rows tracked at this access point (mnState rows).',
+            description: 'Client rows tracked at this access point, every state (mnState rows).',
             unit: 'short',
-            queries: [
-              {
-                expr: `sum(${overTime('max_over_time', c, 'pmip_mn_mobile_clients', ap)})`,
-                legend: 'clients',
-              },
-            ],
+            queries: [{ expr: `sum(${last('pmip_mobile_clients')})`, legend: 'clients' }],
             width: 4,
             height: 4,
           }),
           statPanel({
-            title: 'Registration requests',
+            title: 'Registration attempts',
             description:
-              'Registration requests this access point sends per second, retransmissions included.',
+              'Registration attempts this access point concluded per second, every outcome (a request and its retransmissions are one attempt).',
             unit: 'reqps',
-            queries: [{ expr: sent, legend: 'sent' }],
+            queries: [{ expr: attempts, legend: 'attempts' }],
             width: 4,
             height: 4,
           }),
           statPanel({
             title: 'Acceptance ratio',
-            description: 'Accepted replies (codes 0 and 1) over all replies this access point received.',
+            description:
+              'Accepted attempts over concluded attempts at this access point; timeouts and replies that fail authentication count against it.',
             unit: 'percentunit',
-            queries: [{ expr: `${accepted} / ${replies}`, legend: 'accepted' }],
+            queries: [{ expr: `${accepted} / ${attempts}`, legend: 'accepted' }],
             thresholds: acceptance,
             lowerIsWorse: true,
             decimals: 1,
@@ -84,9 +82,9 @@ export function pmipAccessPoint(config: DashboardsConfig = defaultConfig): dashb
           statPanel({
             title: 'Denial ratio',
             description:
-              'Denied replies over requests sent by this access point (alert PmipRegistrationDenialRatioHigh at the red level).',
+              'Verified denials over concluded attempts at this access point (alert PmipRegistrationDenialRatioHigh at the red level).',
             unit: 'percentunit',
-            queries: [{ expr: `${denied} / ${sent}`, legend: 'denied' }],
+            queries: [{ expr: `${failed('denied')} / ${attempts}`, legend: 'denied' }],
             thresholds: denial,
             decimals: 1,
             width: 4,
@@ -94,17 +92,19 @@ export function pmipAccessPoint(config: DashboardsConfig = defaultConfig): dashb
           }),
           statPanel({
             title: 'Timeouts',
-            description: 'Registrations per second abandoned after the last retransmission went unanswered.',
+            description:
+              'Attempts per second that got no reply at all after the last retransmission (alerts PmipRegistrationTimeouts, PmipHomeAgentUnreachable).',
             unit: 'reqps',
-            queries: [{ expr: `sum(${r('pmip_mn_registration_timeouts_total')})`, legend: 'timed out' }],
+            queries: [{ expr: failed('timeout'), legend: 'timed out' }],
             width: 4,
             height: 4,
           }),
           statPanel({
-            title: 'Time resyncs',
-            description: 'Identification resynchronisations per second after a 133 from a home agent.',
-            unit: 'cps',
-            queries: [{ expr: `sum(${r('pmip_mn_time_syncs_total')})`, legend: 'resyncs' }],
+            title: 'Unauthenticated',
+            description:
+              'Attempts per second whose replies all failed authentication at this access point: a key or SPI that differs from the home agent (alert PmipAuthenticationFailures).',
+            unit: 'reqps',
+            queries: [{ expr: failed('unauthenticated'), legend: 'unauthenticated' }],
             width: 4,
             height: 4,
           }),
@@ -116,7 +116,7 @@ export function pmipAccessPoint(config: DashboardsConfig = defaultConfig): dashb
           timeseriesPanel({
             title: 'Requests by kind',
             description:
-              'Registration requests sent per second by kind (initial, renewal, deregistration), the retransmissions among them, and those sent to a directed broadcast.',
+              'Registration requests sent per second, every transmission, by kind (initial, renewal, deregistration), the retransmissions among them, and those sent to a directed broadcast.',
             unit: 'reqps',
             queries: [
               {
@@ -136,35 +136,46 @@ export function pmipAccessPoint(config: DashboardsConfig = defaultConfig): dashb
             height: 8,
           }),
           timeseriesPanel({
-            title: 'Outcomes',
+            title: 'Attempts by outcome',
             description:
-              'Per second: accepted, denied by the issuer of the reply, timed out, and replies discarded unread.',
+              'Concluded attempts per second: accepted, denied (verified), timeout (no reply at all), unauthenticated (replies failed authentication), discarded.',
             unit: 'reqps',
             queries: [
               { expr: accepted, legend: 'accepted' },
               {
-                expr: `sum by (issuer) (${r('pmip_mn_registrations_denied_total')})`,
-                legend: 'denied by {{issuer}}',
+                expr: `sum by (outcome) (${r('pmip_mn_registration_failures_total')})`,
+                legend: '{{outcome}}',
               },
-              { expr: `sum(${r('pmip_mn_registration_timeouts_total')})`, legend: 'timed out' },
-              { expr: `sum(${r('pmip_mn_replies_discarded_total')})`, legend: 'reply discarded' },
             ],
+            stack: true,
+            min: 0,
             width: 12,
             height: 8,
           }),
           timeseriesPanel({
             title: 'Acceptance and denial ratio',
             description:
-              'Accepted over replies received, and denied over requests sent, at this access point. Dashed lines: the denial ratio levels.',
+              'Accepted over concluded attempts, and verified denials over concluded attempts, at this access point. Dashed lines: the denial ratio levels.',
             unit: 'percentunit',
             queries: [
-              { expr: `${accepted} / ${replies}`, legend: 'accepted / replies' },
-              { expr: `${denied} / ${sent}`, legend: 'denied / sent' },
+              { expr: `${accepted} / ${attempts}`, legend: 'accepted / attempts' },
+              { expr: `${failed('denied')} / ${attempts}`, legend: 'denied / attempts' },
             ],
             min: 0,
             max: 1,
             thresholds: denial,
-            width: 12,
+            width: 8,
+            height: 8,
+          }),
+          timeseriesPanel({
+            title: 'Clients by state',
+            description:
+              'Clients tracked at this access point by state: home, registered, pending, isolated, unknown. Each client counts once.',
+            unit: 'short',
+            queries: [{ expr: `sum by (state) (${last('pmip_mobile_clients')})`, legend: '{{state}}' }],
+            stack: true,
+            min: 0,
+            width: 8,
             height: 8,
           }),
           timeseriesPanel({
@@ -173,7 +184,7 @@ export function pmipAccessPoint(config: DashboardsConfig = defaultConfig): dashb
               'Client movements per second onto this access point: home to foreign, foreign to foreign, foreign to home.',
             unit: 'cps',
             queries: [{ expr: `sum by (movement) (${r('pmip_mn_moves_total')})`, legend: '{{movement}}' }],
-            width: 12,
+            width: 8,
             height: 8,
           }),
         ],
@@ -194,7 +205,7 @@ export function pmipAccessPoint(config: DashboardsConfig = defaultConfig): dashb
               },
               { expr: `sum(${r('pmip_mn_agent_reboots_detected_total')})`, legend: 'agent reboots detected' },
             ],
-            width: 12,
+            width: 8,
             height: 8,
           }),
           timeseriesPanel({
@@ -206,7 +217,21 @@ export function pmipAccessPoint(config: DashboardsConfig = defaultConfig): dashb
               { expr: `sum(${r('pmip_mn_time_syncs_total')})`, legend: 'time resyncs' },
               { expr: `sum(${r('pmip_mn_gratuitous_arps_sent_total')})`, legend: 'gratuitous ARPs' },
             ],
-            width: 12,
+            width: 8,
+            height: 8,
+          }),
+          timeseriesPanel({
+            title: 'Time-sync offset per home agent',
+            description:
+              "Last offset this access point learnt for each home agent at a resync: the home agent's clock minus this access point's, seconds (0 in nonce mode). No line before the first resync.",
+            unit: 's',
+            queries: [
+              {
+                expr: `max by (home_agent) (${last('pmip_time_sync_offset_seconds')})`,
+                legend: '{{home_agent}}',
+              },
+            ],
+            width: 8,
             height: 8,
           }),
         ],

@@ -1,7 +1,9 @@
 /**
  * PMIP overview: the whole site on one page, in the order a NOC reads it. Is registration
- * working (rates, acceptance, denials and why)? Are the clocks in step? Are clients moving and
- * bound? Is anyone failing authentication? Is the subnet map there? Is the exporter healthy?
+ * working (attempts, acceptance, failures and why)? Which home agent or foreign agent is it
+ * (from what the access points see, so a site whose agents are third-party routers has data)?
+ * Are the clocks in step? Are clients moving? Is anyone failing authentication? Is the subnet map
+ * there? Is the exporter healthy? The lab's hosted agents' own counters are in a folded last row.
  */
 import type * as dashboard from '@grafana/grafana-foundation-sdk/dashboard';
 import { defaultConfig, type DashboardsConfig } from './config.ts';
@@ -13,15 +15,156 @@ import {
   selector,
   stateTimelinePanel,
   statPanel,
+  tablePanel,
   timeseriesPanel,
+  type PanelBuilderWithId,
 } from './panels.ts';
+
+type Agent = 'home_agent' | 'foreign_agent';
+
+const WORDS: Record<Agent, { one: string; many: string; prefix: string }> = {
+  home_agent: { one: 'home agent', many: 'home agents', prefix: 'pmip_home_agent' },
+  foreign_agent: { one: 'foreign agent', many: 'foreign agents', prefix: 'pmip_foreign_agent' },
+};
+
+/**
+ * One row of panels per agent kind, from the access points' side of the conversation
+ * (pmip_home_agent_*, pmip_foreign_agent_*): present on a real site, whose agents this process
+ * does not host.
+ */
+function agentPanels(c: DashboardsConfig, agent: Agent): PanelBuilderWithId[] {
+  const { one, many, prefix } = WORDS[agent];
+  const m = (suffix: string) => `${prefix}_${suffix}`;
+  const by = (what: string) => `sum by (${agent}) (${rate(c, m(what))})`;
+  const acceptance = {
+    warning: 1 - c.thresholds.denialRatio.warning,
+    critical: 1 - c.thresholds.denialRatio.critical,
+  };
+  const denials =
+    agent === 'home_agent'
+      ? 'Denial codes 128-139 exist from start-up for every configured home agent; a 133 is normal once per access point after a reboot (it resynchronises), 131/132 mean a key or SPI differs.'
+      : 'Denial codes 64-82 exist from start-up for every configured foreign agent; one 69 per access point is normal (it lowers the lifetime it asks for), 78-82 mean the foreign agent cannot reach the home agent.';
+  return [
+    timeseriesPanel({
+      title: `Attempts per ${one}`,
+      description: `Registration attempts the access points concluded per second, per ${one} they were for (every outcome: accepted, denied, timeout, unauthenticated, discarded).`,
+      unit: 'reqps',
+      queries: [{ expr: by('registration_attempts_total'), legend: `{{${agent}}}` }],
+      min: 0,
+      width: 8,
+      height: 8,
+    }),
+    timeseriesPanel({
+      title: `Acceptance ratio per ${one}`,
+      description: `Accepted attempts over concluded attempts, per ${one}. A timeout or a reply that fails authentication counts against it: a silent ${one} falls to 0. Dashed lines: the denial ratio levels, seen from the other side.`,
+      unit: 'percentunit',
+      queries: [
+        {
+          expr: `${by('registrations_accepted_total')} / ${by('registration_attempts_total')}`,
+          legend: `{{${agent}}}`,
+        },
+      ],
+      min: 0,
+      max: 1,
+      thresholds: acceptance,
+      lowerIsWorse: true,
+      width: 8,
+      height: 8,
+    }),
+    timeseriesPanel({
+      title: `Failures per ${one} by outcome`,
+      description: `Failed attempts per second, per ${one} and outcome: denied (a verified denial), timeout (no reply at all: ${one} down or unreachable, alert PmipHomeAgentUnreachable), unauthenticated (replies came but failed authentication: a key or SPI, alert PmipAuthenticationFailures), discarded. Only series that moved.`,
+      unit: 'reqps',
+      queries: [
+        {
+          expr: `sum by (${agent}, outcome) (${rate(c, m('registration_failures_total'))}) > 0`,
+          legend: `{{${agent}}} {{outcome}}`,
+        },
+      ],
+      min: 0,
+      width: 8,
+      height: 8,
+    }),
+    timeseriesPanel({
+      title: `Round trip per ${one}`,
+      description: `Time from a registration request to the ${one}'s reply at the access points, median and 90th percentile per ${one}, estimated from its histogram buckets.`,
+      unit: 's',
+      queries: [0.5, 0.9].map((q) => ({
+        expr: `histogram_quantile(${q}, sum by (${agent}, le) (${rate(c, m('registration_round_trip_seconds_bucket'))}))`,
+        legend: `{{${agent}}} p${Math.round(q * 100)}`,
+      })),
+      min: 0,
+      thresholds: c.thresholds.roundTripSeconds,
+      width: 8,
+      height: 8,
+    }),
+    timeseriesPanel({
+      title: `Denials per ${one} by code`,
+      description: `Verified denials per second of attempts to each ${one}, by reply code and reason (whoever issued them). Only codes that moved. ${denials}`,
+      unit: 'reqps',
+      queries: [
+        {
+          expr: `sum by (${agent}, code, reason) (${rate(c, m('registration_denials_total'))}) > 0`,
+          legend: `{{${agent}}} {{code}} {{reason}}`,
+        },
+      ],
+      min: 0,
+      width: 8,
+      height: 8,
+    }),
+    timeseriesPanel({
+      title: `Last reply per ${one}`,
+      description: `Time since an access point last received a reply from each ${one} (verified or not). It climbs while a ${one} is silent; no line before its first reply.`,
+      unit: 's',
+      queries: [
+        {
+          expr: `time() - max by (${agent}) (${overTime('max_over_time', c, m('last_reply_timestamp_seconds'))})`,
+          legend: `{{${agent}}}`,
+        },
+      ],
+      min: 0,
+      width: 8,
+      height: 8,
+    }),
+    timeseriesPanel({
+      title: `Requests and replies per ${one}`,
+      description: `Registration requests the access points sent towards each ${one} per second (every transmission, retransmissions included) and the replies they received from it. Requests with no replies: the ${one} is silent.`,
+      unit: 'pps',
+      queries: [
+        { expr: by('registration_requests_sent_total'), legend: `{{${agent}}} requests` },
+        { expr: by('registration_replies_received_total'), legend: `{{${agent}}} replies` },
+      ],
+      min: 0,
+      width: 16,
+      height: 8,
+    }),
+    tablePanel({
+      title: `${many[0]!.toUpperCase()}${many.slice(1)}`,
+      description: `The address of every ${one} label value (the configured name, else the address itself).`,
+      unit: 'none',
+      queries: [
+        {
+          expr: `max by (${agent}, address) (${overTime('last_over_time', c, m('info'))})`,
+          legend: '',
+        },
+      ],
+      columns: [
+        [agent, `${one[0]!.toUpperCase()}${one.slice(1)}`],
+        ['address', 'Address'],
+      ],
+      width: 8,
+      height: 8,
+    }),
+  ];
+}
 
 export function pmipOverview(config: DashboardsConfig = defaultConfig): dashboard.DashboardBuilder {
   const c = config;
   const denial = c.thresholds.denialRatio;
   const acceptance = { warning: 1 - denial.warning, critical: 1 - denial.critical };
   const accepted = `sum(${rate(c, 'pmip_mn_registrations_accepted_total')})`;
-  const replies = `sum(${rate(c, 'pmip_mn_registration_replies_received_total')})`;
+  const attempts = `sum(${rate(c, 'pmip_mn_registration_attempts_total')})`;
+  const last = (metric: string, ...extra: string[]) => overTime('last_over_time', c, metric, ...extra);
 
   return buildDashboard(
     c,
@@ -29,7 +172,7 @@ export function pmipOverview(config: DashboardsConfig = defaultConfig): dashboar
       uid: 'overview',
       title: 'PMIP overview',
       description:
-        'Proxy Mobile IP site overview from pmip-exporter: registrations, denials, time sync, mobility, security, subnet map and exporter health.',
+        'Proxy Mobile IP site overview from pmip-exporter: registration attempts and outcomes, home agents and foreign agents as the access points see them, time sync, mobility, security, subnet map and exporter health.',
     },
     [
       {
@@ -38,9 +181,14 @@ export function pmipOverview(config: DashboardsConfig = defaultConfig): dashboar
           statPanel({
             title: 'Acceptance ratio',
             description:
-              'Replies that accepted the registration (codes 0 and 1) over all replies the access points received (mnRegRequestsAccepted / mnRegRepliesRecieved).',
+              'Accepted attempts over concluded attempts (accepted, denied, timed out, unauthenticated, discarded) in the last 2 minutes, so a one-minute outage shows. From the recording rules instance:pmip_registrations_accepted:rate2m and instance:pmip_registration_attempts:rate2m (load alerts/pmip.rules.yml).',
             unit: 'percentunit',
-            queries: [{ expr: `${accepted} / ${replies}`, legend: 'accepted' }],
+            queries: [
+              {
+                expr: `sum(${last('instance:pmip_registrations_accepted:rate2m')}) / sum(${last('instance:pmip_registration_attempts:rate2m')})`,
+                legend: 'accepted',
+              },
+            ],
             thresholds: acceptance,
             lowerIsWorse: true,
             decimals: 1,
@@ -48,41 +196,39 @@ export function pmipOverview(config: DashboardsConfig = defaultConfig): dashboar
             height: 4,
           }),
           statPanel({
-            title: 'Registration requests',
-            description: 'Registration requests the access points send per second, retransmissions included.',
+            title: 'Registration attempts',
+            description:
+              'Registration attempts the access points concluded per second, every outcome (an attempt is a request and its retransmissions).',
             unit: 'reqps',
-            queries: [
-              { expr: `sum(${rate(c, 'pmip_mn_registration_requests_sent_total')})`, legend: 'sent' },
-            ],
+            queries: [{ expr: attempts, legend: 'attempts' }],
+            width: 4,
+            height: 4,
+          }),
+          statPanel({
+            title: 'Failed attempts',
+            description:
+              'Attempts per second that did not end accepted: denied, timed out, unauthenticated or discarded (Registrations: Attempts by outcome says which).',
+            unit: 'reqps',
+            queries: [{ expr: `sum(${rate(c, 'pmip_mn_registration_failures_total')})`, legend: 'failed' }],
             width: 4,
             height: 4,
           }),
           statPanel({
             title: 'Mobile clients',
-            description: 'Client rows tracked at the access points, every state (mnState rows).',
+            description:
+              'Client rows tracked at the access points, every state (mnState rows), each counted once.',
             unit: 'short',
-            queries: [
-              { expr: `sum(${overTime('max_over_time', c, 'pmip_mobile_clients')})`, legend: 'clients' },
-            ],
+            queries: [{ expr: `sum(${last('pmip_mobile_clients')})`, legend: 'clients' }],
             width: 4,
             height: 4,
           }),
           statPanel({
-            title: 'Mobility bindings',
-            description: 'Mobility bindings held by the home agents (haMobilityBindingTable rows).',
+            title: 'Isolated clients',
+            description:
+              'Clients whose last registration failed and that are not bound: no connectivity away from home until a retry succeeds.',
             unit: 'short',
             queries: [
-              { expr: `sum(${overTime('max_over_time', c, 'pmip_ha_bindings')})`, legend: 'bindings' },
-            ],
-            width: 4,
-            height: 4,
-          }),
-          statPanel({
-            title: 'Visitors',
-            description: 'Visitors at the foreign agents (faVisitorTable rows).',
-            unit: 'short',
-            queries: [
-              { expr: `sum(${overTime('max_over_time', c, 'pmip_fa_visitors')})`, legend: 'visitors' },
+              { expr: `sum(${last('pmip_mobile_clients', 'state="isolated"')})`, legend: 'isolated' },
             ],
             width: 4,
             height: 4,
@@ -106,9 +252,26 @@ export function pmipOverview(config: DashboardsConfig = defaultConfig): dashboar
         title: 'Registrations',
         panels: [
           timeseriesPanel({
+            title: 'Attempts by outcome',
+            description:
+              'Concluded registration attempts per second by outcome: accepted; denied (a verified denial); timeout (no reply at all); unauthenticated (replies came but failed authentication); discarded (replies dropped unread, or nothing could be sent).',
+            unit: 'reqps',
+            queries: [
+              { expr: accepted, legend: 'accepted' },
+              {
+                expr: `sum by (outcome) (${rate(c, 'pmip_mn_registration_failures_total')})`,
+                legend: '{{outcome}}',
+              },
+            ],
+            stack: true,
+            min: 0,
+            width: 12,
+            height: 8,
+          }),
+          timeseriesPanel({
             title: 'Registration requests by kind',
             description:
-              'Registration requests sent by the access points per second, by kind (initial, renewal, deregistration; mnRegRequestsSent, mnDeRegRequestsSent), and the retransmissions among them.',
+              'Registration requests sent by the access points per second, every transmission, by kind (initial, renewal, deregistration; mnRegRequestsSent, mnDeRegRequestsSent), and the retransmissions among them.',
             unit: 'reqps',
             queries: [
               {
@@ -124,28 +287,17 @@ export function pmipOverview(config: DashboardsConfig = defaultConfig): dashboar
             height: 8,
           }),
           timeseriesPanel({
-            title: 'Registration outcomes',
-            description:
-              'What became of the requests, per second: accepted, denied (by the issuer of the reply), timed out after the last retransmission, or reply discarded unread.',
-            unit: 'reqps',
-            queries: [
-              { expr: accepted, legend: 'accepted' },
-              {
-                expr: `sum by (issuer) (${rate(c, 'pmip_mn_registrations_denied_total')})`,
-                legend: 'denied by {{issuer}}',
-              },
-              { expr: `sum(${rate(c, 'pmip_mn_registration_timeouts_total')})`, legend: 'timed out' },
-              { expr: `sum(${rate(c, 'pmip_mn_replies_discarded_total')})`, legend: 'reply discarded' },
-            ],
-            width: 12,
-            height: 8,
-          }),
-          timeseriesPanel({
             title: 'Acceptance ratio',
             description:
-              'Accepted replies over all replies received by the access points. Dashed lines: the warning and critical levels of the denial ratio, seen from the other side.',
+              'Accepted attempts over concluded attempts, site-wide and per access point. Timeouts and replies that fail authentication count against it. Dashed lines: the denial ratio levels, seen from the other side.',
             unit: 'percentunit',
-            queries: [{ expr: `${accepted} / ${replies}`, legend: 'accepted / replies' }],
+            queries: [
+              { expr: `${accepted} / ${attempts}`, legend: 'site' },
+              {
+                expr: `sum by (access_point) (${rate(c, 'pmip_mn_registrations_accepted_total')}) / sum by (access_point) (${rate(c, 'pmip_mn_registration_attempts_total')})`,
+                legend: '{{access_point}}',
+              },
+            ],
             min: 0,
             max: 1,
             thresholds: acceptance,
@@ -156,15 +308,15 @@ export function pmipOverview(config: DashboardsConfig = defaultConfig): dashboar
           timeseriesPanel({
             title: 'Denial ratio',
             description:
-              'Denied over sent, per access point (replies it could read) and per home agent (its own denials over the requests it received, which shows 131 storms the access points cannot read). Alert PmipRegistrationDenialRatioHigh fires at the red line.',
+              'Verified denials over concluded attempts, per access point and per home agent (the two sides of alert PmipRegistrationDenialRatioHigh, which names the code at the home agent; it fires at the red line).',
             unit: 'percentunit',
             queries: [
               {
-                expr: `sum by (access_point) (${rate(c, 'pmip_mn_registrations_denied_total')}) / sum by (access_point) (${rate(c, 'pmip_mn_registration_requests_sent_total')})`,
+                expr: `sum by (access_point) (${rate(c, 'pmip_mn_registration_failures_total', 'outcome="denied"')}) / sum by (access_point) (${rate(c, 'pmip_mn_registration_attempts_total')})`,
                 legend: '{{access_point}}',
               },
               {
-                expr: `sum by (home_agent) (${rate(c, 'pmip_ha_registration_denials_total')}) / sum by (home_agent) (${rate(c, 'pmip_ha_registration_requests_received_total')})`,
+                expr: `sum by (home_agent) (${rate(c, 'pmip_home_agent_registration_failures_total', 'outcome="denied"')}) / sum by (home_agent) (${rate(c, 'pmip_home_agent_registration_attempts_total')})`,
                 legend: '{{home_agent}} (home agent)',
               },
             ],
@@ -191,48 +343,48 @@ export function pmipOverview(config: DashboardsConfig = defaultConfig): dashboar
           timeseriesPanel({
             title: 'Denials by code and reason',
             description:
-              'Denials per second by reply code: as received by the access points, and as sent by the home agents and foreign agents themselves (131 and 132 replies usually fail authentication at the access point, so they show on the agent side).',
+              'Verified denials per second in the replies the access points received, by reply code, reason and issuer. Only codes that moved. Replies that fail authentication are not here (they are unauthenticated attempts and security violations).',
             unit: 'reqps',
             queries: [
               {
-                expr: `sum by (code, reason) (${rate(c, 'pmip_registration_denials_total')})`,
-                legend: '{{code}} {{reason}} (received)',
-              },
-              {
-                expr: `sum by (code, reason) (${rate(c, 'pmip_ha_registration_denials_total')})`,
-                legend: '{{code}} {{reason}} (sent by home agents)',
-              },
-              {
-                expr: `sum by (code, reason) (${rate(c, 'pmip_fa_registration_denials_total')})`,
-                legend: '{{code}} {{reason}} (sent by foreign agents)',
+                expr: `sum by (code, reason, issuer) (${rate(c, 'pmip_registration_denials_total')}) > 0`,
+                legend: '{{code}} {{reason}} ({{issuer}})',
               },
             ],
+            min: 0,
             width: 12,
             height: 8,
           }),
           timeseriesPanel({
-            title: 'Replies discarded by reason',
+            title: 'Discarded attempts and replies',
             description:
-              'Replies the access points dropped without acting on them (mnRepliesInvalidHomeAddress, mnRepliesUnknownHA, mnRepliesInvalidID, mnRepliesDroppedInvalidExtension, no pending request).',
+              'Attempts per second that ended discarded, by reason (replies dropped unread, no security association, no home agent known, internal error), and the replies the access points dropped without acting on them (mnRepliesInvalidHomeAddress, mnRepliesUnknownHA, mnRepliesInvalidID, mnRepliesDroppedInvalidExtension, no pending request).',
             unit: 'cps',
             queries: [
               {
-                expr: `sum by (reason) (${rate(c, 'pmip_mn_reply_discards_total')})`,
-                legend: '{{reason}}',
+                expr: `sum by (reason) (${rate(c, 'pmip_registration_discarded_attempts_total')})`,
+                legend: 'attempt: {{reason}}',
+              },
+              {
+                expr: `sum by (reason) (${rate(c, 'pmip_mn_replies_discarded_total')})`,
+                legend: 'reply: {{reason}}',
               },
             ],
+            min: 0,
             width: 12,
             height: 8,
           }),
         ],
       },
+      { title: 'Home agents, as the access points see them', panels: agentPanels(c, 'home_agent') },
+      { title: 'Foreign agents, as the access points see them', panels: agentPanels(c, 'foreign_agent') },
       {
         title: 'Time synchronisation',
         panels: [
           timeseriesPanel({
             title: 'Time resyncs',
             description:
-              'Identification resynchronisations per second after a 133 (identification mismatch), per access point, and the 133 denials each home agent sent. A steady rate means a clock keeps drifting (alert PmipIdentificationMismatchBurst).',
+              'Identification resynchronisations per second after a 133 (identification mismatch), per access point, and the 133 denials per home agent. A steady rate means a clock keeps drifting (alert PmipIdentificationMismatchBurst).',
             unit: 'cps',
             queries: [
               {
@@ -240,22 +392,22 @@ export function pmipOverview(config: DashboardsConfig = defaultConfig): dashboar
                 legend: 'resyncs at {{access_point}}',
               },
               {
-                expr: `sum by (home_agent) (${rate(c, 'pmip_ha_registration_denials_total', 'code="133"')})`,
-                legend: '133 sent by {{home_agent}}',
+                expr: `sum by (home_agent) (${rate(c, 'pmip_home_agent_registration_denials_total', 'code="133"')})`,
+                legend: '133 from {{home_agent}}',
               },
             ],
             width: 12,
             height: 8,
           }),
           timeseriesPanel({
-            title: 'Time-sync offset per home agent',
+            title: 'Time-sync offset per access point and home agent',
             description:
-              "Last offset learnt at a resync: the home agent's clock minus the access point's, in seconds (positive: the home agent is ahead; 0 in nonce mode). No line before the first resync.",
+              "Last offset each access point learnt for each home agent at a resync: the home agent's clock minus the access point's, in seconds (positive: the home agent is ahead; 0 in nonce mode). No line before the first resync.",
             unit: 's',
             queries: [
               {
-                expr: `max by (home_agent) (${overTime('last_over_time', c, 'pmip_time_sync_offset_seconds')})`,
-                legend: '{{home_agent}}',
+                expr: `max by (access_point, home_agent) (${last('pmip_time_sync_offset_seconds')})`,
+                legend: '{{home_agent}} at {{access_point}}',
               },
             ],
             width: 12,
@@ -280,34 +432,25 @@ export function pmipOverview(config: DashboardsConfig = defaultConfig): dashboar
           timeseriesPanel({
             title: 'Clients by state',
             description:
-              'Tracked clients by state: home, registered (bound away from home), pending (registering), isolated (registration failed), unknown.',
+              'Tracked clients by state: home, registered (bound away from home), pending (registering), isolated (registration failed), unknown. Each client counts once, in its state at the end of each step.',
             unit: 'short',
-            queries: [
-              {
-                expr: `sum by (state) (${overTime('max_over_time', c, 'pmip_mobile_clients')})`,
-                legend: '{{state}}',
-              },
-            ],
+            queries: [{ expr: `sum by (state) (${last('pmip_mobile_clients')})`, legend: '{{state}}' }],
             stack: true,
             min: 0,
             width: 8,
             height: 8,
           }),
           timeseriesPanel({
-            title: 'Bindings and visitors',
-            description:
-              'Mobility bindings per home agent (haMobilityBindingTable) and visitors per foreign agent (faVisitorTable).',
+            title: 'Clients per access point',
+            description: 'Tracked clients per access point, every state.',
             unit: 'short',
             queries: [
               {
-                expr: `sum by (home_agent) (${overTime('max_over_time', c, 'pmip_ha_bindings')})`,
-                legend: 'bindings at {{home_agent}}',
-              },
-              {
-                expr: `sum by (foreign_agent) (${overTime('max_over_time', c, 'pmip_fa_visitors')})`,
-                legend: 'visitors at {{foreign_agent}}',
+                expr: `sum by (access_point) (${last('pmip_mobile_clients')})`,
+                legend: '{{access_point}}',
               },
             ],
+            stack: true,
             min: 0,
             width: 8,
             height: 8,
@@ -320,14 +463,15 @@ export function pmipOverview(config: DashboardsConfig = defaultConfig): dashboar
           timeseriesPanel({
             title: 'Security violations by reason',
             description:
-              'Security violations per second by the node that detected them and the reason (mipSecViolationReason): a wrong key shows as bad-authenticator at the home agent and at the access point (alert PmipAuthenticationFailures).',
+              'Security violations per second by the kind of node that detected them and the reason (mipSecViolationReason). A wrong key shows as bad_authenticator at the access points (and at a hosted home agent). Only series that moved (alert PmipAuthenticationFailures).',
             unit: 'cps',
             queries: [
               {
-                expr: `sum by (node_kind, reason) (${rate(c, 'pmip_security_violations_total')})`,
+                expr: `sum by (node_kind, reason) (${rate(c, 'pmip_security_violations_total')}) > 0`,
                 legend: '{{reason}} at {{node_kind}}',
               },
             ],
+            min: 0,
             width: 12,
             height: 8,
           }),
@@ -353,7 +497,7 @@ export function pmipOverview(config: DashboardsConfig = defaultConfig): dashboar
           stateTimelinePanel({
             title: 'AAP reachability',
             description:
-              'Whether each authoritative access point (AAP) was reachable, as the access points report it; red is unreachable (alert PmipAapUnreachable).',
+              'Whether each authoritative access point (AAP) was reachable, as the access points report it; red is unreachable, including an AAP that never answered (alert PmipAapUnreachable).',
             unit: 'bool_yes_no',
             queries: [
               {
@@ -376,7 +520,7 @@ export function pmipOverview(config: DashboardsConfig = defaultConfig): dashboar
             queries: [
               { expr: `min(${overTime('min_over_time', c, 'pmip_subnet_map_rows')})`, legend: 'rows' },
               {
-                expr: `max by (aap) (${overTime('last_over_time', c, 'pmip_aap_table_version')})`,
+                expr: `max by (aap) (${last('pmip_aap_table_version')})`,
                 legend: 'version announced by {{aap}}',
               },
             ],
@@ -401,57 +545,6 @@ export function pmipOverview(config: DashboardsConfig = defaultConfig): dashboar
               {
                 expr: `sum by (reason) (${rate(c, 'pmip_aap_messages_refused_total')})`,
                 legend: 'refused ({{reason}})',
-              },
-            ],
-            width: 8,
-            height: 8,
-          }),
-        ],
-      },
-      {
-        title: 'Home and foreign agents',
-        panels: [
-          timeseriesPanel({
-            title: 'Home agent requests',
-            description:
-              'Registration requests received per second by each home agent, by kind (haRegRequestsReceived, haDeRegRequestsReceived).',
-            unit: 'reqps',
-            queries: [
-              {
-                expr: `sum by (home_agent, kind) (${rate(c, 'pmip_ha_registration_requests_received_total')})`,
-                legend: '{{home_agent}} {{kind}}',
-              },
-            ],
-            width: 8,
-            height: 8,
-          }),
-          timeseriesPanel({
-            title: 'Foreign agent relaying',
-            description:
-              'Requests relayed to home agents and replies dropped per second, per foreign agent (faRegRequestsRelayed, faPoorlyFormedReplies).',
-            unit: 'reqps',
-            queries: [
-              {
-                expr: `sum by (foreign_agent) (${rate(c, 'pmip_fa_registration_requests_relayed_total')})`,
-                legend: '{{foreign_agent}} relayed',
-              },
-              {
-                expr: `sum by (foreign_agent, reason) (${rate(c, 'pmip_fa_replies_dropped_total')})`,
-                legend: '{{foreign_agent}} dropped ({{reason}})',
-              },
-            ],
-            width: 8,
-            height: 8,
-          }),
-          timeseriesPanel({
-            title: 'Home agent reachability probes',
-            description:
-              'Probes per second from the access points towards each home agent, by outcome; timed-out probes mean the home agent is unreachable (alert PmipRegistrationTimeouts).',
-            unit: 'cps',
-            queries: [
-              {
-                expr: `sum by (home_agent, outcome) (${rate(c, 'pmip_ha_probes_total')})`,
-                legend: '{{home_agent}} {{outcome}}',
               },
             ],
             width: 8,
@@ -505,6 +598,92 @@ export function pmipOverview(config: DashboardsConfig = defaultConfig): dashboar
               { expr: `sum(${rate(c, 'pmip_exporter_events_ingested_total')})`, legend: 'ingested' },
               { expr: `sum(${rate(c, 'pmip_exporter_events_dropped_total')})`, legend: 'dropped' },
               { expr: `sum(${rate(c, 'pmip_exporter_events_folded_total')})`, legend: 'folded into "other"' },
+            ],
+            width: 8,
+            height: 8,
+          }),
+        ],
+      },
+      {
+        title: 'Hosted lab agents',
+        collapsed: true,
+        panels: [
+          timeseriesPanel({
+            title: 'Hosted home agent requests',
+            description:
+              'Registration requests received per second by each home agent this process hosts (lab and demo only; empty on a site whose home agents are routers), by kind (haRegRequestsReceived, haDeRegRequestsReceived).',
+            unit: 'reqps',
+            queries: [
+              {
+                expr: `sum by (home_agent, kind) (${rate(c, 'pmip_ha_registration_requests_received_total')})`,
+                legend: '{{home_agent}} {{kind}}',
+              },
+            ],
+            width: 8,
+            height: 8,
+          }),
+          timeseriesPanel({
+            title: 'Hosted home agent denials by code',
+            description:
+              'Denials per second sent by each hosted home agent, by code: includes the 131s whose replies the access points cannot authenticate (they hold another key). Only codes that moved.',
+            unit: 'reqps',
+            queries: [
+              {
+                expr: `sum by (home_agent, code, reason) (${rate(c, 'pmip_ha_registration_denials_total')}) > 0`,
+                legend: '{{home_agent}} {{code}} {{reason}}',
+              },
+            ],
+            min: 0,
+            width: 8,
+            height: 8,
+          }),
+          timeseriesPanel({
+            title: 'Hosted bindings and visitors',
+            description:
+              'Mobility bindings per hosted home agent (haMobilityBindingTable) and visitors per hosted foreign agent (faVisitorTable).',
+            unit: 'short',
+            queries: [
+              {
+                expr: `sum by (home_agent) (${last('pmip_ha_bindings')})`,
+                legend: 'bindings at {{home_agent}}',
+              },
+              {
+                expr: `sum by (foreign_agent) (${last('pmip_fa_visitors')})`,
+                legend: 'visitors at {{foreign_agent}}',
+              },
+            ],
+            min: 0,
+            width: 8,
+            height: 8,
+          }),
+          timeseriesPanel({
+            title: 'Hosted foreign agent relaying',
+            description:
+              'Requests relayed to home agents and replies dropped per second, per hosted foreign agent (faRegRequestsRelayed, faPoorlyFormedReplies).',
+            unit: 'reqps',
+            queries: [
+              {
+                expr: `sum by (foreign_agent) (${rate(c, 'pmip_fa_registration_requests_relayed_total')})`,
+                legend: '{{foreign_agent}} relayed',
+              },
+              {
+                expr: `sum by (foreign_agent, reason) (${rate(c, 'pmip_fa_replies_dropped_total')})`,
+                legend: '{{foreign_agent}} dropped ({{reason}})',
+              },
+            ],
+            width: 8,
+            height: 8,
+          }),
+          timeseriesPanel({
+            title: 'Home agent reachability probes',
+            description:
+              'Subnet map reachability probes per second towards each home agent, by outcome; timed-out probes mean the home agent is unreachable (alert PmipRegistrationTimeouts).',
+            unit: 'cps',
+            queries: [
+              {
+                expr: `sum by (home_agent, outcome) (${rate(c, 'pmip_ha_probes_total')})`,
+                legend: '{{home_agent}} {{outcome}}',
+              },
             ],
             width: 8,
             height: 8,

@@ -9,6 +9,7 @@ import * as dashboard from '@grafana/grafana-foundation-sdk/dashboard';
 import * as prometheus from '@grafana/grafana-foundation-sdk/prometheus';
 import * as stat from '@grafana/grafana-foundation-sdk/stat';
 import * as statetimeline from '@grafana/grafana-foundation-sdk/statetimeline';
+import * as table from '@grafana/grafana-foundation-sdk/table';
 import * as timeseries from '@grafana/grafana-foundation-sdk/timeseries';
 import type { DashboardsConfig, Thresholds } from './config.ts';
 
@@ -46,8 +47,10 @@ export function rate(config: DashboardsConfig, metric: string, ...extra: string[
 
 /**
  * A gauge over the rate interval: `fn(metric{...}[$__rate_interval])`. Gauges are read through
- * an `*_over_time` function so a missed scrape leaves no gap and the worst value in each step
- * shows (max for sizes and durations, min for reachability).
+ * an `*_over_time` function so a missed scrape leaves no gap: `last_over_time` for gauges that are
+ * then summed (every series' value at the same scrape: a client that changed state within the
+ * interval counts once), `max_over_time` / `min_over_time` only for the worst value of one series
+ * (render time, reachability, a timestamp), never summed.
  */
 export function overTime(
   fn: 'max_over_time' | 'min_over_time' | 'last_over_time',
@@ -65,6 +68,19 @@ function targets(queries: readonly Query[]): prometheus.DataqueryBuilder[] {
       .expr(q.expr)
       .legendFormat(q.legend)
       .range()
+      .refId(String.fromCharCode(65 + i)),
+  );
+}
+
+/** Instant queries in table format: one row per series, a column per label. */
+function tableTargets(queries: readonly Query[]): prometheus.DataqueryBuilder[] {
+  return queries.map((q, i) =>
+    new prometheus.DataqueryBuilder()
+      .datasource(DATASOURCE)
+      .expr(q.expr)
+      .legendFormat(q.legend)
+      .instant()
+      .format(prometheus.PromQueryFormat.Table)
       .refId(String.fromCharCode(65 + i)),
   );
 }
@@ -160,6 +176,48 @@ export function statPanel(spec: StatSpec): stat.PanelBuilder {
   return panel;
 }
 
+export interface TableSpec extends PanelSpec {
+  /** Label columns in order, with their headers (other columns, Time and Value included, are hidden). */
+  columns: ReadonlyArray<[label: string, header: string]>;
+  /** Header of the Value column, when it is shown (after the label columns). */
+  value?: string;
+}
+
+/** A table of the series' labels (and optionally their value) at the end of the time range. */
+export function tablePanel(spec: TableSpec): table.PanelBuilder {
+  const order = [...spec.columns.map(([l]) => l), ...(spec.value ? ['Value'] : [])];
+  return new table.PanelBuilder()
+    .title(spec.title)
+    .description(spec.description)
+    .datasource(DATASOURCE)
+    .unit(spec.unit)
+    .span(spec.width)
+    .height(spec.height)
+    .targets(tableTargets(spec.queries))
+    .showHeader(true)
+    .cellHeight(common.TableCellHeight.Sm)
+    .align(common.FieldTextAlignment.Auto)
+    .inspect(false)
+    .filterable(true)
+    .sortBy([new common.TableSortByFieldStateBuilder().displayName(spec.columns[0]![1])])
+    .transformations([
+      {
+        id: 'organize',
+        options: {
+          excludeByName: Object.fromEntries(
+            ['Time', ...(spec.value ? [] : ['Value']), 'job', 'instance', '__name__'].map((c) => [c, true]),
+          ),
+          indexByName: Object.fromEntries(order.map((c, i) => [c, i])),
+          renameByName: Object.fromEntries([
+            ...spec.columns,
+            ...(spec.value ? [['Value', spec.value] as const] : []),
+          ]),
+        },
+      },
+    ])
+    .thresholds(thresholdSteps(undefined));
+}
+
 export interface StateSpec extends PanelSpec {
   /** value -> [text, colour] */
   states: ReadonlyArray<[number, string, string]>;
@@ -231,6 +289,8 @@ export interface PanelBuilderWithId {
 export interface Row {
   title: string;
   panels: readonly PanelBuilderWithId[];
+  /** Folded: its panels are inside the row and show when it is opened (the last row only). */
+  collapsed?: boolean;
 }
 
 /** Common dashboard settings, the variables, then the rows; rows and panels get ids 1, 2, 3, ... */
@@ -251,12 +311,25 @@ export function buildDashboard(
   for (const variable of [...standardVariables(config), ...(meta.extraVariables ?? [])])
     builder.withVariable(asBuilder(variable));
   let id = 1;
-  for (const row of rows) {
-    builder.withRow(new dashboard.RowBuilder(row.title).id(id++));
+  rows.forEach((row, index) => {
+    const rowBuilder = new dashboard.RowBuilder(row.title).id(id++);
+    if (row.collapsed) {
+      // Grafana lays a folded row's panels out below it: only the last row may be folded.
+      if (index !== rows.length - 1)
+        throw new Error(`row "${row.title}": only the last row may be collapsed`);
+      rowBuilder.collapsed(true);
+      for (const panel of row.panels) {
+        panel.id(id++);
+        rowBuilder.withPanel(panel);
+      }
+      builder.withRow(rowBuilder);
+      return;
+    }
+    builder.withRow(rowBuilder);
     for (const panel of row.panels) {
       panel.id(id++);
       builder.withPanel(panel);
     }
-  }
+  });
   return builder;
 }

@@ -24,6 +24,7 @@ const PANEL_PLUGINS: ReadonlyArray<{ type: string; module: string; fieldConfig: 
   { type: 'timeseries', module: 'timeseries', fieldConfig: true },
   { type: 'stat', module: 'stat', fieldConfig: false },
   { type: 'state-timeline', module: 'statetimeline', fieldConfig: true },
+  { type: 'table', module: 'table', fieldConfig: true },
 ];
 
 function sdkTypes(module: string): string {

@@ -110,13 +110,14 @@ export interface AlertingPrometheus extends RunningServer {
 
 /**
  * Prometheus scraping `target` (job `job`) every second, evaluating `rules` (the text of a rule
- * file) every second, and sending to `alertmanager` (host:port) with a resend delay of 1 s.
+ * file) every second, and sending to `alertmanager` (host:port; none: the rules are only
+ * evaluated) with a resend delay of 1 s.
  */
 export async function startAlertingPrometheus(options: {
   job: string;
   target: string;
   rules: string;
-  alertmanager: string;
+  alertmanager?: string;
 }): Promise<AlertingPrometheus> {
   const dir = mkdtempSync(join(tmpdir(), 'pmip-prometheus-rules-'));
   writeFileSync(join(dir, 'pmip.rules.yml'), options.rules);
@@ -125,7 +126,9 @@ export async function startAlertingPrometheus(options: {
     stringify({
       global: { scrape_interval: '1s', evaluation_interval: '1s' },
       rule_files: ['pmip.rules.yml'], // relative to this file
-      alerting: { alertmanagers: [{ static_configs: [{ targets: [options.alertmanager] }] }] },
+      ...(options.alertmanager
+        ? { alerting: { alertmanagers: [{ static_configs: [{ targets: [options.alertmanager] }] }] } }
+        : {}),
       scrape_configs: [{ job_name: options.job, static_configs: [{ targets: [options.target] }] }],
     }),
   );

@@ -28,6 +28,33 @@ describe('the committed dashboards pass the dashboard-linter rules', () => {
     }
   });
 
+  it('folds the hosted lab agents into the last row of the overview, and lints and checks its panels too', () => {
+    const overview = dashboards.find((d) => d.file === 'pmip-overview.json')!.dashboard;
+    const rows = (overview.panels ?? []).filter(isRow);
+    const folded = rows.filter((r) => r.collapsed);
+    expect(folded.map((r) => r.title)).toEqual(['Hosted lab agents']);
+    expect(rows[rows.length - 1]).toBe(folded[0]);
+    const inside = (folded[0]!.panels ?? []) as Panel[];
+    expect(inside.length).toBeGreaterThan(3);
+    for (const p of inside) expect(panelsOf(overview)).toContain(p);
+    // Every hosted-agent family (pmip_ha_*, pmip_fa_*) is in that row and nowhere else.
+    const hosted = (p: Panel) => targetsOf(p).some((t) => /\bpmip_(ha|fa)_/.test(t.expr));
+    expect(panelsOf(overview).filter(hosted)).toEqual(inside.filter(hosted));
+    expect(inside.every(hosted)).toBe(true);
+  });
+
+  it('never sums a max_over_time of a gauge, and counts clients by state from the gauge itself', () => {
+    for (const { dashboard } of dashboards)
+      for (const p of panelsOf(dashboard))
+        for (const t of targetsOf(p)) {
+          expect(t.expr).not.toMatch(/sum(\s+by\s*\([^)]*\))?\s*\(max_over_time/);
+          if (t.expr.includes('pmip_mobile_clients'))
+            expect(t.expr).toMatch(
+              /^sum( by \((state|access_point)\) )?\(last_over_time\(pmip_mobile_clients\{/,
+            );
+        }
+  });
+
   it('gives dashboards distinct uids', () => {
     const uids = dashboards.map((d) => d.dashboard.uid);
     expect(new Set(uids).size).toBe(uids.length);
@@ -89,6 +116,29 @@ describe('each rule catches its mistake', () => {
       (d) => {
         targetsOf(firstPanel(d))[0]!.expr =
           'sum(max_over_time(pmip_mn_moves_total{job=~"$job",instance=~"$instance"}[$__rate_interval]))';
+      },
+    ],
+    [
+      'a gauge summed over its worst values (a client that changed state counts twice)',
+      'target-gauge-sum-rule',
+      (d) => {
+        targetsOf(firstPanel(d))[0]!.expr =
+          'sum(max_over_time(pmip_mobile_clients{job=~"$job",instance=~"$instance"}[$__rate_interval]))';
+      },
+    ],
+    [
+      'a folded row that is not the last',
+      'panel-collapsed-row-rule',
+      (d) => {
+        (d.panels ?? []).find(isRow)!.collapsed = true;
+      },
+    ],
+    [
+      'a panel inside a collapsed row without a description',
+      'panel-title-description-rule',
+      (d) => {
+        const folded = (d.panels ?? []).filter(isRow).find((r) => r.collapsed)!;
+        delete folded.panels![0]!.description;
       },
     ],
     [

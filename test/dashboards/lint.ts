@@ -35,8 +35,14 @@ export function isRow(p: Panel | RowPanel): p is RowPanel {
   return p.type === 'row';
 }
 
+/** Every panel that is not a row, those inside a collapsed row included. */
 export function panelsOf(d: Dashboard): Panel[] {
-  return (d.panels ?? []).filter((p): p is Panel => !isRow(p));
+  return (d.panels ?? []).flatMap((p) => (isRow(p) ? (p.panels ?? []) : [p]));
+}
+
+/** Rows and panels, those inside a collapsed row included: everything with a place on the grid. */
+function everyPanel(d: Dashboard): Array<Panel | RowPanel> {
+  return (d.panels ?? []).flatMap((p) => (isRow(p) ? [p, ...(p.panels ?? [])] : [p]));
 }
 
 export function targetsOf(p: Panel): Dataquery[] {
@@ -117,7 +123,7 @@ function labelQueryProblem(query: VariableModel['query']): string | undefined {
 }
 
 function panelRules(d: Dashboard, report: Report): void {
-  for (const p of d.panels ?? []) {
+  for (const p of everyPanel(d)) {
     if (isRow(p)) {
       if (!p.title) report('panel-title-description-rule', `row ${p.id} has no title`);
       continue;
@@ -197,13 +203,22 @@ function targetRules(d: Dashboard, report: Report): void {
         )
           report('target-histogram-rule', `${n.name} is not in histogram_quantile`, at);
       });
+      // This project's rule: the worst value of each series over the interval is not a state of the
+      // whole, so a max_over_time or min_over_time is never summed (a client that changed state
+      // within the interval would count twice). Sums of gauges read last_over_time.
+      walk(expr, (n, parents) => {
+        if (n.kind !== 'call' || !['max_over_time', 'min_over_time'].includes(n.func)) return;
+        const nearest = [...parents].reverse().find((x) => x.kind === 'aggregate');
+        if (nearest?.kind === 'aggregate' && ['sum', 'count', 'avg'].includes(nearest.op))
+          report('target-gauge-sum-rule', `${nearest.op} over ${n.func}: sums worst values`, at);
+      });
       if (ranges === 0) report('target-rate-interval-rule', 'query does not use $__rate_interval', at);
     }
   }
 }
 
 function layoutRules(d: Dashboard, report: Report): void {
-  const all = d.panels ?? [];
+  const all = everyPanel(d);
   const ids = all.map((p) => p.id);
   for (const id of new Set(ids))
     if (id === undefined || ids.filter((x) => x === id).length > 1)
@@ -238,6 +253,14 @@ export function lintDashboard(d: Dashboard): Problem[] {
   };
   // Go linter: uneditable-dashboard (generated dashboards are changed in their generator).
   if (d.editable !== false) report('uneditable-dashboard', 'dashboard is editable');
+  // Grafana lays a collapsed row's panels out below it, over whatever follows: last row only.
+  const rows = (d.panels ?? []).filter(isRow);
+  rows.forEach((row, i) => {
+    if (row.collapsed && i !== rows.length - 1)
+      report('panel-collapsed-row-rule', `collapsed row "${row.title}" is not the last row`);
+    if (!row.collapsed && (row.panels ?? []).length > 0)
+      report('panel-collapsed-row-rule', `open row "${row.title}" holds panels of its own`);
+  });
   templateRules(d, report);
   panelRules(d, report);
   targetRules(d, report);

@@ -4,7 +4,8 @@
  * real UDP on loopback) feeding a real Collector, served by startExporterServer on 127.0.0.1.
  *
  * The demo site will replace `startEngineSite` with one line: callers only use `url`, `target`,
- * `collector` and `stop()`, plus the traffic functions below (which drive the lab).
+ * `collector` and `stop()`, plus the traffic functions below (which drive the lab): the baseline,
+ * a denial storm (wrong-key clients), a silent home agent.
  */
 import { createSocket } from 'node:dgram';
 import pino from 'pino';
@@ -194,18 +195,97 @@ export async function runBaselineTraffic(site: EngineSite): Promise<void> {
 }
 
 /**
- * A denial storm: `count` clients whose access point holds the wrong key associate at access
- * point B (visitors from subnet A); home agent ha-A denies every request with 131. Resolves with
- * the number of 131 denials once every client has been denied at least once.
+ * Runs the fake clock through an attempt's retransmissions (after 1, 2, 4 and 8 s: the access
+ * points' defaults) so that every attempt started at the current fake time concludes, letting
+ * the datagrams of each retransmission land before the next step.
  */
-export async function injectDenialStorm(site: EngineSite, count = 20): Promise<number> {
+async function throughRetransmissions(site: EngineSite): Promise<void> {
+  for (const step of [1000, 2000, 4000, 8000]) {
+    site.lab.scheduler.advance(step);
+    await settle(150);
+  }
+}
+
+export interface DenialStormOptions {
+  /**
+   * Also run the fake clock through the retransmissions, so that each client's attempt ends: as
+   * `unauthenticated` at the access point (every reply failed authentication). Default false:
+   * the attempts stay pending, as before.
+   */
+  conclude?: boolean;
+}
+
+/**
+ * A denial storm: `count` clients whose access point holds the wrong key associate at access
+ * point B (visitors from subnet A); home agent ha-A denies every request with 131, and access
+ * point B cannot authenticate those replies. Resolves with the number of 131 denials once every
+ * client has been denied at least once (and, with `conclude`, once every attempt has ended).
+ */
+export async function injectDenialStorm(
+  site: EngineSite,
+  count = 20,
+  options: DenialStormOptions = {},
+): Promise<number> {
   const { lab } = site;
   const clients = STORM_ADDRESSES.slice(0, count).map((address, i) => client(0x80 + i, address));
   for (const c of clients) lab.ap('B').associate(c);
   for (const c of clients)
     await lab.waitFor('request-denied', (e) => e.code === 131 && e.homeAddress === c.address);
   await settle(50);
+  if (options.conclude) {
+    await throughRetransmissions(site);
+    for (const c of clients)
+      await lab.waitFor(
+        'registration-outcome',
+        (e) => e.client.mac === c.mac && e.outcome === 'unauthenticated',
+      );
+  }
   return lab.recorder.of('request-denied').filter((e) => e.code === 131).length;
+}
+
+/**
+ * A foreign agent denial: foreign agent fa-C lowers its longest lifetime to 300 s after it has
+ * advertised 600 s (a reconfigured router), and one client from subnet A associates at access
+ * point C. fa-C denies the request with 69 (lifetime too long), the access point retries with
+ * the lifetime the denial names and is accepted. fa-C keeps the lower limit. Resolves with the
+ * number of 69 denials the access points received.
+ */
+export async function injectLifetimeDenial(site: EngineSite): Promise<number> {
+  const { lab } = site;
+  lab.fa('C').config.maxLifetime = 300;
+  const c = client(0x50, '127.0.1.50');
+  lab.ap('C').associate(c);
+  await lab.waitFor('reply-received', (e) => e.client.mac === c.mac && e.code === 69);
+  await lab.waitFor('reply-received', (e) => e.client.mac === c.mac && e.accepted);
+  return lab.recorder.of('reply-received').filter((e) => e.code === 69).length;
+}
+
+/** Home addresses (subnet B, so home agent ha-B) of the clients that meet the silent home agent. */
+export const SILENT_HA_ADDRESSES: readonly string[] = Array.from(
+  { length: 8 },
+  (_v, i) => `127.0.2.${60 + i}`,
+);
+
+/**
+ * A silent home agent (the demo's fault): home agent ha-B stops (nothing answers on its address),
+ * `count` clients from subnet B associate at access point A as visitors, and the fake clock runs
+ * through every retransmission until each attempt has timed out. Then ha-B starts again on the
+ * same address and port, with an empty binding table, as after a reboot. Resolves with the number
+ * of attempts that timed out.
+ */
+export async function silenceHomeAgent(site: EngineSite, count = 3): Promise<number> {
+  const { lab } = site;
+  await lab.ha('B').stop();
+  const clients = SILENT_HA_ADDRESSES.slice(0, count).map((address, i) => client(0x60 + i, address));
+  for (const c of clients) lab.ap('A').associate(c);
+  await settle(100);
+  await throughRetransmissions(site);
+  for (const c of clients)
+    await lab.waitFor('registration-outcome', (e) => e.client.mac === c.mac && e.outcome === 'timeout');
+  await lab.startHomeAgent('B');
+  return lab.recorder
+    .of('registration-outcome')
+    .filter((e) => e.outcome === 'timeout' && clients.some((c) => c.mac === e.client.mac)).length;
 }
 
 /** A datagram too short to be any Mobile IP message: the receiver counts it as malformed. */
