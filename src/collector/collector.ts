@@ -445,7 +445,9 @@ export class Collector {
           this.fa.registry.slot(e.node) * Fa.width +
             (e.reason === 'poorly-formed'
               ? Fa.repliesDroppedPoorlyFormed
-              : Fa.repliesDroppedNoPendingRequest),
+              : e.reason === 'unexpected-source'
+                ? Fa.repliesDroppedUnexpectedSource
+                : Fa.repliesDroppedNoPendingRequest),
         );
         break;
       case 'advertisement-sent':

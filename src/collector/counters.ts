@@ -144,7 +144,9 @@ export const Fa = {
   visitorsRemoved: 11,
   /** + violationOffset */
   securityViolations: 12,
-  width: 18,
+  /** Replies not from the home agent endpoint the request was relayed to (reply-dropped unexpected-source). */
+  repliesDroppedUnexpectedSource: 18,
+  width: 19,
 } as const;
 
 /** Adds n to slot i. (`a[i]++` does not type-check under noUncheckedIndexedAccess.) */

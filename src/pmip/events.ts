@@ -298,10 +298,13 @@ export interface VisitorEvent extends EventBase {
   cause?: 'deregistered' | 'expired' | 'denied';
 }
 
-/** A foreign agent dropped a reply it could not match to a pending request or could not parse. */
+/**
+ * A foreign agent dropped a reply it could not match to a pending request, could not parse, or
+ * that came from another address or port than the home agent the request was relayed to.
+ */
 export interface ReplyDroppedEvent extends EventBase {
   type: 'reply-dropped';
-  reason: 'no-pending-request' | 'poorly-formed';
+  reason: 'no-pending-request' | 'poorly-formed' | 'unexpected-source';
 }
 
 export interface AdvertisementSentEvent extends EventBase {

@@ -43,7 +43,7 @@ export function renderForeignAgentFamilies(w: ExpositionWriter, g: ForeignAgents
   w.family(
     'pmip_fa_replies_dropped_total',
     'counter',
-    'Replies the foreign agent dropped: poorly formed or matching no pending request (MIB: faPoorlyFormedReplies).',
+    'Replies the foreign agent dropped: poorly formed, matching no pending request, or not from the home agent the request went to (MIB: faPoorlyFormedReplies).',
   );
   perNodeBy(
     w,
@@ -53,6 +53,15 @@ export function renderForeignAgentFamilies(w: ExpositionWriter, g: ForeignAgents
     'reason',
     ['no-pending-request', 'poorly-formed'],
     Fa.repliesDroppedNoPendingRequest,
+  );
+  perNodeBy(
+    w,
+    g,
+    fa,
+    'pmip_fa_replies_dropped_total',
+    'reason',
+    ['unexpected-source'],
+    Fa.repliesDroppedUnexpectedSource,
   );
   counter(
     'pmip_fa_advertisements_sent_total',

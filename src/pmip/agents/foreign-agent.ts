@@ -18,6 +18,17 @@ import type { TimerHandle } from '../runtime/scheduler.ts';
 import { UdpEndpoint, type Peer } from '../runtime/udp.ts';
 import { AgentAdvertiser } from './advertiser.ts';
 import {
+  HolderPool,
+  TokenBuckets,
+  evictionFor,
+  homeAgentRefusal,
+  isLoopback,
+  ownAddresses,
+  parseServedHomeAgents,
+  type HomeAgentPolicy,
+  type RateLimitConfig,
+} from './fa-hardening.ts';
+import {
   agentEmitter,
   checkLifetime,
   checkPort,
@@ -73,8 +84,29 @@ export interface ForeignAgentConfig {
   homeAgentPort?: HomeAgentPorts;
   /** How long a relayed request waits for the home agent's reply (default 7000 ms). */
   pendingTimeoutMs?: number;
-  /** Most pending requests held at once (default 10000; beyond: 66 insufficient resources). */
+  /**
+   * Most pending requests held at once (default 10000). When full, the oldest entry of the source
+   * holding the most is evicted (its requester gets 66); a requester that is itself the biggest
+   * holder gets 66 instead.
+   */
   maxPending?: number;
+  /** Most pending requests per source address (default maxPending / 10, at least 1; beyond: 66). */
+  maxPendingPerSource?: number;
+  /** Most pending requests per home agent (default maxPending / 2, at least 1; full: as maxPending). */
+  maxPendingPerHomeAgent?: number;
+  /** Most visitors (default 10000); a new registration beyond it gets 66. */
+  maxVisitors?: number;
+  /**
+   * The home agents served: addresses or CIDR prefixes. When set, a request for any other home
+   * agent gets 65. Absent: any home agent that is not refused for other reasons (docs/agents.md).
+   */
+  servedHomeAgents?: string[];
+  /**
+   * Token buckets on relayed requests, per source address and overall; `false` turns one off.
+   * Defaults: per source 200/s with a burst of 1000, overall 2000/s with a burst of 5000. A
+   * request over the limit gets 66.
+   */
+  relayRateLimit?: { perSource?: RateLimitConfig | false; overall?: RateLimitConfig | false };
   /** Periodic agent advertisements with the F flag. */
   advertisements?: ForeignAgentAdvertisementConfig;
 }
@@ -120,7 +152,23 @@ export interface ForeignAgentStats {
   repliesRelayed: number;
   repliesDroppedNoPending: number;
   repliesDroppedPoorlyFormed: number;
+  /** Replies dropped because they did not come from the home agent endpoint the request went to. */
+  repliesDroppedUnexpectedSource: number;
   pendingTimeouts: number;
+  /** Requests refused (65) for their Home Agent field: own, broadcast, multicast, loopback, not served. */
+  homeAgentRefused: number;
+  /** Requests from this agent's own registration endpoint: never relayed nor answered (counted as 65). */
+  ownEndpointDropped: number;
+  /** Requests refused (66) by the relay rate limit. */
+  relaysRateLimited: number;
+  /** Requests refused (66) by the pending limits (per source, per home agent, table full). */
+  pendingLimited: number;
+  /** Pending requests evicted to make room for another source's (their requester gets 66). */
+  pendingEvicted: number;
+  /** Registrations refused (66) because the visitor table was full. */
+  visitorTableFull: number;
+  /** Acceptances whose lifetime was above the requested one or the maximum, recorded capped. */
+  visitorLifetimesCapped: number;
   visitorsAdded: number;
   visitorsRemoved: number;
   malformedDatagrams: number;
@@ -130,7 +178,10 @@ export interface ForeignAgentStats {
 interface PendingRecord {
   key: string;
   request: RegistrationRequest;
+  deregistration: boolean;
   requester: Peer;
+  /** Where the request was relayed: only a reply from exactly this address and port counts. */
+  homeAgent: Peer;
   receivedAt: number;
   expiresAt: number;
   timer: TimerHandle;
@@ -152,7 +203,12 @@ interface VisitorRecord {
 
 const DEFAULT_PENDING_TIMEOUT_MS = 7000;
 const DEFAULT_MAX_PENDING = 10_000;
+const DEFAULT_MAX_VISITORS = 10_000;
+const DEFAULT_RELAY_PER_SOURCE: RateLimitConfig = { ratePerSecond: 200, burst: 1000 };
+const DEFAULT_RELAY_OVERALL: RateLimitConfig = { ratePerSecond: 2000, burst: 5000 };
 const ZERO_ADDRESS = '0.0.0.0';
+/** RFC 5944 section 3.4: the foreign agent's "administratively prohibited". */
+const FA_ADMINISTRATIVELY_PROHIBITED = 65;
 const FA_INSUFFICIENT_RESOURCES = 66;
 const FA_REVERSE_TUNNEL_UNAVAILABLE = 74;
 const FA_INVALID_CARE_OF_ADDRESS = 77;
@@ -172,7 +228,15 @@ export class ForeignAgent {
     repliesRelayed: 0,
     repliesDroppedNoPending: 0,
     repliesDroppedPoorlyFormed: 0,
+    repliesDroppedUnexpectedSource: 0,
     pendingTimeouts: 0,
+    homeAgentRefused: 0,
+    ownEndpointDropped: 0,
+    relaysRateLimited: 0,
+    pendingLimited: 0,
+    pendingEvicted: 0,
+    visitorTableFull: 0,
+    visitorLifetimesCapped: 0,
     visitorsAdded: 0,
     visitorsRemoved: 0,
     malformedDatagrams: 0,
@@ -188,6 +252,16 @@ export class ForeignAgent {
   private readonly reverse: boolean;
   private readonly pendingTimeoutMs: number;
   private readonly maxPending: number;
+  private readonly maxPendingPerSource: number;
+  private readonly maxPendingPerHomeAgent: number;
+  private readonly maxVisitors: number;
+  /** Pending requests by source address, and per home agent by source address. */
+  private readonly pendingBySource = new HolderPool<PendingRecord>();
+  private readonly pendingByHomeAgent = new Map<string, HolderPool<PendingRecord>>();
+  private readonly homeAgentPolicy: HomeAgentPolicy;
+  private readonly wildcard: boolean;
+  private readonly relayPerSource: TokenBuckets | undefined;
+  private readonly relayOverall: TokenBuckets | undefined;
 
   private constructor(
     readonly config: ForeignAgentConfig,
@@ -208,6 +282,39 @@ export class ForeignAgent {
     this.maxPending = config.maxPending ?? DEFAULT_MAX_PENDING;
     if (!Number.isInteger(this.maxPending) || this.maxPending < 1)
       throw new Error(`${field}.maxPending: must be an integer >= 1`);
+    const positive = (value: number | undefined, fallback: number, name: string): number => {
+      const v = value ?? fallback;
+      if (!Number.isInteger(v) || v < 1) throw new Error(`${field}.${name}: must be an integer >= 1`);
+      return v;
+    };
+    this.maxPendingPerSource = positive(
+      config.maxPendingPerSource,
+      Math.max(1, Math.floor(this.maxPending / 10)),
+      'maxPendingPerSource',
+    );
+    this.maxPendingPerHomeAgent = positive(
+      config.maxPendingPerHomeAgent,
+      Math.max(1, Math.floor(this.maxPending / 2)),
+      'maxPendingPerHomeAgent',
+    );
+    this.maxVisitors = positive(config.maxVisitors, DEFAULT_MAX_VISITORS, 'maxVisitors');
+    this.wildcard = config.address === ZERO_ADDRESS;
+    const policy: HomeAgentPolicy = {
+      own: ownAddresses(config.address, this.careOfAddress),
+      // Loopback home agents only for a foreign agent on loopback itself (lab and tests); a
+      // wildcard-bound agent is reached on every loopback address, so none is acceptable.
+      loopbackAllowed: !this.wildcard && isLoopback(ipv4ToUint32(config.address)),
+    };
+    if (config.servedHomeAgents !== undefined)
+      policy.served = parseServedHomeAgents(config.servedHomeAgents, `${field}.servedHomeAgents`);
+    this.homeAgentPolicy = policy;
+    const limits = config.relayRateLimit ?? {};
+    const perSource = limits.perSource ?? DEFAULT_RELAY_PER_SOURCE;
+    const overall = limits.overall ?? DEFAULT_RELAY_OVERALL;
+    this.relayPerSource =
+      perSource === false ? undefined : new TokenBuckets(perSource, `${field}.relayRateLimit.perSource`);
+    this.relayOverall =
+      overall === false ? undefined : new TokenBuckets(overall, `${field}.relayRateLimit.overall`, 1);
     if (typeof config.homeAgentPort === 'number') checkPort(config.homeAgentPort, `${field}.homeAgentPort`);
     this.emit = agentEmitter(deps.emit, deps.scheduler, config.id, 'foreign-agent');
   }
@@ -382,14 +489,32 @@ export class ForeignAgent {
       careOfAddress: req.careOfAddress,
     });
 
-    const key = pendingKey(req.homeAddress, req.identification);
-    const denial = this.check(req, deregistration, key);
+    if (this.isOwnEndpoint(from)) {
+      // Section 3.7: a foreign agent transmits a Registration Request only when relaying one from
+      // a mobile node to its home agent, and a Reply only to such a node. What comes from our
+      // own registration endpoint is neither: relaying it (or answering it) is a loop.
+      this.counters.ownEndpointDropped++;
+      this.deny(FA_ADMINISTRATIVELY_PROHIBITED, req, undefined);
+      return;
+    }
+    const denial = this.check(req, deregistration, from.address);
     if (denial !== undefined) {
       this.deny(denial, req, from);
       return;
     }
     const socket = this.socket;
     if (!socket) return;
+
+    const key = pendingKey(req.homeAddress, req.identification);
+    // A repeated request with the same key supersedes the pending one (its room is reused).
+    const previous = this.pendingList.get(key);
+    if (previous) this.removePending(previous);
+    const room = this.makeRoom(from.address, req.homeAgent);
+    if (room === 'full') {
+      this.counters.pendingLimited++;
+      this.deny(FA_INSUFFICIENT_RESOURCES, req, from);
+      return;
+    }
     const homeAgent: Peer = { address: req.homeAgent, port: this.homeAgentPort(req.homeAgent) };
     try {
       // Relayed unchanged: the Mobile-Home authenticator covers every byte before it.
@@ -397,35 +522,113 @@ export class ForeignAgent {
     } catch {
       return;
     }
-    const previous = this.pendingList.get(key);
-    previous?.timer.cancel();
     const now = this.deps.scheduler.now();
+    this.relayPerSource?.take(from.address, now);
+    this.relayOverall?.take('', now);
+    if (room !== undefined) {
+      // The table (or this home agent's share) is full: the biggest holder pays, with a 66.
+      this.removePending(room);
+      this.counters.pendingEvicted++;
+      this.deny(FA_INSUFFICIENT_RESOURCES, room.request, room.requester);
+    }
     const record: PendingRecord = {
       key,
       request: req,
+      deregistration,
       requester: { ...from },
+      homeAgent,
       receivedAt: now,
       expiresAt: now + this.pendingTimeoutMs,
       timer: this.deps.scheduler.after(this.pendingTimeoutMs, () => this.pendingTimedOut(record)),
     };
-    this.pendingList.set(key, record);
+    this.addPending(record);
     this.counters.requestsRelayed++;
     this.emit({ type: 'request-relayed', homeAddress: req.homeAddress, homeAgent: req.homeAgent });
   }
 
   /** The denial code for a request this agent cannot serve, or undefined to relay it. */
-  private check(req: RegistrationRequest, deregistration: boolean, key: string): number | undefined {
+  private check(req: RegistrationRequest, deregistration: boolean, source: string): number | undefined {
     if (req.homeAddress === ZERO_ADDRESS || req.homeAgent === ZERO_ADDRESS)
       return ReplyCode.faPoorlyFormedRequest;
+    // Section 3.7 allows a Registration Request to be transmitted only towards the mobile node's
+    // home agent. Its own addresses, broadcast, multicast and reserved addresses, loopback (from
+    // an agent not on loopback) and home agents outside `servedHomeAgents` cannot be that, and
+    // relaying there loops or reflects: refused as a matter of policy with 65, "administratively
+    // prohibited" (section 3.4). Not 80 (home network unreachable): that one reports an ICMP error.
+    if (homeAgentRefusal(req.homeAgent, this.homeAgentPolicy) !== undefined) {
+      this.counters.homeAgentRefused++;
+      return FA_ADMINISTRATIVELY_PROHIBITED;
+    }
     if (req.lifetime > this.config.maxLifetime) return ReplyCode.faLifetimeTooLong;
     const asked = req.flags.G || req.flags.M;
     if (asked && !((req.flags.G && this.gre) || (req.flags.M && this.minimal)))
       return ReplyCode.faEncapsulationUnavailable;
     if (req.flags.T && !this.reverse) return FA_REVERSE_TUNNEL_UNAVAILABLE;
     if (!deregistration && req.careOfAddress !== this.careOfAddress) return FA_INVALID_CARE_OF_ADDRESS;
-    if (!this.pendingList.has(key) && this.pendingList.size >= this.maxPending)
+    if (!deregistration && this.visitorTableFull(req.homeAddress)) {
+      this.counters.visitorTableFull++;
       return FA_INSUFFICIENT_RESOURCES;
+    }
+    const now = this.deps.scheduler.now();
+    if (
+      (this.relayPerSource && !this.relayPerSource.has(source, now)) ||
+      (this.relayOverall && !this.relayOverall.has('', now))
+    ) {
+      this.counters.relaysRateLimited++;
+      return FA_INSUFFICIENT_RESOURCES;
+    }
     return undefined;
+  }
+
+  /** True when a new visitor (not `homeAddress` already) would not fit. */
+  private visitorTableFull(homeAddress: string): boolean {
+    return !this.visitorList.has(homeAddress) && this.visitorList.size >= this.maxVisitors;
+  }
+
+  /** From this agent's own registration endpoint (any local address when bound to 0.0.0.0). */
+  private isOwnEndpoint(from: Peer): boolean {
+    if (from.port !== this.port) return false;
+    const u = ipv4ToUint32(from.address);
+    return this.homeAgentPolicy.own.has(u) || (this.wildcard && isLoopback(u));
+  }
+
+  /**
+   * Room for one more pending request from `source` to `homeAgent`: undefined when there is room,
+   * the entry to evict (the oldest of the biggest holder) when a pool is full, or 'full' when the
+   * source is over its own limit or is itself the biggest holder of the full pool.
+   */
+  private makeRoom(source: string, homeAgent: string): PendingRecord | 'full' | undefined {
+    if (this.pendingBySource.count(source) >= this.maxPendingPerSource) return 'full';
+    const perHomeAgent = this.pendingByHomeAgent.get(homeAgent);
+    if (perHomeAgent && perHomeAgent.size >= this.maxPendingPerHomeAgent)
+      return evictionFor(perHomeAgent, source) ?? 'full';
+    if (this.pendingBySource.size >= this.maxPending)
+      return evictionFor(this.pendingBySource, source) ?? 'full';
+    return undefined;
+  }
+
+  private addPending(record: PendingRecord): void {
+    const source = record.requester.address;
+    this.pendingList.set(record.key, record);
+    this.pendingBySource.add(source, record);
+    let pool = this.pendingByHomeAgent.get(record.request.homeAgent);
+    if (!pool) {
+      pool = new HolderPool();
+      this.pendingByHomeAgent.set(record.request.homeAgent, pool);
+    }
+    pool.add(source, record);
+  }
+
+  private removePending(record: PendingRecord): void {
+    record.timer.cancel();
+    if (this.pendingList.get(record.key) === record) this.pendingList.delete(record.key);
+    const source = record.requester.address;
+    this.pendingBySource.remove(source, record);
+    const pool = this.pendingByHomeAgent.get(record.request.homeAgent);
+    if (pool) {
+      pool.remove(source, record);
+      if (pool.size === 0) this.pendingByHomeAgent.delete(record.request.homeAgent);
+    }
   }
 
   private homeAgentPort(homeAgent: string): number {
@@ -441,22 +644,23 @@ export class ForeignAgent {
     if (this.stopped || this.pendingList.get(record.key) !== record) return;
     // No reply from the home agent: forget the request. The requester retransmits; the foreign
     // agent never answers on the home agent's behalf (section 3.7).
-    this.pendingList.delete(record.key);
+    this.removePending(record);
     this.counters.pendingTimeouts++;
   }
 
   /**
    * Denies a request: the reply goes straight back to the requester with the request's
    * identification, no authentication extension (there is no mobile-foreign SA), and for 69
-   * the longest lifetime this agent accepts (section 3.7.2).
+   * the longest lifetime this agent accepts (section 3.7.2). Without `to` the denial is only
+   * counted (`request-denied`, no reply).
    */
-  private deny(code: number, req: RegistrationRequest, to: Peer): void {
+  private deny(code: number, req: RegistrationRequest, to: Peer | undefined): void {
     const info = replyCode(code);
     this.counters.denied++;
     this.byCode.set(code, (this.byCode.get(code) ?? 0) + 1);
     this.emit({ type: 'request-denied', code, reason: info.reason, homeAddress: req.homeAddress });
     const socket = this.socket;
-    if (!socket) return;
+    if (!socket || !to) return;
     const reply: RegistrationReply = {
       type: 'registration-reply',
       code,
@@ -482,7 +686,7 @@ export class ForeignAgent {
 
   // ---- replies from home agents (section 3.7.3) ---------------------------------------------------
 
-  private onReply(decoded: DecodedRegistration<RegistrationReply>, _from: Peer): void {
+  private onReply(decoded: DecodedRegistration<RegistrationReply>, from: Peer): void {
     const reply = decoded.message;
     this.counters.repliesReceived++;
     // The home agent's 133 replaces the high 32 bits: match on the low 32 bits only.
@@ -493,12 +697,28 @@ export class ForeignAgent {
       this.emit({ type: 'reply-dropped', reason: 'no-pending-request' });
       return;
     }
-    pending.timer.cancel();
-    this.pendingList.delete(key);
+    // Section 3.7.3: a reply is matched against the request sent to the replying home agent, and
+    // section 3.7 lets the foreign agent relay only replies received from the home agent. Anyone
+    // else (another address, or another port of the same host) is dropped; the request stays
+    // pending for the real answer.
+    if (from.address !== pending.homeAgent.address || from.port !== pending.homeAgent.port) {
+      this.counters.repliesDroppedUnexpectedSource++;
+      this.emit({ type: 'reply-dropped', reason: 'unexpected-source' });
+      return;
+    }
+    this.removePending(pending);
     const info = replyCode(reply.code);
     const req = pending.request;
-    if (info.accepted && reply.lifetime > 0) this.addVisitor(req, reply, pending.requester);
-    else this.removeVisitor(reply.homeAddress, info.accepted ? 'deregistered' : 'denied');
+    if (info.accepted && !pending.deregistration && reply.lifetime > 0) {
+      if (this.visitorTableFull(req.homeAddress)) {
+        // The home agent accepted, but there is no room for the visitor: this agent denies the
+        // service itself (section 3.7) rather than relay an acceptance it cannot honour.
+        this.counters.visitorTableFull++;
+        this.deny(FA_INSUFFICIENT_RESOURCES, req, pending.requester);
+        return;
+      }
+      this.addVisitor(req, reply, pending.requester);
+    } else this.removeVisitor(reply.homeAddress, info.accepted ? 'deregistered' : 'denied');
     const socket = this.socket;
     if (!socket) return;
     try {
@@ -520,18 +740,23 @@ export class ForeignAgent {
     const now = this.deps.scheduler.now();
     const previous = this.visitorList.get(req.homeAddress);
     previous?.timer?.cancel();
+    // A home agent may grant less than asked, never more; and never more than this agent's
+    // maximum. The reply's bytes are relayed unchanged (its authenticator covers them); the
+    // visitor entry keeps the capped lifetime and expires with it.
+    const lifetime = Math.min(reply.lifetime, req.lifetime, this.config.maxLifetime);
+    if (lifetime < reply.lifetime) this.counters.visitorLifetimesCapped++;
     const record: VisitorRecord = {
       homeAddress: req.homeAddress,
       homeAgent: reply.homeAgent,
       careOfAddress: req.careOfAddress,
-      lifetime: reply.lifetime,
+      lifetime,
       registeredAt: now,
       requester: { ...requester },
       identification: reply.identification,
       encapsulation: req.flags.G && this.gre ? 'gre' : req.flags.M && this.minimal ? 'minimal' : 'ip-in-ip',
       reverseTunnel: req.flags.T,
     };
-    const ms = lifetimeMs(reply.lifetime);
+    const ms = lifetimeMs(lifetime);
     if (ms !== undefined) {
       record.expiresAt = now + ms;
       record.timer = this.deps.scheduler.after(ms, () => this.expire(record));
