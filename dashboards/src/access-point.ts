@@ -128,7 +128,8 @@ export function pmipAccessPoint(config: DashboardsConfig = defaultConfig): dashb
                 legend: 'retransmissions (included above)',
               },
               {
-                expr: `sum(${r('pmip_mn_registration_requests_broadcast_total')})`,
+                // The series exists once the access point sent one: 0 until then.
+                expr: `sum(${r('pmip_mn_registration_requests_broadcast_total')}) or vector(0)`,
                 legend: 'to a directed broadcast',
               },
             ],

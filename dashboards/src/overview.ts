@@ -376,7 +376,26 @@ export function pmipOverview(config: DashboardsConfig = defaultConfig): dashboar
           }),
         ],
       },
-      { title: 'Home agents, as the access points see them', panels: agentPanels(c, 'home_agent') },
+      {
+        title: 'Home agents, as the access points see them',
+        panels: [
+          ...agentPanels(c, 'home_agent'),
+          timeseriesPanel({
+            title: 'Home agent reachability probes',
+            description:
+              'Subnet map reachability probes per second towards each home agent, by outcome; timed-out probes mean the home agent is unreachable (alert PmipRegistrationTimeouts); what the access points see, so a site whose home agents are routers has it.',
+            unit: 'cps',
+            queries: [
+              {
+                expr: `sum by (home_agent, outcome) (${rate(c, 'pmip_home_agent_probes_total')})`,
+                legend: '{{home_agent}} {{outcome}}',
+              },
+            ],
+            width: 8,
+            height: 8,
+          }),
+        ],
+      },
       { title: 'Foreign agents, as the access points see them', panels: agentPanels(c, 'foreign_agent') },
       {
         title: 'Time synchronisation',
@@ -669,20 +688,6 @@ export function pmipOverview(config: DashboardsConfig = defaultConfig): dashboar
               {
                 expr: `sum by (foreign_agent, reason) (${rate(c, 'pmip_fa_replies_dropped_total')})`,
                 legend: '{{foreign_agent}} dropped ({{reason}})',
-              },
-            ],
-            width: 8,
-            height: 8,
-          }),
-          timeseriesPanel({
-            title: 'Home agent reachability probes',
-            description:
-              'Subnet map reachability probes per second towards each home agent, by outcome; timed-out probes mean the home agent is unreachable (alert PmipRegistrationTimeouts).',
-            unit: 'cps',
-            queries: [
-              {
-                expr: `sum by (home_agent, outcome) (${rate(c, 'pmip_ha_probes_total')})`,
-                legend: '{{home_agent}} {{outcome}}',
               },
             ],
             width: 8,

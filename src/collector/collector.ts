@@ -109,6 +109,8 @@ class NodeGroup {
   constructor(
     readonly registry: NodeRegistry,
     readonly width: number,
+    /** Agent groups: columns below this are the agent's own (an unhosted agent with any is shown). */
+    private readonly ownColumns = width,
   ) {
     this.counters = new Float64Array(registry.capacity * width);
     this.codes = new Array<Float64Array | undefined>(registry.capacity).fill(undefined);
@@ -140,7 +142,7 @@ class NodeGroup {
   }
 
   private active(slot: number): boolean {
-    for (let c = 0; c < this.width; c++) if (this.counters[slot * this.width + c] !== 0) return true;
+    for (let c = 0; c < this.ownColumns; c++) if (this.counters[slot * this.width + c] !== 0) return true;
     return false;
   }
 }
@@ -198,7 +200,11 @@ export class Collector {
     this.idleMs = (config.clientIdleSeconds ?? 3600) * 1000;
     if (!(this.idleMs > 0)) throw new Error('clientIdleSeconds: must be a positive number');
     this.ap = new NodeGroup(new NodeRegistry(config.accessPoints, extra, 'accessPoints'), Mn.width);
-    this.ha = new NodeGroup(new NodeRegistry(config.homeAgents ?? [], extra, 'homeAgents'), Ha.width);
+    this.ha = new NodeGroup(
+      new NodeRegistry(config.homeAgents ?? [], extra, 'homeAgents'),
+      Ha.width,
+      Ha.ownColumns,
+    );
     this.fa = new NodeGroup(new NodeRegistry(config.foreignAgents ?? [], extra, 'foreignAgents'), Fa.width);
     const aaps = config.aaps ?? [];
     this.aapRegistry = new NodeRegistry(aaps, extra, 'aaps');
@@ -488,7 +494,9 @@ export class Collector {
             : e.outcome === 'answered'
               ? Ha.probesAnswered
               : Ha.probesTimedOut;
-        add(this.ha.counters, this.ha.registry.slot(e.homeAgent) * Ha.width + column);
+        const h = this.ha.registry.slot(e.homeAgent);
+        add(this.ha.counters, h * Ha.width + column);
+        add(this.haSeen.counters, h * Seen.width + column - Ha.probesSent + Seen.probesSent);
         break;
       }
       case 'aap-message-refused':
@@ -527,7 +535,7 @@ export class Collector {
       const s = base.slots[i]!;
       if (
         s < g.registry.configuredCount ||
-        base.counters[s * g.width + Seen.requestsSent]! > 0 ||
+        anyNonZero(base.counters, s * g.width, g.width) ||
         sumOutcomes(base.outcomes, s) > 0
       )
         keep.push(i);
@@ -578,7 +586,7 @@ export class Collector {
         if (
           onlySeen &&
           s >= g.registry.configuredCount &&
-          g.counters[s * g.width + Seen.requestsSent]! === 0 &&
+          !anyNonZero(g.counters, s * g.width, g.width) &&
           sumOutcomes(g.outcomes, s) === 0
         )
           continue;
@@ -797,6 +805,11 @@ export class Collector {
     }
     entry.count++;
   }
+}
+
+function anyNonZero(a: Float64Array, from: number, n: number): boolean {
+  for (let i = from; i < from + n; i++) if (a[i] !== 0) return true;
+  return false;
 }
 
 function sumOutcomes(outcomes: Float64Array, slot: number): number {

@@ -99,7 +99,11 @@ export const Seen = {
   roundTripBuckets: 3,
   roundTripSum: 3 + ROUND_TRIP_BUCKETS.length + 1,
   roundTripCount: 3 + ROUND_TRIP_BUCKETS.length + 2,
-  width: 3 + ROUND_TRIP_BUCKETS.length + 3,
+  /** AAP reachability probes towards the home agent: sent, answered, timed out (home agents only). */
+  probesSent: 3 + ROUND_TRIP_BUCKETS.length + 3,
+  probesAnswered: 3 + ROUND_TRIP_BUCKETS.length + 4,
+  probesTimedOut: 3 + ROUND_TRIP_BUCKETS.length + 5,
+  width: 3 + ROUND_TRIP_BUCKETS.length + 6,
 } as const;
 
 /** Outcome blocks (per node, one column per outcome kind) live apart from the counters: the history copies them. */
@@ -121,12 +125,14 @@ export const Ha = {
   advertisementsSent: 12,
   /** + violationOffset */
   securityViolations: 13,
-  /** Probes from access points towards this home agent (keyed by the event's homeAgent). */
+  /** Probes from access points towards this home agent (also in Seen: the metric reads Seen). */
   probesSent: 19,
   probesAnswered: 20,
   probesTimedOut: 21,
   timeSyncs: 22,
   width: 23,
+  /** Columns below this are written by the agent's own events (the rest are observed by access points). */
+  ownColumns: 19,
 } as const;
 
 /** Foreign-agent side, per foreign agent (faRegistrationGroup). */

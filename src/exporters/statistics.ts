@@ -48,6 +48,8 @@ export interface AgentSeenStatistics {
   lastReplyAt: string | null;
   /** Estimated from the round-trip histogram (as Prometheus' histogram_quantile); null before a reply. */
   roundTripSeconds: { p50: number | null; p90: number | null };
+  /** AAP reachability probes towards the agent (home agents only; 0 for foreign agents). */
+  probes: { sent: number; answered: number; timedOut: number };
 }
 
 export interface MobileNodeStatistics {
@@ -101,7 +103,7 @@ export interface ForeignAgentStatistics {
   repliesSent: number;
   denied: number;
   deniedByCode: Record<string, number>;
-  repliesDropped: { noPendingRequest: number; poorlyFormed: number };
+  repliesDropped: { noPendingRequest: number; poorlyFormed: number; unexpectedSource: number };
   advertisementsSent: number;
   visitors: { current: number; added: number; removed: number };
   securityViolations: Record<string, number>;
@@ -236,6 +238,11 @@ function agentsSeen(g: SeenAgentsSnapshot): Record<string, AgentSeenStatistics> 
         p50: round(histogramQuantile(0.5, ROUND_TRIP_BUCKETS, buckets)),
         p90: round(histogramQuantile(0.9, ROUND_TRIP_BUCKETS, buckets)),
       },
+      probes: {
+        sent: read(Seen.probesSent),
+        answered: read(Seen.probesAnswered),
+        timedOut: read(Seen.probesTimedOut),
+      },
     };
   });
   return out;
@@ -328,6 +335,7 @@ function foreignAgent(
     repliesDropped: {
       noPendingRequest: read(Fa.repliesDroppedNoPendingRequest),
       poorlyFormed: read(Fa.repliesDroppedPoorlyFormed),
+      unexpectedSource: read(Fa.repliesDroppedUnexpectedSource),
     },
     advertisementsSent: read(Fa.advertisementsSent),
     visitors: { current: visitors, added: read(Fa.visitorsAdded), removed: read(Fa.visitorsRemoved) },

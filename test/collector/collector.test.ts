@@ -579,7 +579,8 @@ describe('collector bounds', () => {
     }
     const s = c.snapshot();
     expect(s.accessPoints.ids).toEqual(['ap-1']);
-    expect(s.homeAgents.ids).toEqual(['other']);
+    expect(s.homeAgents.ids).toEqual([]); // no agent hosted: probes are what the access points saw
+    expect(s.homeAgentsSeen.ids).toEqual(['other']);
     expect(s.self.clientsTracked).toBe(5000);
   });
 

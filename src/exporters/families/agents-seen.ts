@@ -7,7 +7,6 @@
 import { ROUND_TRIP_BUCKETS } from '../../collector/round-trip.ts';
 import { OUTCOMES, Seen, outcomeOffset } from '../../collector/counters.ts';
 import type { CollectorSnapshot, SeenAgentsSnapshot } from '../../collector/snapshot.ts';
-import { replyCode } from '../../pmip/wire/reply-codes.ts';
 import type { ExpositionWriter } from '../serializer.ts';
 import { formatValue, label } from '../serializer.ts';
 import {
@@ -15,10 +14,10 @@ import {
   HOME_AGENT_ALERT_CODES,
   codeLabels,
   codesToShow,
-  enumLabel,
   nodeLabels,
   perNode,
   perNodeAttempts,
+  perNodeBy,
   perNodeOutcome,
 } from './common.ts';
 import { FAILURE_OUTCOMES } from './mobile-node.ts';
@@ -45,6 +44,7 @@ const FOREIGN: Side = {
 
 export function renderHomeAgentsSeen(w: ExpositionWriter, s: CollectorSnapshot): void {
   renderSide(w, s.homeAgentsSeen, HOME);
+  renderProbes(w, s.homeAgentsSeen);
   w.family(
     'pmip_time_sync_offset_seconds',
     'gauge',
@@ -56,6 +56,23 @@ export function renderHomeAgentsSeen(w: ExpositionWriter, s: CollectorSnapshot):
       `${label('access_point', o.accessPoint)},${label('home_agent', o.homeAgent)}`,
       o.offsetSeconds,
     );
+}
+
+function renderProbes(w: ExpositionWriter, g: SeenAgentsSnapshot): void {
+  w.family(
+    'pmip_home_agent_probes_total',
+    'counter',
+    'Reachability probes from authoritative access points towards the home agent (a deliberately invalid registration to its subnet), by outcome (vendor MIB).',
+  );
+  perNodeBy(
+    w,
+    g,
+    nodeLabels(g, 'home_agent'),
+    'pmip_home_agent_probes_total',
+    'outcome',
+    ['sent', 'answered', 'timed-out'],
+    Seen.probesSent,
+  );
 }
 
 export function renderForeignAgentsSeen(w: ExpositionWriter, s: CollectorSnapshot): void {
@@ -111,13 +128,13 @@ function renderSide(w: ExpositionWriter, g: SeenAgentsSnapshot, side: Side): voi
   w.family(
     name('registration_denials_total'),
     'counter',
-    `Verified denials of attempts to the ${words}, by reply code; issuer from the reply-code table (MIB: mnRegRequestsDeniedByHA, mnRegRequestsDeniedByFA, per ${words}).`,
+    `Verified denials of attempts to the ${words}, by reply code (the issuer follows from the code: 64-127 foreign agent, 128-191 home agent; MIB: mnRegRequestsDeniedByHA, mnRegRequestsDeniedByFA, per ${words}).`,
   );
   const codes = codesToShow(
     side.alertCodes,
     g.slots.map((s) => g.codes[s]),
   );
-  const codeText = codes.map((c) => `,${codeLabels(c)},${enumLabel('issuer', replyCode(c).issuer)}`);
+  const codeText = codes.map((c) => `,${codeLabels(c)}`);
   for (let i = 0; i < g.slots.length; i++) {
     const row = g.codes[g.slots[i]!];
     for (let k = 0; k < codes.length; k++)

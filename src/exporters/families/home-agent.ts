@@ -57,10 +57,4 @@ export function renderHomeAgentFamilies(w: ExpositionWriter, g: HomeAgentsSnapsh
     'Mobility bindings held by the home agent (MIB: haMobilityBindingTable rows).',
   );
   for (let i = 0; i < g.slots.length; i++) w.sample('pmip_ha_bindings', ha[i]!, g.bindings[g.slots[i]!]!);
-  w.family(
-    'pmip_ha_probes_total',
-    'counter',
-    'Reachability probes from access points towards the home agent, by outcome (vendor MIB).',
-  );
-  perNodeBy(w, g, ha, 'pmip_ha_probes_total', 'outcome', ['sent', 'answered', 'timed-out'], Ha.probesSent);
 }

@@ -10,11 +10,13 @@ import {
   outcomeOffset,
 } from '../../collector/counters.ts';
 import type { ExpositionWriter } from '../serializer.ts';
-import { enumLabel, nodeLabels, perNode, perNodeAttempts, perNodeBy, perNodeOutcome } from './common.ts';
+import { enumLabel, nodeLabels, perNode, perNodeAttempts, perNodeBy } from './common.ts';
 
 /** The failure outcomes, in the outcome block's order after `accepted`. */
 export const FAILURE_OUTCOMES = REGISTRATION_OUTCOME_KINDS.slice(1);
 const accepted = outcomeOffset('accepted');
+const PRE_CREATED_FAILURES = new Set([outcomeOffset('timeout'), outcomeOffset('unauthenticated')]);
+const UNKNOWN_STATE = CLIENT_STATES.indexOf('unknown');
 
 const MOVEMENTS = ['home-to-foreign', 'foreign-to-foreign', 'foreign-to-home'] as const;
 
@@ -44,11 +46,17 @@ export function renderMobileNodeFamilies(w: ExpositionWriter, g: AccessPointsSna
     'Registration requests sent again after no reply; included in pmip_mn_registration_requests_sent_total (vendor MIB).',
     Mn.retransmissions,
   );
-  counter(
+  // Proxying access points register with a known home agent; only access points that did send
+  // to a directed broadcast have a series (500 zero lines otherwise).
+  w.family(
     'pmip_mn_registration_requests_broadcast_total',
-    'Registration requests sent to a directed broadcast address (MIB: mnRegRequestsWithDirectedBroadcast).',
-    Mn.requestsToBroadcast,
+    'counter',
+    'Registration requests sent to a directed broadcast address; a series once the access point sent one (MIB: mnRegRequestsWithDirectedBroadcast).',
   );
+  for (let i = 0; i < g.slots.length; i++) {
+    const v = g.counters[g.slots[i]! * g.width + Mn.requestsToBroadcast]!;
+    if (v > 0) w.sample('pmip_mn_registration_requests_broadcast_total', ap[i]!, v);
+  }
   counter(
     'pmip_mn_registration_replies_received_total',
     'Registration and deregistration replies received and processed (MIB: mnRegRepliesRecieved, mnDeRegRepliesRecieved).',
@@ -72,13 +80,36 @@ export function renderMobileNodeFamilies(w: ExpositionWriter, g: AccessPointsSna
     'counter',
     'Attempts that failed, by outcome: denied (a verified denial; MIB: mnRegRequestsDeniedByHA, mnRegRequestsDeniedByFA), timeout (no reply after the last retransmission), unauthenticated (only replies that failed authentication), discarded (only replies that were dropped, or nothing could be sent).',
   );
-  perNodeOutcome(w, g, ap, 'pmip_mn_registration_failures_total', FAILURE_OUTCOMES, accepted + 1);
+  // timeout and unauthenticated exist at 0 from start-up (alerts read them per access point);
+  // denied and discarded appear once an access point has one: the per-code detail is elsewhere
+  // (pmip_registration_denials_total, pmip_home_agent_registration_denials_total), and 1,000 zero
+  // lines would be a tenth of the page for 500 access points.
+  const failureLabels = FAILURE_OUTCOMES.map(
+    (o) => [`,${enumLabel('outcome', o)}`, outcomeOffset(o)] as const,
+  );
+  for (let i = 0; i < g.slots.length; i++) {
+    const base = g.slots[i]! * OUTCOMES;
+    for (const [text, offset] of failureLabels) {
+      const v = g.outcomes[base + offset]!;
+      if (v > 0 || PRE_CREATED_FAILURES.has(offset))
+        w.sample('pmip_mn_registration_failures_total', ap[i]! + text, v);
+    }
+  }
   w.family(
     'pmip_mn_replies_discarded_total',
     'counter',
-    'Replies dropped silently, not acted on, by reason (MIB: mnRepliesInvalidHomeAddress, mnRepliesUnknownHA, mnRepliesInvalidID, mnRepliesDroppedInvalidExtension).',
+    'Replies dropped silently, not acted on, by reason; a reason appears once the access point has seen it (MIB: mnRepliesInvalidHomeAddress, mnRepliesUnknownHA, mnRepliesInvalidID, mnRepliesDroppedInvalidExtension).',
   );
-  perNodeBy(w, g, ap, 'pmip_mn_replies_discarded_total', 'reason', REPLY_DISCARD_REASONS, Mn.discarded);
+  // Only the reasons an access point has seen: five series per access point would be a quarter of
+  // the page for 500 access points, for counters that are not alerted on (docs/metrics.md).
+  const reasons = REPLY_DISCARD_REASONS.map((r) => `,${enumLabel('reason', r)}`);
+  for (let i = 0; i < g.slots.length; i++) {
+    const b = g.slots[i]! * g.width + Mn.discarded;
+    for (let r = 0; r < reasons.length; r++) {
+      const v = g.counters[b + r]!;
+      if (v > 0) w.sample('pmip_mn_replies_discarded_total', ap[i]! + reasons[r]!, v);
+    }
+  }
   w.family(
     'pmip_mn_moves_total',
     'counter',
@@ -118,7 +149,10 @@ export function renderMobileNodeFamilies(w: ExpositionWriter, g: AccessPointsSna
   const states = CLIENT_STATES.map((st) => `,${enumLabel('state', st)}`);
   for (let i = 0; i < g.slots.length; i++) {
     const base = g.slots[i]! * CLIENT_STATES.length;
-    for (let k = 0; k < states.length; k++)
-      w.sample('pmip_mobile_clients', ap[i]! + states[k]!, g.clientsByState[base + k]!);
+    for (let k = 0; k < states.length; k++) {
+      const n = g.clientsByState[base + k]!;
+      // `unknown` (a client the access point cannot place) only when there is one.
+      if (n > 0 || k !== UNKNOWN_STATE) w.sample('pmip_mobile_clients', ap[i]! + states[k]!, n);
+    }
   }
 }
