@@ -6,6 +6,7 @@
  * problems (failed registrations, security violations, ...) rate-limited per cause
  * (src/app/event-log.ts); SIGTERM or SIGINT stops gracefully and exits 0 within 5 s.
  */
+import { HomeAgentLearner } from '../app/home-agent-learning.ts';
 import { dirname, resolve } from 'node:path';
 import type { Command } from 'commander';
 import pino from 'pino';
@@ -152,18 +153,18 @@ export async function runSite(o: RunOptions): Promise<void> {
       { scheduler: plan.host.scheduler, random: plan.host.random, emit: host.bus.emit, table: c.table },
     );
     const ap = host.accessPoints.get(c.accessPoint);
-    let learnt: string | undefined;
+    // One forged advertisement must not move the row the AAP hands to every access point.
+    const learner = new HomeAgentLearner();
     host.bus.subscribe((e) => {
-      if (
-        e.type === 'advertisement-received' &&
-        e.homeAgent &&
-        e.node === c.accessPoint &&
-        e.agent !== learnt &&
-        ap?.isHomeAddress(e.agent)
-      ) {
-        learnt = e.agent;
-        client.setHomeAgent(e.agent, c.mask);
-      }
+      if (e.type !== 'advertisement-received' || !e.homeAgent || e.node !== c.accessPoint) return;
+      if (!ap?.isHomeAddress(e.agent)) return;
+      const verdict = learner.observe(e);
+      if (verdict.kind === 'learnt') client.setHomeAgent(verdict.homeAgent, c.mask);
+      else if (verdict.kind === 'refused')
+        logger.warn(
+          { accessPoint: c.accessPoint, homeAgent: verdict.homeAgent, advertised: verdict.advertised },
+          'another home agent advertised on the subnet while the learnt one is alive: ignored',
+        );
     });
     try {
       await client.start();
