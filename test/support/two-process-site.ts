@@ -12,6 +12,10 @@
  *   await lab.stop();
  *
  * Processes are stopped by PID (SIGTERM, then SIGKILL if one is still alive after 6 s).
+ *
+ * With `labGroups` the lab's agents run in several processes (e.g. SPLIT_LAB: one home agent and
+ * one foreign agent each), so that one can be paused (`pause(1)`: SIGSTOP by PID) while the other
+ * keeps answering; `labs` holds them all (`lab` is the first), `metrics(i)` reads lab process i.
  */
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { createSocket } from 'node:dgram';
@@ -36,9 +40,24 @@ export const LAB_CLIENTS = [
   { mac: '02:00:00:00:01:02', address: '127.202.0.60', accessPoint: 'ap-west', homeAgent: 'ha-lab-2' },
 ] as const;
 
+/**
+ * The lab split in two processes: ha-lab-1 with fa-east (the agents of ap-east's visitors from
+ * 127.201.0.0/24), ha-lab-2 with fa-west (ap-west's from 127.202.0.0/24).
+ */
+export const SPLIT_LAB: readonly (readonly string[])[] = [
+  ['ha-lab-1', 'fa-east'],
+  ['ha-lab-2', 'fa-west'],
+];
+
 export interface TwoProcessSiteOptions {
   /** Changes to the lab document after the ports are substituted (before it is written). */
   lab?: (doc: ExampleDoc) => void;
+  /**
+   * Runs the lab's agents in one process per group of agent ids (home and foreign agents; every
+   * agent of the lab document in exactly one group) instead of one process. Each process gets the
+   * lab document (after `lab`) with only its group's agents. Default: one process with all.
+   */
+  labGroups?: readonly (readonly string[])[];
   /** Changes to the site document after the ports are substituted. */
   site?: (doc: ExampleDoc) => void;
   /** Extra `run` options for both processes (default `--shutdown-grace 100`). */
@@ -69,7 +88,10 @@ export interface AttachRequest {
 }
 
 export interface TwoProcessSite {
+  /** The (first) lab process. */
   lab: ChildSite;
+  /** Every lab process, in the order of `labGroups` (one without it; `labs[0]` is `lab`). */
+  labs: ChildSite[];
   site: ChildSite & { associationsUrl: string };
   /** The association API's bearer token (from the site file). */
   token: string;
@@ -79,18 +101,25 @@ export interface TwoProcessSite {
   attach(client: AttachRequest): Promise<{ status: number; body: unknown }>;
   /** Disassociates a client. */
   detach(mac: string, accessPoint?: string): Promise<number>;
-  /** The current /metrics of one process. */
-  metrics(which: 'lab' | 'site'): Promise<string>;
+  /** The current /metrics of one process (a number: that lab process, by index into `labs`). */
+  metrics(which: 'lab' | 'site' | number): Promise<string>;
   /** Polls /metrics until the sample satisfies `accept`; resolves with its value. */
   waitForSample(
-    which: 'lab' | 'site',
+    which: 'lab' | 'site' | number,
     name: string,
     labels: Record<string, string>,
     accept: (value: number) => boolean,
     timeoutMs?: number,
   ): Promise<number>;
-  /** SIGTERM both by PID; resolves with their exit codes. Removes the scratch directory. */
-  stop(): Promise<{ lab: number | null; site: number | null }>;
+  /** Stops lab process `index` (SIGSTOP by PID): its sockets stay bound, nothing answers. */
+  pause(index: number): void;
+  /** Lets a paused lab process go on (SIGCONT by PID). */
+  resume(index: number): void;
+  /**
+   * SIGTERM every process by PID (a paused one is resumed first); resolves with the exit codes
+   * (`lab`: the first lab process, `labs`: all of them). Removes the scratch directory.
+   */
+  stop(): Promise<{ lab: number | null; site: number | null; labs: Array<number | null> }>;
 }
 
 /** One sample of an exposition (labels in any order, all given ones must match); undefined when absent. */
@@ -233,27 +262,36 @@ export async function startTwoProcessSite(options: TwoProcessSiteOptions = {}): 
   options.site?.(site);
 
   const dir = mkdtempSync(path.join(tmpdir(), 'pmip-two-process-'));
-  const labFile = path.join(dir, 'lab-agents.yaml');
   const siteFile = path.join(dir, 'site-external-agents.yaml');
-  writeFileSync(labFile, stringify(lab));
+  const labDocs: Array<{ file: string; doc: ExampleDoc }> = options.labGroups
+    ? splitLab(lab, options.labGroups).map((doc, i) => ({
+        file: path.join(dir, `lab-agents-${i + 1}.yaml`),
+        doc,
+      }))
+    : [{ file: path.join(dir, 'lab-agents.yaml'), doc: lab }];
+  for (const l of labDocs) writeFileSync(l.file, stringify(l.doc));
   writeFileSync(siteFile, stringify(site));
   const args = options.runArgs ?? ['--shutdown-grace', '100'];
-  const labChild = startChild(labFile, args);
+  const labChildren = labDocs.map((l) => startChild(l.file, args));
   const siteChild = startChild(siteFile, args);
+  const paused = new Set<number>();
   const stop = async () => {
-    const [l, s] = await Promise.all([stopChild(labChild), stopChild(siteChild)]);
+    for (const i of paused)
+      if (labChildren[i]!.child.exitCode === null) process.kill(labChildren[i]!.pid, 'SIGCONT');
+    paused.clear();
+    const [s, ...ls] = await Promise.all([stopChild(siteChild), ...labChildren.map((c) => stopChild(c))]);
     rmSync(dir, { recursive: true, force: true });
-    return { lab: l, site: s };
+    return { lab: ls[0]!, site: s!, labs: ls };
   };
 
-  let labUrl: string;
+  let labUrls: string[];
   let siteUrl: string;
   let associationsUrl: string;
   try {
-    const [labLine, siteLine] = await Promise.all([readyLine(labChild), readyLine(siteChild)]);
-    labUrl = /metrics (https?:\/\/[^/]+)\/metrics/.exec(labLine)![1]!;
-    siteUrl = /metrics (https?:\/\/[^/]+)\/metrics/.exec(siteLine)![1]!;
-    associationsUrl = /associations (https?:\/\/[^/]+)\/api\/v1\/associations/.exec(siteLine)![1]!;
+    const [siteLine, ...labLines] = await Promise.all([readyLine(siteChild), ...labChildren.map(readyLine)]);
+    labUrls = labLines.map((line) => /metrics (https?:\/\/[^/]+)\/metrics/.exec(line)![1]!);
+    siteUrl = /metrics (https?:\/\/[^/]+)\/metrics/.exec(siteLine!)![1]!;
+    associationsUrl = /associations (https?:\/\/[^/]+)\/api\/v1\/associations/.exec(siteLine!)![1]!;
   } catch (e) {
     await stop();
     throw e;
@@ -266,11 +304,19 @@ export async function startTwoProcessSite(options: TwoProcessSiteOptions = {}): 
           ExampleDoc[] | undefined
       )?.[0]?.name ?? 'corp',
     );
-  const urlOf = (which: 'lab' | 'site') => (which === 'lab' ? labUrl : siteUrl);
-  const metrics = async (which: 'lab' | 'site') => (await fetch(`${urlOf(which)}/metrics`)).text();
+  const urlOf = (which: 'lab' | 'site' | number) =>
+    which === 'site' ? siteUrl : which === 'lab' ? labUrls[0]! : labUrls[which]!;
+  const metrics = async (which: 'lab' | 'site' | number) => (await fetch(`${urlOf(which)}/metrics`)).text();
+  const labs = labChildren.map((c, i) => ({ ...c, url: labUrls[i]! }));
+  const signal = (index: number, sig: 'SIGSTOP' | 'SIGCONT') => {
+    const c = labChildren[index];
+    if (!c) throw new Error(`no lab process ${index} (${labChildren.length} running)`);
+    process.kill(c.pid, sig);
+  };
 
   return {
-    lab: { ...labChild, url: labUrl },
+    lab: labs[0]!,
+    labs,
     site: { ...siteChild, url: siteUrl, associationsUrl },
     token,
     ports: { mobileIp, aap },
@@ -311,6 +357,34 @@ export async function startTwoProcessSite(options: TwoProcessSiteOptions = {}): 
         await new Promise((r) => setTimeout(r, 100));
       }
     },
+    pause(index) {
+      signal(index, 'SIGSTOP');
+      paused.add(index);
+    },
+    resume(index) {
+      signal(index, 'SIGCONT');
+      paused.delete(index);
+    },
     stop,
   };
+}
+
+/** One lab document per group, each with only the home and foreign agents of its group. */
+function splitLab(lab: ExampleDoc, groups: readonly (readonly string[])[]): ExampleDoc[] {
+  const agents = [...(lab.homeAgents as ExampleDoc[]), ...(lab.foreignAgents as ExampleDoc[])].map((a) =>
+    String(a.id),
+  );
+  const grouped = groups.flat();
+  const missing = agents.filter((id) => grouped.filter((g) => g === id).length !== 1);
+  const unknown = grouped.filter((id) => !agents.includes(id));
+  if (missing.length > 0 || unknown.length > 0)
+    throw new Error(
+      `labGroups: every agent in exactly one group (${[...missing, ...unknown].join(', ')} not)`,
+    );
+  return groups.map((group) => {
+    const doc = structuredClone(lab);
+    doc.homeAgents = (lab.homeAgents as ExampleDoc[]).filter((h) => group.includes(String(h.id)));
+    doc.foreignAgents = (lab.foreignAgents as ExampleDoc[]).filter((f) => group.includes(String(f.id)));
+    return doc;
+  });
 }
