@@ -112,13 +112,14 @@ export async function runSite(o: RunOptions): Promise<void> {
     throw startError(e);
   }
   // The AAP role: an access point of this host whose address is in the AAP lists is an
-  // authoritative access point, serving the table on that endpoint.
+  // authoritative access point, serving the table on that endpoint. Its id is `address:port`, the
+  // label the collector, the pages and the access points' receiver ids use for it.
   const aapServers: AuthoritativeAccessPoint[] = [];
   const aapPeers = [
     ...new Map(
       plan.subnetMapClients.flatMap((c) => c.aaps).map((a) => [`${a.address}:${a.port}`, a]),
     ).values(),
-  ].map((a) => ({ id: `aap-${a.address}:${a.port}`, address: a.address, port: a.port }));
+  ].map((a) => ({ id: `${a.address}:${a.port}`, address: a.address, port: a.port }));
   for (const peer of aapPeers) {
     const ap = [...host.accessPoints.values()].find((x) => x.config.address === peer.address);
     if (!ap || !site.aap) continue;

@@ -5,8 +5,11 @@
  * Rules (docs/pages.md):
  * - the window is the last 30 s; when no attempt concluded in it, the last 5 minutes;
  * - idle: no attempt concluded in 5 minutes;
- * - down: attempts concluded, none accepted;
- * - degraded: some accepted, but fewer than 90 % of the attempts;
+ * - down: attempts concluded, none accepted, and at least one timed out (no reply at all: the
+ *   node is unreachable, or everything behind it is);
+ * - degraded: fewer than 90 % of the attempts accepted, the rest answered (denied,
+ *   unauthenticated, discarded) or only partly timing out: one wrong-key client on a quiet home
+ *   agent that answers it is degraded, not down;
  * - ok: at least 90 % accepted.
  */
 import { REGISTRATION_OUTCOME_KINDS } from '../pmip/events.ts';
@@ -49,7 +52,13 @@ export function judgeHealth(counts: ArrayLike<number>, windowSeconds: number): N
   const accepted = outcomes.accepted;
   const ratio = attempts > 0 ? accepted / attempts : null;
   const status: HealthStatus =
-    ratio === null ? 'idle' : accepted === 0 ? 'down' : ratio < HEALTH_RULES.okRatio ? 'degraded' : 'ok';
+    ratio === null
+      ? 'idle'
+      : accepted === 0 && outcomes.timeout > 0
+        ? 'down'
+        : ratio < HEALTH_RULES.okRatio
+          ? 'degraded'
+          : 'ok';
   const failures = (Object.keys(FAILURE_WORDS) as Array<keyof typeof FAILURE_WORDS>)
     .filter((k) => outcomes[k] > 0)
     .sort((a, b) => outcomes[b] - outcomes[a])

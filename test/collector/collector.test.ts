@@ -168,9 +168,17 @@ const cases: Array<[string, PmipEvent, string[]]> = [
   ],
   [
     'outcome unauthenticated keeps the claimed code apart from denials, and is not a timeout',
-    { ...outcome, outcome: 'unauthenticated', code: 131, reason: 'bad-authenticator', transmissions: 4 },
+    {
+      ...outcome,
+      outcome: 'unauthenticated',
+      code: 131,
+      reason: 'bad-authenticator',
+      transmissions: 4,
+      lastReplyAt: T - 8000,
+    },
     [
       'ap[ap-lobby].outcome.unauthenticated=1',
+      'faSeen[fa-east].lastReplyAt=set',
       'faSeen[fa-east].outcome.unauthenticated=1',
       'haSeen[ha-north].claimed131=1',
       'haSeen[ha-north].lastReplyAt=set',

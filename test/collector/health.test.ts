@@ -11,7 +11,14 @@ describe('judgeHealth', () => {
     ['ok at 90 % accepted', [9, 1, 0, 0, 0], 'ok', 0.9],
     ['degraded below 90 %', [8, 0, 2, 0, 0], 'degraded', 0.8],
     ['down when nothing was accepted', [0, 0, 14, 0, 0], 'down', 0],
-    ['down when only unauthenticated replies came', [0, 0, 0, 3, 0], 'down', 0],
+    ['down when nothing was accepted and attempts timed out', [0, 1, 3, 0, 0], 'down', 0],
+    [
+      'degraded, not down, when only unauthenticated replies came (it answers)',
+      [0, 0, 0, 3, 0],
+      'degraded',
+      0,
+    ],
+    ['degraded, not down, when everything was denied', [0, 4, 0, 0, 0], 'degraded', 0],
   ])('%s', (_name, counts, status, ratio) => {
     const h = judgeHealth(counts, 30);
     expect(h.status).toBe(status);
