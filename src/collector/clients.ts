@@ -31,6 +31,7 @@ class ClientRow {
     public lastOutcome: ClientOutcome | undefined,
     /** ms since epoch; NaN when no attempt is in progress. */
     public attemptStartedAt: number,
+    public nai: string | undefined,
   ) {}
 }
 
@@ -41,6 +42,8 @@ export interface ClientView {
   accessPoint: string;
   ssid: string;
   state: ClientState;
+  /** The client's NAI, null when its association gave none. */
+  nai: string | null;
   /** The home agent's address. */
   homeAgent: string | null;
   /** The home agent's configured name (the label value), else its address. */
@@ -136,6 +139,7 @@ export class ClientTable {
           now,
           e.lastOutcome,
           e.attemptStartedAt ?? NaN,
+          e.nai,
         ),
       );
       this.byState[state] = this.byState[state]! + 1;
@@ -159,6 +163,7 @@ export class ClientTable {
       row.accessPoint = accessPoint;
     }
     row.address = e.client.address;
+    row.nai = e.nai;
     row.ssid = this.intern(e.ssid);
     row.homeAgent = this.internOptional(e.homeAgent);
     row.careOfAddress = this.internOptional(e.careOfAddress);
@@ -219,6 +224,7 @@ export class ClientTable {
         accessPoint: accessPointName(r.accessPoint),
         ssid: r.ssid,
         state: CLIENT_STATES[r.state]!,
+        nai: r.nai ?? null,
         homeAgent: r.homeAgent ?? null,
         homeAgentName: r.homeAgent === undefined ? null : homeAgentName(r.homeAgent),
         careOfAddress: r.careOfAddress ?? null,

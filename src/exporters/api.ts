@@ -6,11 +6,12 @@
 import type { Request, Response, Router } from 'express';
 import express from 'express';
 import { z } from 'zod';
-import type { Collector } from '../collector/collector.ts';
+import type { Collector, HealthReport } from '../collector/collector.ts';
 import { CLIENT_STATES } from '../collector/clients.ts';
 import type { ClientView } from '../collector/clients.ts';
+import { REGISTRATION_OUTCOME_KINDS } from '../collector/counters.ts';
 import { parseQuery } from '../http/query.ts';
-import type { ClientState } from '../pmip/events.ts';
+import type { ClientState, RegistrationOutcomeKind } from '../pmip/events.ts';
 import { statisticsDocument } from './statistics.ts';
 
 // The query handling of both HTTP servers (unknown, repeated and bad parameters) lives there.
@@ -23,18 +24,68 @@ export interface ExporterActions {
 
 const noParameters = z.object({}).strict();
 
-export function clientQuerySchema(accessPoints: readonly string[]) {
+/** The columns `/api/v1/clients` and the Mobile Clients page sort by (`sort=`). */
+export const CLIENT_SORT_KEYS = [
+  'mac',
+  'address',
+  'nai',
+  'access_point',
+  'ssid',
+  'state',
+  'home_agent',
+  'care_of_address',
+  'lifetime_left',
+  'last_outcome',
+  'last_seen',
+] as const;
+export type ClientSortKey = (typeof CLIENT_SORT_KEYS)[number];
+
+/** `outcome=`: a last-outcome kind, or `none` for clients with no concluded attempt yet. */
+export const CLIENT_OUTCOME_FILTERS = [...REGISTRATION_OUTCOME_KINDS, 'none'] as const;
+export type ClientOutcomeFilter = RegistrationOutcomeKind | 'none';
+
+const MAX_SEARCH_LENGTH = 100;
+
+/** A home agent as the pages name it: its label value and, when known, its address. */
+export interface KnownHomeAgent {
+  name: string;
+  address: string | null;
+}
+
+export interface ClientQueryContext {
+  accessPoints: readonly string[];
+  /** Called only when `home_agent` is given. */
+  homeAgents: () => readonly KnownHomeAgent[];
+}
+
+const oneOf = <T extends string>(values: readonly T[]) =>
+  z
+    .union([z.enum(values as unknown as [T, ...T[]]), z.literal('')], {
+      error: `must be one of ${values.join(', ')}`,
+    })
+    .optional();
+
+export function clientQuerySchema(context: ClientQueryContext) {
   return z
     .object({
+      q: z
+        .string()
+        .max(MAX_SEARCH_LENGTH, { error: `must be at most ${MAX_SEARCH_LENGTH} characters` })
+        .optional(),
       access_point: z
         .string()
-        .refine((v) => v === '' || accessPoints.includes(v), { error: 'not a known access point' })
+        .refine((v) => v === '' || context.accessPoints.includes(v), { error: 'not a known access point' })
         .optional(),
-      state: z
-        .union([z.enum(CLIENT_STATES as [ClientState, ...ClientState[]]), z.literal('')], {
-          error: `must be one of ${CLIENT_STATES.join(', ')}`,
+      state: oneOf(CLIENT_STATES),
+      home_agent: z
+        .string()
+        .refine((v) => v === '' || context.homeAgents().some((h) => h.name === v || h.address === v), {
+          error: 'not a known home agent (give its name or address)',
         })
         .optional(),
+      outcome: oneOf(CLIENT_OUTCOME_FILTERS),
+      sort: oneOf(CLIENT_SORT_KEYS),
+      order: oneOf(['asc', 'desc'] as const),
       limit: z.coerce
         .number({ error: 'must be a number' })
         .int({ error: 'must be an integer' })
@@ -50,29 +101,182 @@ export function clientQuerySchema(accessPoints: readonly string[]) {
     .strict();
 }
 
+/** The home agents a `home_agent` filter may name: every label value, with its address when known. */
+export function knownHomeAgents(collector: Collector, health = collector.health()): KnownHomeAgent[] {
+  const out = new Map<string, KnownHomeAgent>();
+  for (const h of health.homeAgents) out.set(h.name, { name: h.name, address: h.address });
+  for (const name of collector.labels().homeAgents)
+    if (!out.has(name)) out.set(name, { name, address: null });
+  return [...out.values()];
+}
+
+export interface ClientFilterView {
+  q?: string;
+  accessPoint?: string;
+  state?: ClientState;
+  homeAgent?: string;
+  outcome?: ClientOutcomeFilter;
+}
+
 export interface ClientPage {
   total: number;
   offset: number;
   limit: number;
+  sort: ClientSortKey;
+  order: 'asc' | 'desc';
   clients: ClientView[];
+}
+
+function ipv4Number(a: string | null): number | null {
+  if (a === null) return null;
+  const parts = a.split('.');
+  if (parts.length !== 4) return null;
+  let n = 0;
+  for (const p of parts) {
+    const v = Number(p);
+    if (!Number.isInteger(v) || v < 0 || v > 255) return null;
+    n = n * 256 + v;
+  }
+  return n;
+}
+
+type SortValue = string | number | null;
+
+/** The value a column sorts by: addresses numerically, names as the pages show them. */
+function sortValue(c: ClientView, key: ClientSortKey): SortValue {
+  switch (key) {
+    case 'mac':
+      return c.mac;
+    case 'address':
+      return ipv4Number(c.address) ?? c.address;
+    case 'nai':
+      return c.nai;
+    case 'access_point':
+      return c.accessPoint;
+    case 'ssid':
+      return c.ssid;
+    case 'state':
+      return c.state;
+    case 'home_agent':
+      return c.homeAgent === null ? null : `${c.homeAgentName ?? ''}\u0000${c.homeAgent}`;
+    case 'care_of_address':
+      return c.careOfAddress === null ? null : (ipv4Number(c.careOfAddress) ?? c.careOfAddress);
+    case 'lifetime_left':
+      return c.lifetimeLeftSeconds;
+    case 'last_outcome':
+      return c.lastOutcome?.text ?? null;
+    case 'last_seen':
+      return c.lastSeen;
+  }
+}
+
+function compareValues(a: SortValue, b: SortValue): number {
+  if (typeof a === 'number' && typeof b === 'number') return a - b;
+  if (typeof a === 'number') return -1; // numeric addresses before anything else
+  if (typeof b === 'number') return 1;
+  return a! < b! ? -1 : a! > b! ? 1 : 0;
+}
+
+/** Sorted by `key` (null values last in either order), ties by MAC. */
+export function sortClients(rows: ClientView[], key: ClientSortKey, order: 'asc' | 'desc'): ClientView[] {
+  const sign = order === 'desc' ? -1 : 1;
+  const keyed = rows.map((c) => ({ c, v: sortValue(c, key) }));
+  keyed.sort((x, y) => {
+    if (x.v === null || y.v === null) {
+      if (x.v !== y.v) return x.v === null ? 1 : -1;
+    } else {
+      const d = compareValues(x.v, y.v);
+      if (d !== 0) return sign * d;
+    }
+    return x.c.mac < y.c.mac ? -1 : x.c.mac > y.c.mac ? 1 : 0;
+  });
+  return keyed.map((k) => k.c);
+}
+
+const separators = /[:.-]/g;
+
+/**
+ * `q`: a case-insensitive substring of the MAC, the address or the NAI. A MAC written another way
+ * (02-00-00-00-00-01, 0200.0000.0001, 020000000001) matches too: without colons, hex digits only
+ * (and not an IPv4 address prefix), it is compared without separators.
+ */
+function matches(c: ClientView, q: string): boolean {
+  const mac = c.mac.toLowerCase();
+  if (mac.includes(q) || c.address.includes(q) || (c.nai?.toLowerCase().includes(q) ?? false)) return true;
+  if (q.includes(':') || !/^[0-9a-f.-]+$/.test(q) || /^\d{1,3}(\.\d{0,3})*$/.test(q)) return false;
+  const bare = q.replace(separators, '');
+  return bare !== '' && mac.replace(separators, '').includes(bare);
 }
 
 export function queryClients(
   collector: Collector,
   query: unknown,
   defaultLimit = 1000,
-): ClientPage & {
-  filter: { accessPoint?: string; state?: ClientState };
-} {
-  const q = parseQuery(clientQuerySchema(collector.labels().accessPoints), query);
-  const filter = {
-    accessPoint: q.access_point || undefined,
-    state: (q.state || undefined) as ClientState | undefined,
-  };
-  const all = collector.clients(filter).sort((a, b) => a.mac.localeCompare(b.mac));
+): ClientPage & { filter: ClientFilterView } {
+  let homeAgents: KnownHomeAgent[] | undefined;
+  const q = parseQuery(
+    clientQuerySchema({
+      accessPoints: collector.labels().accessPoints,
+      homeAgents: () => (homeAgents ??= knownHomeAgents(collector)),
+    }),
+    query,
+  );
+  const filter: ClientFilterView = {};
+  if (q.q) filter.q = q.q;
+  if (q.access_point) filter.accessPoint = q.access_point;
+  if (q.state) filter.state = q.state;
+  if (q.home_agent) filter.homeAgent = q.home_agent;
+  if (q.outcome) filter.outcome = q.outcome;
+  let rows = collector.clients({ accessPoint: filter.accessPoint, state: filter.state });
+  if (filter.homeAgent !== undefined) {
+    const wanted = filter.homeAgent;
+    // A name stands for the agent's address too (rows of an agent with no name carry the address).
+    const address = homeAgents?.find((h) => h.name === wanted)?.address ?? wanted;
+    rows = rows.filter(
+      (c) => c.homeAgent === wanted || c.homeAgent === address || c.homeAgentName === wanted,
+    );
+  }
+  if (filter.outcome !== undefined) {
+    const wanted = filter.outcome;
+    rows = rows.filter((c) => (wanted === 'none' ? c.lastOutcome === null : c.lastOutcome?.kind === wanted));
+  }
+  if (filter.q !== undefined) {
+    const needle = filter.q.trim().toLowerCase();
+    if (needle !== '') rows = rows.filter((c) => matches(c, needle));
+  }
+  const sort = q.sort || 'mac';
+  const order = q.order || 'asc';
+  const all = sortClients(rows, sort, order);
   const offset = q.offset ?? 0;
   const limit = q.limit ?? defaultLimit;
-  return { total: all.length, offset, limit, clients: all.slice(offset, offset + limit), filter };
+  return {
+    total: all.length,
+    offset,
+    limit,
+    sort,
+    order,
+    clients: all.slice(offset, offset + limit),
+    filter,
+  };
+}
+
+/** `/api/v1/health`: the collector's health report with times as ISO 8601 strings. */
+export function healthDocument(report: HealthReport) {
+  const iso = (ms: number) => new Date(ms).toISOString();
+  const rows = (list: HealthReport['homeAgents']) =>
+    list.map((r) => ({ ...r, lastReplyAt: r.lastReplyAt === null ? null : iso(r.lastReplyAt) }));
+  return {
+    time: iso(report.time),
+    rules: report.rules,
+    accessPoints: rows(report.accessPoints),
+    homeAgents: rows(report.homeAgents),
+    foreignAgents: rows(report.foreignAgents),
+    outcomesPerMinute: report.outcomesPerMinute.map((p) => ({ time: iso(p.time), counts: p.counts })),
+    roundTripLastHour: {
+      bounds: [...report.roundTripLastHour.bounds],
+      counts: report.roundTripLastHour.counts,
+    },
+  };
 }
 
 export function apiRouter(collector: Collector, actions: ExporterActions): Router {
@@ -88,6 +292,7 @@ export function apiRouter(collector: Collector, actions: ExporterActions): Route
   plain('/aaps', () => ({ aaps: collector.aaps() }));
   plain('/bindings', () => ({ bindings: collector.bindings() }));
   plain('/visitors', () => ({ visitors: collector.visitors() }));
+  plain('/health', () => healthDocument(collector.health()));
   router.get('/clients', (req, res) => {
     const { filter: _filter, ...page } = queryClients(collector, req.query);
     res.json(page);

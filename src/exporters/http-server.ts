@@ -13,10 +13,10 @@ import { z } from 'zod';
 import type { Collector } from '../collector/collector.ts';
 import { methodNotAllowed } from '../http/methods.ts';
 import { BadQueryError, noQueryParameters, parseQuery } from '../http/query.ts';
-import { apiRouter, queryClients } from './api.ts';
+import { apiRouter, knownHomeAgents, queryClients } from './api.ts';
 import type { ExporterActions } from './api.ts';
 import { aapsPage } from './pages/aaps.ts';
-import { clientsPage } from './pages/clients.ts';
+import { CLIENTS_PAGE_LIMIT, clientsPage } from './pages/clients.ts';
 import { html } from './pages/html.ts';
 import type { SafeHtml } from './pages/html.ts';
 import { landingPage } from './pages/landing.ts';
@@ -104,22 +104,30 @@ export function createExporterApp(
   const page = (res: Response, html: string) => res.type('html').send(html);
   const noQuery = (req: Request) => parseQuery(noQueryParameters, req.query);
   app.get('/', (req, res) => {
-    noQuery(req);
-    page(res, landingPage());
+    const { refresh } = parseQuery(overviewQuery, req.query);
+    page(
+      res,
+      landingPage({
+        health: collector.health(),
+        statistics: statisticsDocument(collector.snapshot()),
+        refreshSeconds: refresh,
+      }),
+    );
   });
   app.get('/statistics', (req, res) => {
     noQuery(req);
     page(res, statisticsPage(statisticsDocument(collector.snapshot())));
   });
   app.get('/clients', (req, res) => {
-    const result = queryClients(collector, req.query);
+    const result = queryClients(collector, req.query, CLIENTS_PAGE_LIMIT);
+    const health = collector.health(); // the collector's clock and the home agents' names
     page(
       res,
       clientsPage({
-        rows: result.clients,
-        total: result.total,
+        page: result,
         accessPoints: collector.labels().accessPoints,
-        filter: result.filter,
+        homeAgents: knownHomeAgents(collector, health),
+        now: health.time,
       }),
     );
   });
@@ -132,6 +140,7 @@ export function createExporterApp(
         rows: collector.subnetMap(),
         canRefresh: actions.refreshSubnetMap !== undefined,
         message,
+        homeAgentNames: new Map(collector.health().homeAgents.map((h) => [h.address, h.name])),
       }),
     );
   });
@@ -184,6 +193,18 @@ export function createExporterApp(
   });
   return app;
 }
+
+/** The overview's query: `refresh=15` reloads the page every 15 s. */
+const overviewQuery = z
+  .object({
+    refresh: z.coerce
+      .number({ error: 'must be a number of seconds' })
+      .int({ error: 'must be an integer' })
+      .min(5, { error: 'must be at least 5' })
+      .max(3600, { error: 'must be at most 3600' })
+      .optional(),
+  })
+  .strict();
 
 /** The Subnet Map page's query: `refreshed=1` after the Refresh form's redirect. */
 const subnetMapQuery = z.object({ refreshed: z.enum(['1'], { error: 'must be 1' }).optional() }).strict();

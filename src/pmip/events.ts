@@ -190,6 +190,8 @@ export interface ClientStateEvent extends EventBase {
   client: ClientRef;
   ssid: string;
   state: ClientState;
+  /** The client's NAI (RFC 2794), when its association gave one. */
+  nai?: string;
   homeAgent?: string;
   careOfAddress?: string;
   /** When the current registration expires (ms since epoch), if registered. */

@@ -3,6 +3,7 @@ import type { SafeHtml } from './html.ts';
 import { html, raw } from './html.ts';
 
 export const NAV: ReadonlyArray<[string, string]> = [
+  ['/', 'Overview'],
   ['/statistics', 'Statistics'],
   ['/clients', 'Mobile Clients'],
   ['/subnet-map', 'Subnet Map'],
@@ -18,7 +19,8 @@ header { background: #1f3a5f; color: #fff; padding: .5rem 1rem; }
 header a { color: #fff; margin-right: .9rem; text-decoration: none; display: inline-block; padding: .2rem 0; }
 header a[aria-current] { border-bottom: 2px solid #fff; }
 header strong { margin-right: 1.2rem; }
-main { padding: .5rem 1rem 2rem; max-width: 80rem; }
+main { padding: .5rem 1rem 2rem; max-width: 80rem; } main.wide { max-width: none; }
+td.nowrap, th.nowrap { white-space: nowrap; } td.outcome { min-width: 16rem; max-width: 30rem; }
 h1 { font-size: 1.4rem; } h2 { font-size: 1.1rem; margin-top: 1.6rem; }
 .table-wrap { overflow-x: auto; }
 table { border-collapse: collapse; margin: .4rem 0; }
@@ -30,15 +32,48 @@ caption { text-align: left; font-weight: 600; padding: .3rem 0; }
 .bad { color: #b00020; font-weight: 600; } .good { color: #1b7f3b; font-weight: 600; }
 form.filters { display: flex; flex-wrap: wrap; gap: .6rem; align-items: end; }
 label { display: flex; flex-direction: column; font-size: .9rem; }
-select, button { font-size: 1rem; padding: .25rem .5rem; }
+select, button, input { font-size: 1rem; padding: .25rem .5rem; }
+.status { display: inline-block; min-width: 5.2em; text-align: center; border-radius: .3rem; padding: 0 .35rem;
+  font-weight: 700; color: #fff; }
+.status-ok { background: #1b7f3b; } .status-degraded { background: #b35c00; }
+.status-down { background: #b00020; } .status-idle { background: #6b6b6b; }
+.headline { border-left: .4rem solid #1b7f3b; background: #1b7f3b14; padding: .4rem .8rem; margin: .4rem 0 .8rem; }
+.headline.bad-news { border-left-color: #b00020; background: #b0002014; }
+.headline p { margin: .2rem 0; font-weight: 600; }
+.headline ul { margin: .2rem 0; padding-left: 0; list-style: none; }
+.headline li { margin: .25rem 0; }
+.charts { display: flex; flex-wrap: wrap; gap: 1rem; }
+figure.chart { margin: 0; flex: 1 1 22rem; max-width: 46rem; }
+figure.chart svg { width: 100%; height: auto; display: block; }
+figure.chart figcaption { font-size: .85rem; }
+svg .axis line { stroke: currentColor; stroke-opacity: .5; } svg .axis line.grid { stroke-dasharray: 3 3; stroke-opacity: .25; }
+svg .axis text, svg text.empty { fill: currentColor; font-size: 13px; }
+.o-accepted { fill: #2e7d32; background: #2e7d32; } .o-denied { fill: #ef6c00; background: #ef6c00; }
+.o-timeout { fill: #c62828; background: #c62828; } .o-unauthenticated { fill: #6a1b9a; background: #6a1b9a; }
+.o-discarded { fill: #757575; background: #757575; } .rt { fill: #1f5fa8; }
+.legend span { white-space: nowrap; margin-right: .7rem; }
+i.swatch { display: inline-block; width: .8em; height: .8em; margin-right: .25em; vertical-align: -.05em; }
+th a.sort { color: inherit; text-decoration: none; white-space: nowrap; }
+th a.sort:hover { text-decoration: underline; }
+.pager { display: flex; flex-wrap: wrap; gap: 1rem; align-items: center; margin: .4rem 0; }
+p.note { font-size: .9rem; max-width: 60rem; }
+p.finding { font-weight: 600; }
 `);
 
-export function layout(title: string, path: string, body: SafeHtml): string {
+export interface LayoutOptions {
+  /** Reload the page every this many seconds (<meta http-equiv="refresh">). */
+  refreshSeconds?: number | undefined;
+  /** Use the whole window width (wide tables). */
+  wide?: boolean;
+}
+
+export function layout(title: string, path: string, body: SafeHtml, options: LayoutOptions = {}): string {
   return html`<!doctype html>
     <html lang="en">
       <head>
         <meta charset="utf-8" />
         <meta name="viewport" content="width=device-width, initial-scale=1" />
+        ${options.refreshSeconds ? html`<meta http-equiv="refresh" content="${options.refreshSeconds}" />` : ''}
         <title>${title} · pmip-exporter</title>
         <style>
           ${STYLE}
@@ -54,7 +89,7 @@ export function layout(title: string, path: string, body: SafeHtml): string {
             )}
           </nav>
         </header>
-        <main>
+        <main ${options.wide ? raw('class="wide"') : ''}>
           <h1>${title}</h1>
           ${body}
         </main>
@@ -62,8 +97,15 @@ export function layout(title: string, path: string, body: SafeHtml): string {
     </html> `.text;
 }
 
-/** A table inside a horizontally scrolling wrapper (wide tables on a phone). */
-export function table(head: readonly string[], rows: readonly SafeHtml[], caption?: string): SafeHtml {
+/**
+ * A table inside a horizontally scrolling wrapper (wide tables on a phone). A head cell given as
+ * SafeHtml is a whole `<th>` (e.g. with aria-sort); a string becomes `<th scope="col">`.
+ */
+export function table(
+  head: ReadonlyArray<string | SafeHtml>,
+  rows: readonly SafeHtml[],
+  caption?: string,
+): SafeHtml {
   return html`<div class="table-wrap">
     <table>
       ${
@@ -75,7 +117,7 @@ export function table(head: readonly string[], rows: readonly SafeHtml[], captio
       }
       <thead>
         <tr>
-          ${head.map((h) => html`<th scope="col">${h}</th>`)}
+          ${head.map((h) => (typeof h === 'string' ? html`<th scope="col">${h}</th>` : h))}
         </tr>
       </thead>
       <tbody>

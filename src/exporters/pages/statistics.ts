@@ -1,10 +1,13 @@
 /**
  * The Statistics page: the statistics document grouped as the Mobile IP MIB groups it. Every
  * number carries `data-stat`, the JSON path of the same number in /api/v1/statistics, so a test
- * can prove page and API agree.
+ * can prove page and API agree (`data-format="percent"`: a ratio shown as "92.9 %"). Wherever two
+ * figures differ by design, one sentence under the table says why.
  */
 import { replyCode } from '../../pmip/wire/reply-codes.ts';
-import type { StatisticsDocument } from '../statistics.ts';
+import type { AgentSeenStatistics, StatisticsDocument } from '../statistics.ts';
+import { clockSection } from './clocks.ts';
+import { agentName, formatAgo, formatRatio } from './format.ts';
 import type { SafeHtml } from './html.ts';
 import { html } from './html.ts';
 import { layout, table } from './layout.ts';
@@ -24,6 +27,197 @@ function stat(doc: StatisticsDocument, path: Path): SafeHtml {
   return html`<td class="n" data-stat="${JSON.stringify(path)}">${typeof v === 'number' ? v : '—'}</td>`;
 }
 
+/** A ratio cell tied to its JSON path, shown as a percentage. */
+function ratio(doc: StatisticsDocument, path: Path): SafeHtml {
+  const v = valueAt(doc, path);
+  return html`<td class="n" data-stat="${JSON.stringify(path)}" data-format="percent">
+    ${formatRatio(typeof v === 'number' ? v : null)}
+  </td>`;
+}
+
+/** A number inside a cell (several per cell), tied to its JSON path. */
+function statSpan(doc: StatisticsDocument, path: Path): SafeHtml {
+  const v = valueAt(doc, path);
+  return html`<span data-stat="${JSON.stringify(path)}">${typeof v === 'number' ? v : '—'}</span>`;
+}
+
+function note(text: string): SafeHtml {
+  return html`<p class="note muted">${text}</p>`;
+}
+
+/** The address of a hosted agent (its id) from the agents the access points see, when there. */
+function addressOf(seen: Record<string, AgentSeenStatistics>, id: string): string | undefined {
+  return Object.entries(seen).find(([, a]) => a.name === id)?.[0];
+}
+
+const OUTCOME_HEAD = [
+  'Attempts',
+  'Accepted',
+  'Denied',
+  'Timeouts',
+  'Unauthenticated',
+  'Discarded',
+  'Acceptance ratio',
+];
+
+function outcomesTable(doc: StatisticsDocument): SafeHtml {
+  const mn = (p: Path, label: SafeHtml | string, kind: string): SafeHtml => {
+    const r = [...p, 'registrations'];
+    return html`<tr data-scope="${kind}">
+      <th scope="row">${label}</th>
+      ${stat(doc, [...r, 'attempts'])}${stat(doc, [...r, 'outcomes', 'accepted'])}${stat(doc, [...r, 'outcomes', 'denied'])}${stat(doc, [...r, 'outcomes', 'timeout'])}${stat(doc, [...r, 'outcomes', 'unauthenticated'])}${stat(doc, [...r, 'outcomes', 'discarded'])}${ratio(doc, [...r, 'acceptanceRatio'])}
+    </tr>`;
+  };
+  const seen = (group: 'homeAgentsSeen' | 'foreignAgentsSeen', word: string) =>
+    Object.entries(doc[group]).map(([address, a]) => {
+      const p = [group, address];
+      return html`<tr data-scope="${group}">
+        <th scope="row">${word} ${agentName(a.name, address)}</th>
+        ${stat(doc, [...p, 'attempts'])}${stat(doc, [...p, 'accepted'])}${stat(doc, [...p, 'denied'])}${stat(doc, [...p, 'timeouts'])}${stat(doc, [...p, 'unauthenticated'])}${stat(doc, [...p, 'discarded'])}${ratio(doc, [...p, 'acceptanceRatio'])}
+      </tr>`;
+    });
+  return html`${table(
+    ['', ...OUTCOME_HEAD],
+    [
+      mn([], html`<strong>Site-wide</strong>`, 'site'),
+      ...Object.keys(doc.accessPoints).map((id) =>
+        mn(
+          ['accessPoints', id],
+          html`Access point <a href="/clients?access_point=${encodeURIComponent(id)}">${id}</a>`,
+          'accessPoints',
+        ),
+      ),
+      ...seen('homeAgentsSeen', 'Home agent'),
+      ...seen('foreignAgentsSeen', 'Foreign agent'),
+    ],
+    'Outcomes (registration attempts, as the access points see them)',
+  )}
+  ${note(
+    'An attempt is one registration request with its retransmissions, counted once when it ends, in exactly one outcome; the Registration table below counts every transmission and every reply instead.',
+  )}
+  ${note(
+    'The home and foreign agent rows need not add up to the site-wide row: an attempt that ended before a home agent was chosen (no subnet map row, no security association) counts for no agent, and an attempt sent straight to its home agent counts for no foreign agent.',
+  )}
+  ${note(
+    'Unauthenticated: attempts whose replies all failed authentication at the access point (wrong SPI or key), so that nothing they claim could be believed; they are not denials, and the codes they claim are listed apart under Denials by reply code.',
+  )}`;
+}
+
+function denialsTable(doc: StatisticsDocument): SafeHtml {
+  const r = ['registrations'];
+  const hostedHa = Object.entries(doc.homeAgents).filter(([, h]) => Object.keys(h.deniedByCode).length > 0);
+  const hostedFa = Object.entries(doc.foreignAgents).filter(
+    ([, f]) => Object.keys(f.deniedByCode).length > 0,
+  );
+  const hosts = Object.keys(doc.homeAgents).length > 0 || Object.keys(doc.foreignAgents).length > 0;
+  const codes = new Set<number>(Object.keys(doc.registrations.deniedByCode).map(Number));
+  for (const a of Object.values(doc.homeAgentsSeen))
+    for (const c of Object.keys(a.unauthenticatedByClaimedCode)) codes.add(Number(c));
+  for (const [, h] of hostedHa) for (const c of Object.keys(h.deniedByCode)) codes.add(Number(c));
+  for (const [, f] of hostedFa) for (const c of Object.keys(f.deniedByCode)) codes.add(Number(c));
+  const sorted = [...codes].sort((a, b) => a - b);
+  const list = (items: SafeHtml[]) => (items.length === 0 ? html`—` : html`${items}`);
+  const head = [
+    'Code',
+    'Reason',
+    'Description',
+    'Issuer',
+    'Denials received by access points (verified)',
+    'Claimed by replies that failed authentication (not verified)',
+    ...(hosts ? ["Hosted home agents' own denials", "Hosted foreign agents' own denials"] : []),
+  ];
+  const rows =
+    sorted.length === 0
+      ? [
+          html`<tr>
+            <td colspan="${head.length}" class="muted">No denials.</td>
+          </tr>`,
+        ]
+      : sorted.map((code) => {
+          const info = replyCode(code);
+          const k = String(code);
+          const claimed = Object.entries(doc.homeAgentsSeen)
+            .filter(([, a]) => a.unauthenticatedByClaimedCode[k] !== undefined)
+            .map(
+              ([address, a]) =>
+                html`<div>
+                  ${statSpan(doc, ['homeAgentsSeen', address, 'unauthenticatedByClaimedCode', k])} from
+                  ${agentName(a.name, address)}
+                </div>`,
+            );
+          const own = (
+            entries: Array<[string, { deniedByCode: Record<string, number> }]>,
+            group: 'homeAgents' | 'foreignAgents',
+            seen: Record<string, AgentSeenStatistics>,
+          ) =>
+            entries
+              .filter(([, a]) => a.deniedByCode[k] !== undefined)
+              .map(
+                ([id]) =>
+                  html`<div>
+                    ${statSpan(doc, [group, id, 'deniedByCode', k])} at ${agentName(id, addressOf(seen, id))}
+                  </div>`,
+              );
+          return html`<tr data-code="${code}">
+            <td>${code}</td>
+            <td>${info.reason}</td>
+            <td>${info.description}</td>
+            <td>${info.issuer}</td>
+            ${
+              doc.registrations.deniedByCode[k] === undefined
+                ? html`<td class="n muted">—</td>`
+                : stat(doc, [...r, 'deniedByCode', k])
+            }
+            <td>${list(claimed)}</td>
+            ${
+              hosts
+                ? html`<td>${list(own(hostedHa, 'homeAgents', doc.homeAgentsSeen))}</td>
+                    <td>${list(own(hostedFa, 'foreignAgents', doc.foreignAgentsSeen))}</td>`
+                : ''
+            }
+          </tr>`;
+        });
+  return html`${table(head, rows, 'Denials by reply code')}
+  ${note(
+    "Denied by home agent counts verified denials received by access points; the home agent's own count also includes denials whose reply failed authentication at the access point (wrong key): see Unauthenticated.",
+  )}
+  ${note(
+    'A claimed code is what a reply that failed authentication says; it is counted per home agent and never as a denial. 131 (ha_mn_failed_authentication) claimed by a home agent usually means that the access point and the home agent hold different keys (or SPIs) for the client.',
+  )}`;
+}
+
+function agentsSeenTable(doc: StatisticsDocument, now: number): SafeHtml {
+  const rows = (['homeAgentsSeen', 'foreignAgentsSeen'] as const).flatMap((group) =>
+    Object.entries(doc[group]).map(([address, a]) => {
+      const p = [group, address];
+      return html`<tr>
+        <th scope="row">
+          ${group === 'homeAgentsSeen' ? 'Home agent' : 'Foreign agent'} ${agentName(a.name, address)}
+        </th>
+        ${stat(doc, [...p, 'requestsSent'])}${stat(doc, [...p, 'repliesReceived'])}
+        <td class="n" title="${a.lastReplyAt ?? ''}">
+          ${formatAgo(a.lastReplyAt === null ? null : Date.parse(a.lastReplyAt), now)}
+        </td>
+        ${stat(doc, [...p, 'roundTripSeconds', 'p50'])}${stat(doc, [...p, 'roundTripSeconds', 'p90'])}
+      </tr>`;
+    }),
+  );
+  return html`${table(
+    ['Agent', 'Requests sent', 'Replies received', 'Last reply', 'Round trip p50 (s)', 'Round trip p90 (s)'],
+    rows.length > 0
+      ? rows
+      : [
+          html`<tr>
+            <td colspan="6" class="muted">No agent seen yet.</td>
+          </tr>`,
+        ],
+    'Agents as the access points see them',
+  )}
+  ${note(
+    'Requests sent counts transmissions (retransmissions included); replies received counts verified replies only, and the last reply also counts one that failed authentication (the agent answered).',
+  )}`;
+}
+
 /** Rows of (label, path) as a two-column table. */
 function group(doc: StatisticsDocument, caption: string, rows: ReadonlyArray<[string, Path]>): SafeHtml {
   return table(
@@ -41,13 +235,14 @@ function group(doc: StatisticsDocument, caption: string, rows: ReadonlyArray<[st
 
 export function statisticsPage(doc: StatisticsDocument): string {
   const r = ['registrations'];
-  const codes = Object.keys(doc.registrations.deniedByCode)
-    .map(Number)
-    .sort((a, b) => a - b);
+  const now = Date.parse(doc.generatedAt);
+  const hostedName = (group: 'homeAgents' | 'foreignAgents', id: string) =>
+    agentName(id, addressOf(group === 'homeAgents' ? doc.homeAgentsSeen : doc.foreignAgentsSeen, id));
   const body = html` <p class="muted">
       Totals over all access points at ${doc.generatedAt}. The same numbers:
       <a href="/api/v1/statistics">/api/v1/statistics</a>.
     </p>
+    ${outcomesTable(doc)}
     ${group(doc, 'Registration (mnRegistrationGroup)', [
       ['Initial registration requests sent (mnRegRequestsSent)', [...r, 'sent', 'initial']],
       ['Re-registration requests sent (mnRegRequestsSent)', [...r, 'sent', 'renewal']],
@@ -78,26 +273,19 @@ export function statisticsPage(doc: StatisticsDocument): string {
       ],
       ['Discarded: no pending request', [...r, 'discarded', 'no-pending-request']],
     ])}
-    ${table(
-      ['Code', 'Reason', 'Description', 'Issuer', 'Denials'],
-      codes.length === 0
-        ? [
-            html`<tr>
-              <td colspan="5" class="muted">No denials.</td>
-            </tr>`,
-          ]
-        : codes.map((code) => {
-            const info = replyCode(code);
-            return html`<tr>
-              <td>${code}</td>
-              <td>${info.reason}</td>
-              <td>${info.description}</td>
-              <td>${info.issuer}</td>
-              ${stat(doc, [...r, 'deniedByCode', String(code)])}
-            </tr>`;
-          }),
-      'Denials by reply code',
+    ${note(
+      'Timed out counts attempts with no reply after the last retransmission; attempts whose only replies failed authentication are Unauthenticated (Outcomes), not timeouts. Discarded here counts replies dropped as invalid, not attempts: attempts that ended discarded are counted by reason below.',
     )}
+    ${denialsTable(doc)}
+    ${group(
+      doc,
+      'Discarded attempts, by reason',
+      Object.keys(doc.discardedAttempts).map((reason): [string, Path] => [
+        reason,
+        ['discardedAttempts', reason],
+      ]),
+    )}
+    ${agentsSeenTable(doc, now)}
     ${group(doc, 'Movement and discovery (mnDiscoveryGroup)', [
       ['Moves home to foreign (mnMoveFromHAToFA)', ['moves', 'homeToForeign']],
       ['Moves foreign to foreign (mnMoveFromFAToFA)', ['moves', 'foreignToForeign']],
@@ -162,7 +350,7 @@ export function statisticsPage(doc: StatisticsDocument): string {
       Object.keys(doc.homeAgents).map((id) => {
         const p = ['homeAgents', id];
         return html`<tr>
-          <th scope="row">${id}</th>
+          <th scope="row">${hostedName('homeAgents', id)}</th>
           ${stat(doc, [...p, 'requestsReceived', 'initial'])}${stat(doc, [...p, 'requestsReceived', 'renewal'])}${stat(doc, [...p, 'requestsReceived', 'deregistration'])}${stat(doc, [...p, 'repliesSent'])}${stat(doc, [...p, 'accepted'])}${stat(doc, [...p, 'denied'])}${stat(doc, [...p, 'bindings', 'current'])}${stat(doc, [...p, 'probes', 'timedOut'])}${stat(doc, [...p, 'timeSync', 'lastOffsetSeconds'])}
         </tr>`;
       }),
@@ -181,12 +369,30 @@ export function statisticsPage(doc: StatisticsDocument): string {
       Object.keys(doc.foreignAgents).map((id) => {
         const p = ['foreignAgents', id];
         return html`<tr>
-          <th scope="row">${id}</th>
+          <th scope="row">${hostedName('foreignAgents', id)}</th>
           ${stat(doc, [...p, 'requestsReceived', 'initial'])}${stat(doc, [...p, 'requestsRelayed'])}${stat(doc, [...p, 'repliesRelayed'])}${stat(doc, [...p, 'denied'])}${stat(doc, [...p, 'repliesDropped', 'poorlyFormed'])}${stat(doc, [...p, 'visitors', 'current'])}
         </tr>`;
       }),
       'Foreign agents (faRegistrationGroup)',
     )}
+    ${
+      Object.keys(doc.homeAgents).length > 0 || Object.keys(doc.foreignAgents).length > 0
+        ? note(
+            "The two tables above are the hosted agents' own counts, as they handled requests; the Outcomes table is the access points' view of the same agents, so it misses requests that never arrived and replies that never came back, and counts a reply that failed authentication as Unauthenticated, not as the denial the agent sent.",
+          )
+        : note(
+            'This process hosts no home or foreign agent, so the two tables above are empty: the Outcomes table shows the agents as the access points see them.',
+          )
+    }
+    <h2>Clocks</h2>
+    ${clockSection(doc.timeOffsets, now)}
+    ${
+      Object.keys(doc.homeAgents).length > 0
+        ? note(
+            "A hosted home agent's time offset (Home agents table) is the last one any access point learnt with it; the clock offsets above list each access point apart.",
+          )
+        : ''
+    }
     ${group(doc, 'Exporter', [
       ['Events ingested', ['exporter', 'eventsIngested']],
       ['Events dropped', ['exporter', 'eventsDropped']],

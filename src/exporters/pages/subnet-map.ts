@@ -1,5 +1,6 @@
 /** The Subnet Map Table page, with the Refresh button that re-fetches the table from the AAP. */
 import type { SubnetMapView } from '../../collector/collector.ts';
+import { agentName } from './format.ts';
 import { html } from './html.ts';
 import { formatDuration, layout, table } from './layout.ts';
 
@@ -7,9 +8,11 @@ export interface SubnetMapPageInput {
   rows: SubnetMapView[];
   canRefresh: boolean;
   message?: string;
+  /** Home agent address -> its name (the label value), for "name (address)". */
+  homeAgentNames?: ReadonlyMap<string, string>;
 }
 
-export function subnetMapPage({ rows, canRefresh, message }: SubnetMapPageInput): string {
+export function subnetMapPage({ rows, canRefresh, message, homeAgentNames }: SubnetMapPageInput): string {
   const body = html` <form method="post" action="/subnet-map/refresh">
       <button
         type="submit"
@@ -26,7 +29,7 @@ export function subnetMapPage({ rows, canRefresh, message }: SubnetMapPageInput)
       rows.map(
         (r) =>
           html`<tr>
-            <td>${r.homeAgent}</td>
+            <td>${agentName(homeAgentNames?.get(r.homeAgent), r.homeAgent)}</td>
             <td>${r.mask} (/${r.prefixLength})</td>
             <td>${r.network}/${r.prefixLength}</td>
             <td>${r.source}</td>

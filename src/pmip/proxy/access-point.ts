@@ -134,6 +134,7 @@ export interface ClientView {
   address: string;
   ssid: string;
   state: ClientState;
+  nai?: string;
   homeAgent?: string;
   careOfAddress?: string;
   expiresAt?: number;
@@ -171,7 +172,6 @@ interface PendingRequest {
 
 interface ClientRecord extends ClientView {
   ref: ClientRef;
-  nai?: string;
   home: boolean;
   sa?: SecurityAssociation;
   /** Nonce mode: the nonce from the home agent's last reply. */
@@ -1106,7 +1106,7 @@ export class AccessPoint {
   /** Emits the client's live row, when it differs from the last one emitted. */
   private publishState(c: ClientRecord): void {
     const v = this.view(c);
-    const signature = `${v.state}|${v.homeAgent}|${v.careOfAddress}|${v.expiresAt}|${v.lastCode}|${v.lastOutcome?.at}|${v.lastOutcome?.kind}|${v.attemptStartedAt}`;
+    const signature = `${v.state}|${v.nai}|${v.homeAgent}|${v.careOfAddress}|${v.expiresAt}|${v.lastCode}|${v.lastOutcome?.at}|${v.lastOutcome?.kind}|${v.attemptStartedAt}`;
     if (signature === c.published) return;
     c.published = signature;
     const { mac: _mac, address: _address, ...row } = v;
@@ -1136,6 +1136,7 @@ export class AccessPoint {
 
   private view(c: ClientRecord): ClientView {
     const v: ClientView = { mac: c.mac, address: c.address, ssid: c.ssid, state: c.state };
+    if (c.nai !== undefined) v.nai = c.nai;
     if (c.homeAgent !== undefined) v.homeAgent = c.homeAgent;
     if (c.careOfAddress !== undefined && !c.home) v.careOfAddress = c.careOfAddress;
     if (c.expiresAt !== undefined && c.bound) v.expiresAt = c.expiresAt;
