@@ -292,15 +292,16 @@ export class Collector {
           add(this.haSeen.outcomes, h * OUTCOMES + o);
           if (e.code !== undefined && isReplyCode(e.code)) {
             if (e.outcome === 'denied') addCode(this.haSeen.codes, h, e.code);
-            else if (e.outcome === 'unauthenticated') {
-              addCode(this.claimedCodes, h, e.code);
-              // The claim is all there is to see of the home agent's answer: mark when it came.
-              this.haSeen.counters[h * Seen.width + Seen.lastReplyAt] = e.time;
-            }
+            else if (e.outcome === 'unauthenticated') addCode(this.claimedCodes, h, e.code);
           }
+          // A reply that could not be used still shows the agent answering: when it came.
+          if (e.lastReplyAt !== undefined)
+            latest(this.haSeen.counters, h * Seen.width + Seen.lastReplyAt, e.lastReplyAt);
         }
         if (e.foreignAgent !== undefined) {
           const f = this.fa.registry.slot(e.foreignAgent);
+          if (e.lastReplyAt !== undefined)
+            latest(this.faSeen.counters, f * Seen.width + Seen.lastReplyAt, e.lastReplyAt);
           add(this.faSeen.outcomes, f * OUTCOMES + o);
           if (e.outcome === 'denied' && e.code !== undefined && isReplyCode(e.code))
             addCode(this.faSeen.codes, f, e.code);
@@ -805,6 +806,10 @@ export class Collector {
     }
     entry.count++;
   }
+}
+
+function latest(a: Float64Array, i: number, time: number): void {
+  if (time > a[i]!) a[i] = time;
 }
 
 function anyNonZero(a: Float64Array, from: number, n: number): boolean {

@@ -151,6 +151,11 @@ export interface RegistrationOutcomeEvent extends EventBase {
   transmissions: number;
   /** accepted / denied: from sending the answered request to the reply. */
   roundTripSeconds?: number;
+  /**
+   * timeout-free failures (unauthenticated, discarded): when the last reply matched to the
+   * attempt arrived (ms), verified or not: the agent answered, if not usably.
+   */
+  lastReplyAt?: number;
 }
 
 export interface TimeSyncEvent extends EventBase {

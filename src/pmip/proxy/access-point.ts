@@ -161,6 +161,8 @@ interface PendingRequest {
   unauthenticated?: { code: number; reason: SecurityViolationReason };
   /** Replies to this attempt that were dropped: the last reason. */
   discarded?: ReplyDiscardReason;
+  /** When the last reply matched to this attempt arrived, verified or not (ms). */
+  lastReplyAt?: number;
   transmissions: Transmission[];
   bytes: Buffer;
   retransmissions: number;
@@ -681,7 +683,12 @@ export class AccessPoint {
     }
     // No usable reply: replies that failed authentication or were dropped say more than "timeout".
     const transmissions = p.retransmissions + 1;
-    const where = { homeAgent: p.homeAgent, foreignAgent: p.foreignAgent, transmissions };
+    const where = {
+      homeAgent: p.homeAgent,
+      foreignAgent: p.foreignAgent,
+      transmissions,
+      lastReplyAt: p.lastReplyAt,
+    };
     if (p.unauthenticated) {
       this.conclude(c, p.kind, {
         outcome: 'unauthenticated',
@@ -783,6 +790,7 @@ export class AccessPoint {
     if (!tx) {
       this.discard('invalid-identification', from);
       p.discarded = 'invalid-identification';
+      p.lastReplyAt = this.deps.scheduler.now();
       return;
     }
     const sa = c.sa!;
@@ -799,17 +807,20 @@ export class AccessPoint {
         this.violation(reason, from.address, c.ref);
         // Kept, not acted on: a forged reply must not end the attempt; the timeout says what was seen.
         p.unauthenticated = { code: reply.code, reason };
+        p.lastReplyAt = this.deps.scheduler.now();
         return;
       }
     }
     if (info.accepted && tx.id !== reply.identification && sa.replay === 'timestamp') {
       this.discard('invalid-identification', from);
       p.discarded = 'invalid-identification';
+      p.lastReplyAt = this.deps.scheduler.now();
       return;
     }
     if (reply.homeAgent !== p.homeAgent && reply.code !== ReplyCode.haUnknownHomeAgentAddress) {
       this.discard('unknown-home-agent', from);
       p.discarded = 'unknown-home-agent';
+      p.lastReplyAt = this.deps.scheduler.now();
       return;
     }
     const now = this.deps.scheduler.now();
@@ -890,6 +901,7 @@ export class AccessPoint {
       foreignAgent?: string | undefined;
       transmissions: number;
       roundTripSeconds?: number;
+      lastReplyAt?: number | undefined;
     },
   ): void {
     const at = this.deps.scheduler.now();
@@ -913,6 +925,7 @@ export class AccessPoint {
       ...(o.issuer !== undefined ? { issuer: o.issuer } : {}),
       transmissions: o.transmissions,
       ...(o.roundTripSeconds !== undefined ? { roundTripSeconds: o.roundTripSeconds } : {}),
+      ...(o.lastReplyAt !== undefined ? { lastReplyAt: o.lastReplyAt } : {}),
     });
   }
 
