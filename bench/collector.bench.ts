@@ -329,7 +329,8 @@ export async function benchRender(
   for (let r = 0; r < rounds; r++) {
     const start = process.hrtime.bigint();
     body = await exporter.render();
-    if (process.env.BENCH_DUMP && r === 0) (await import("node:fs")).writeFileSync(process.env.BENCH_DUMP, body);
+    if (process.env.BENCH_DUMP && r === 0)
+      (await import('node:fs')).writeFileSync(process.env.BENCH_DUMP, body);
     ours.push(ms(start));
   }
   const baseline = plainRegistryLike(body);
