@@ -109,16 +109,17 @@ export interface AlertingPrometheus extends RunningServer {
 }
 
 /**
- * Prometheus scraping `target` (job `job`) every second, evaluating `rules` (the text of a rule
- * file) every second, and sending to `alertmanager` (host:port; none: the rules are only
- * evaluated) with a resend delay of 1 s.
+ * Prometheus scraping `target` (job `job`), or every job of `jobs`, every second, evaluating
+ * `rules` (the text of a rule file) every second, and sending to `alertmanager` (host:port; none:
+ * the rules are only evaluated) with a resend delay of 1 s.
  */
-export async function startAlertingPrometheus(options: {
-  job: string;
-  target: string;
-  rules: string;
-  alertmanager?: string;
-}): Promise<AlertingPrometheus> {
+export async function startAlertingPrometheus(
+  options: {
+    rules: string;
+    alertmanager?: string;
+  } & ({ job: string; target: string } | { jobs: Array<{ job: string; targets: string[] }> }),
+): Promise<AlertingPrometheus> {
+  const jobs = 'jobs' in options ? options.jobs : [{ job: options.job, targets: [options.target] }];
   const dir = mkdtempSync(join(tmpdir(), 'pmip-prometheus-rules-'));
   writeFileSync(join(dir, 'pmip.rules.yml'), options.rules);
   writeFileSync(
@@ -129,7 +130,7 @@ export async function startAlertingPrometheus(options: {
       ...(options.alertmanager
         ? { alerting: { alertmanagers: [{ static_configs: [{ targets: [options.alertmanager] }] }] } }
         : {}),
-      scrape_configs: [{ job_name: options.job, static_configs: [{ targets: [options.target] }] }],
+      scrape_configs: jobs.map((j) => ({ job_name: j.job, static_configs: [{ targets: j.targets }] })),
     }),
   );
   const server = await startServer(

@@ -19,7 +19,8 @@
  * expression (with the Grafana variables at their "All" value, `ap` = ap-east) and every recording
  * rule returns a finite sample, except the few listed in NO_DATA with the reason.
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { startAlertingPrometheus, type AlertingPrometheus } from '../alerts/alerting-servers.ts';
+import { spawnSync } from 'node:child_process';
 import { createSocket } from 'node:dgram';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -29,7 +30,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RULES_FILE, readRules } from '../alerts/rules-file.ts';
 import { committedDashboards } from '../dashboards/committed.ts';
 import { expressionsOf } from '../dashboards/lint.ts';
-import { freePort, hasPrometheus } from '../support/prometheus.ts';
+import { hasPrometheus } from '../support/prometheus.ts';
 import {
   SPLIT_LAB,
   sampleValue,
@@ -82,90 +83,7 @@ const WRONG_KEY = client('02:00:00:00:02:99', '127.202.0.99', 'ap-west');
 /** ha-lab-2's client at ap-east (via fa-east): ap-east asks for GRE, ha-lab-2 does not offer it. */
 const NO_GRE = client('02:00:00:00:02:31', '127.202.0.90', 'ap-east');
 
-type Sample = { metric: Record<string, string>; value: [number, string] };
-
-interface RulesPrometheus {
-  url: string;
-  pid: number;
-  query(expr: string): Promise<Sample[]>;
-  stop(): Promise<void>;
-}
-
-/**
- * Prometheus scraping several jobs every second and evaluating `rules` (a rule file's text) every
- * second, on 127.0.0.1 on a free port, in a scratch directory, stopped by PID.
- */
-async function startRulesPrometheus(
-  jobs: Array<{ job: string; targets: string[] }>,
-  rules: string,
-): Promise<RulesPrometheus> {
-  const dir = mkdtempSync(join(tmpdir(), 'pmip-prometheus-two-process-'));
-  writeFileSync(join(dir, 'pmip.rules.yml'), rules);
-  writeFileSync(
-    join(dir, 'prometheus.yml'),
-    stringify({
-      global: { scrape_interval: '1s', evaluation_interval: '1s' },
-      rule_files: ['pmip.rules.yml'],
-      scrape_configs: jobs.map((j) => ({ job_name: j.job, static_configs: [{ targets: j.targets }] })),
-    }),
-  );
-  const port = await freePort();
-  const url = `http://127.0.0.1:${port}`;
-  const child: ChildProcess = spawn(
-    'prometheus',
-    [
-      `--config.file=${join(dir, 'prometheus.yml')}`,
-      `--storage.tsdb.path=${join(dir, 'data')}`,
-      `--web.listen-address=127.0.0.1:${port}`,
-    ],
-    { stdio: ['ignore', 'ignore', 'pipe'] },
-  );
-  let stderr = '';
-  child.stderr?.on('data', (d: Buffer) => {
-    stderr = (stderr + d.toString()).slice(-4000);
-  });
-  const pid = child.pid;
-  if (pid === undefined) throw new Error('prometheus did not start');
-  const stop = async (): Promise<void> => {
-    if (child.exitCode === null && child.signalCode === null) {
-      const exited = new Promise<void>((r) => child.once('exit', () => r()));
-      process.kill(pid, 'SIGTERM');
-      const timer = setTimeout(() => {
-        if (child.exitCode === null && child.signalCode === null) process.kill(pid, 'SIGKILL');
-      }, 5000);
-      await exited;
-      clearTimeout(timer);
-    }
-    rmSync(dir, { recursive: true, force: true });
-  };
-  for (const deadline = Date.now() + 20_000; ;) {
-    if (child.exitCode !== null) {
-      await stop();
-      throw new Error(`prometheus exited: ${stderr}`);
-    }
-    try {
-      if ((await fetch(`${url}/-/ready`)).ok) break;
-    } catch {
-      // not listening yet
-    }
-    if (Date.now() > deadline) {
-      await stop();
-      throw new Error(`prometheus not ready: ${stderr}`);
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  return {
-    url,
-    pid,
-    async query(expr) {
-      const res = await fetch(`${url}/api/v1/query?query=${encodeURIComponent(expr)}`);
-      const body = (await res.json()) as { status: string; data?: { result: Sample[] }; error?: string };
-      if (body.status !== 'success') throw new Error(`query ${expr}: ${body.error ?? res.status}`);
-      return body.data?.result ?? [];
-    },
-    stop,
-  };
-}
+type RulesPrometheus = AlertingPrometheus;
 
 const hostPort = (url: string) => new URL(url).host;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -258,13 +176,13 @@ describe.skipIf(!hasPrometheus() || promtool(['--version']).status !== 0)(
           });
         },
       });
-      prom = await startRulesPrometheus(
-        [
+      prom = await startAlertingPrometheus({
+        jobs: [
           { job: SITE_JOB, targets: [hostPort(site.site.url)] },
           { job: LAB_JOB, targets: site.labs.map((l) => hostPort(l.url)) },
         ],
-        readFileSync(RULES_FILE, 'utf8'),
-      );
+        rules: readFileSync(RULES_FILE, 'utf8'),
+      });
       // The traffic starts after the first scrape of every target, so every counter rises in range.
       await waitFor('count(up == 1)', (v) => v === 3, 40_000);
       log('Prometheus scrapes the three processes');
