@@ -19,7 +19,10 @@
  * first transmission); the access point retries a failed registration 5 s later, doubling.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { NodeHealthRow } from '../../src/collector/collector.ts';
+import type { ClientOutcomeView, ClientView } from '../../src/collector/clients.ts';
 import { HEALTH_RULES, judgeHealth, type HealthStatus } from '../../src/collector/health.ts';
+import type { AgentSeenStatistics, StatisticsDocument } from '../../src/exporters/statistics.ts';
 import { REGISTRATION_OUTCOME_KINDS, type RegistrationOutcomeKind } from '../../src/pmip/events.ts';
 import {
   SPLIT_LAB,
@@ -69,58 +72,14 @@ const WRONG_KEY_HEX = '0f1e2d3c4b5a69788796a5b4c3d2e1f0';
 
 type Outcomes = Record<RegistrationOutcomeKind, number>;
 
-interface AgentSeen {
-  name: string;
-  attempts: number;
-  accepted: number;
-  denied: number;
-  deniedByCode: Record<string, number>;
-  timeouts: number;
-  unauthenticated: number;
-  unauthenticatedByClaimedCode: Record<string, number>;
-  discarded: number;
-  acceptanceRatio: number | null;
-  requestsSent: number;
-  repliesReceived: number;
-  lastReplyAt: string | null;
-  roundTripSeconds: { p50: number | null; p90: number | null };
-}
-
-interface Statistics {
-  registrations: { attempts: number; outcomes: Outcomes; acceptanceRatio: number | null; timeouts: number };
-  accessPoints: Record<string, { registrations: { attempts: number; outcomes: Outcomes } }>;
-  homeAgentsSeen: Record<string, AgentSeen>;
-  foreignAgentsSeen: Record<string, AgentSeen>;
-}
-
-interface ClientRow {
-  mac: string;
-  state: string;
-  homeAgent: string | null;
-  homeAgentName: string | null;
-  attemptStartedAt: number | null;
-  lastOutcome: {
-    kind: RegistrationOutcomeKind;
-    code?: number;
-    reason?: string;
-    homeAgent?: string;
-    foreignAgent?: string;
-    transmissions: number;
-    at: number;
-    text: string;
-  } | null;
-}
-
-interface HealthRow {
-  name: string;
-  address: string;
-  status: HealthStatus;
-  windowSeconds: number;
-  attempts: number;
-  outcomes: Outcomes;
-  acceptanceRatio: number | null;
-  failures: string[];
-}
+/** The JSON documents as the API serves them (times as ISO strings where the API says so). */
+type Statistics = Pick<
+  StatisticsDocument,
+  'registrations' | 'accessPoints' | 'homeAgentsSeen' | 'foreignAgentsSeen'
+>;
+type ClientRow = Omit<ClientView, 'lastOutcome'> & { lastOutcome: ClientOutcomeView | null };
+type HealthRow = Omit<NodeHealthRow, 'lastReplyAt'>;
+type AgentSeen = AgentSeenStatistics;
 
 interface HealthDocument {
   accessPoints: HealthRow[];
