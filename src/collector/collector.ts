@@ -276,14 +276,21 @@ export class Collector {
           addCode(this.ap.codes, s, code);
         }
         this.roundTrip.observe(e.roundTripSeconds);
-        this.seenReply(this.haSeen, this.ha.registry.slot(e.homeAgent), e.time, e.roundTripSeconds);
+        // Times on the collector's clock: an access point's own clock may be off (hours, in the demo).
+        const at = this.clock();
+        this.seenReply(this.haSeen, this.ha.registry.slot(e.homeAgent), at, e.roundTripSeconds);
         if (e.foreignAgent !== undefined)
-          this.seenReply(this.faSeen, this.fa.registry.slot(e.foreignAgent), e.time, e.roundTripSeconds);
+          this.seenReply(this.faSeen, this.fa.registry.slot(e.foreignAgent), at, e.roundTripSeconds);
         break;
       }
       case 'registration-outcome': {
         // The copy closes the interval before this event: it must not contain it.
-        this.recordHistory(e.time);
+        // On the collector's clock, never the event's: one access point with a skewed clock must
+        // not move the history's next step hours away.
+        const now = this.clock();
+        this.recordHistory(now);
+        // When the last unusable reply came, as an age on the access point's clock, moved to ours.
+        const replyAt = e.lastReplyAt === undefined ? undefined : now - Math.max(0, e.time - e.lastReplyAt);
         const o = outcomeOffset(e.outcome);
         const a = this.ap.registry.slot(e.node);
         add(this.ap.outcomes, a * OUTCOMES + o);
@@ -295,13 +302,11 @@ export class Collector {
             else if (e.outcome === 'unauthenticated') addCode(this.claimedCodes, h, e.code);
           }
           // A reply that could not be used still shows the agent answering: when it came.
-          if (e.lastReplyAt !== undefined)
-            latest(this.haSeen.counters, h * Seen.width + Seen.lastReplyAt, e.lastReplyAt);
+          if (replyAt !== undefined) latest(this.haSeen.counters, h * Seen.width + Seen.lastReplyAt, replyAt);
         }
         if (e.foreignAgent !== undefined) {
           const f = this.fa.registry.slot(e.foreignAgent);
-          if (e.lastReplyAt !== undefined)
-            latest(this.faSeen.counters, f * Seen.width + Seen.lastReplyAt, e.lastReplyAt);
+          if (replyAt !== undefined) latest(this.faSeen.counters, f * Seen.width + Seen.lastReplyAt, replyAt);
           add(this.faSeen.outcomes, f * OUTCOMES + o);
           if (e.outcome === 'denied' && e.code !== undefined && isReplyCode(e.code))
             addCode(this.faSeen.codes, f, e.code);

@@ -108,6 +108,24 @@ describe('collector health', () => {
     expect(HEALTH_RULES.windowSeconds).toBe(30);
   });
 
+  it("keeps its history on its own clock when an access point's clock is hours off", () => {
+    let now = Date.UTC(2026, 0, 1);
+    const c = new Collector({
+      accessPoints: ['ap-1'],
+      homeAgents: [{ id: 'ha-2', address: HA2, hosted: false }],
+      clock: () => now,
+    });
+    const skewed = 3 * 3600_000; // the access point's events carry its own time
+    for (let s = 0; s < 120; s += 10) {
+      now += 10_000;
+      c.ingestAll(outcome(now + skewed, HA2, s < 60 ? 'accepted' : 'timeout', 2));
+    }
+    const ha = c.health().homeAgents[0]!;
+    expect(ha.windowSeconds).toBeLessThanOrEqual(40);
+    expect(ha.status).toBe('down');
+    expect(ha.outcomes).toMatchObject({ accepted: 0, timeout: 8 });
+  });
+
   it('draws the last hour per minute from the outcomes', () => {
     let now = Date.UTC(2026, 0, 1);
     const c = new Collector({ accessPoints: ['ap-1'], clock: () => now });
