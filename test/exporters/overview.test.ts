@@ -187,7 +187,8 @@ describe('health overview and the Mobile Clients query', () => {
     expect(ha['ha-1']).toMatchObject({
       address: HA1,
       status: 'ok',
-      lastReplyAt: new Date(T0 + 50_005).toISOString(),
+      // When the collector received it (its own clock: an access point's may be off).
+      lastReplyAt: new Date(T0 + 55_000).toISOString(),
     });
     expect(ha['ha-2']).toMatchObject({
       address: HA2,
@@ -424,6 +425,26 @@ describe('the headline', () => {
     expect(body).toContain(
       '5 devices are down or degraded (2 home agents, 1 foreign agent and 2 access points)',
     );
+  });
+
+  it('puts the hops of a silent home agent on its line when they are healthy apart from its timeouts', () => {
+    const collector = new Collector({ accessPoints: ['ap-x', 'ap-y'], clock: () => T0 });
+    const health = {
+      ...collector.health(),
+      homeAgents: [row('ha-silent', '10.0.0.9', { timeout: 12 })],
+      // The demo's picture: the foreign agent relays for ha-silent and for healthy home agents,
+      // and one wrong-key client adds the usual background.
+      foreignAgents: [row('fa-1', '10.0.1.1', { accepted: 30, timeout: 10, unauthenticated: 1 })],
+      accessPoints: [
+        row('ap-x', 'ap-x', { accepted: 25, timeout: 7, unauthenticated: 1 }),
+        // Unhealthy apart from the timeouts: a cause of its own, on a line of its own.
+        row('ap-y', 'ap-y', { accepted: 5, timeout: 3, denied: 5 }),
+      ],
+    };
+    const body = landingPage({ health, statistics: statisticsDocument(collector.snapshot()) });
+    const names = [...body.matchAll(/<li class="line-[^"]*"[^>]*data-name="([^"]+)"/g)].map((m) => m[1]);
+    expect(names).toEqual(['ha-silent', 'ap-y']);
+    expect(body).toContain('The same failures show at foreign agent fa-1 (10.0.1.1) and access point ap-x.');
   });
 });
 

@@ -143,16 +143,27 @@ function sentence(text: string): string {
  * unless they are of the same kinds, in the same window, and no more of them than the home
  * agent's (then most likely the same attempts, counted at each hop); else the count difference.
  */
-function failureDistance(x: NodeHealthRow, ha: NodeHealthRow): number | null {
+function failureDistance(x: NodeHealthRow, ha: NodeHealthRow, okRatio: number): number | null {
   if (x.windowSeconds !== ha.windowSeconds) return null;
   let distance = 0;
   let any = false;
+  let sameKinds = true;
   for (const k of FAILURES) {
-    if (x.outcomes[k] > 0 !== ha.outcomes[k] > 0 || x.outcomes[k] > ha.outcomes[k]) return null;
+    if (x.outcomes[k] > 0 !== ha.outcomes[k] > 0 || x.outcomes[k] > ha.outcomes[k]) sameKinds = false;
     any ||= x.outcomes[k] > 0;
-    distance += ha.outcomes[k] - x.outcomes[k];
+    distance += Math.abs(ha.outcomes[k] - x.outcomes[k]);
   }
-  return any ? distance : null;
+  if (!any) return null;
+  if (sameKinds) return distance;
+  // A home agent that does not answer makes every hop on the way time out too: a foreign agent
+  // or access point whose timeouts it can account for, and which is healthy apart from them (the
+  // rest of its failures are the site's usual background, e.g. a wrong-key client), is explained
+  // by it. Ranked after the exact matches.
+  const t = x.outcomes.timeout;
+  if (t === 0 || ha.outcomes.timeout < t) return null;
+  const rest = x.attempts - t;
+  if (rest > 0 && x.outcomes.accepted / rest < okRatio) return null;
+  return 1_000_000 + distance;
 }
 
 function headline(input: OverviewInput): SafeHtml {
@@ -175,7 +186,7 @@ function headline(input: OverviewInput): SafeHtml {
       let ha: NodeHealthRow | undefined;
       let best = Infinity;
       for (const h of shownHomeAgents) {
-        const d = failureDistance(x, h);
+        const d = failureDistance(x, h, health.rules.okRatio);
         if (d !== null && d < best) [ha, best] = [h, d];
       }
       if (!ha) continue;
@@ -295,10 +306,10 @@ export function landingPage(input: OverviewInput): string {
   const body = html`${headline(input)}
     <p class="muted">
       Status from the attempts that concluded in the last ${formatSpan(health.rules.windowSeconds)} (the last
-      ${formatSpan(health.rules.fallbackWindowSeconds)} when there were none): <b>down</b> none accepted,
-      <b>degraded</b> under ${Math.round(health.rules.okRatio * 100)} % accepted, <b>ok</b> at least
-      ${Math.round(health.rules.okRatio * 100)} %, <b>idle</b> no attempt. As the access points see it, at
-      ${new Date(now).toISOString().replace(/\.\d{3}Z$/, 'Z')}.
+      ${formatSpan(health.rules.fallbackWindowSeconds)} when there were none): <b>down</b> none accepted and
+      some got no reply at all, <b>degraded</b> under ${Math.round(health.rules.okRatio * 100)} % accepted,
+      <b>ok</b> at least ${Math.round(health.rules.okRatio * 100)} %, <b>idle</b> no attempt. As the access
+      points see it, at ${new Date(now).toISOString().replace(/\.\d{3}Z$/, 'Z')}.
       ${
         input.refreshSeconds
           ? html`Reloads every ${input.refreshSeconds} s (<a href="/">stop</a>).`
