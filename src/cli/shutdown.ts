@@ -13,7 +13,12 @@ export function installShutdown(
   return new Promise<void>((resolve) => {
     let done = false;
     const finish = async (reason: string): Promise<void> => {
-      if (done) return;
+      if (done) {
+        // A second signal while stopping: stop waiting (a signal never kills us uncleanly).
+        logger.warn({ reason }, 'second signal while shutting down: exiting now');
+        logger.flush?.();
+        process.exit(0);
+      }
       done = true;
       logger.info({ reason }, 'shutting down');
       const deadline = setTimeout(() => {
@@ -32,8 +37,10 @@ export function installShutdown(
         setImmediate(() => process.exit(0));
       }
     };
-    process.once('SIGTERM', () => void finish('SIGTERM'));
-    process.once('SIGINT', () => void finish('SIGINT'));
+    // `on`, not `once`: with `once`, a second signal during the stop would take Node's default
+    // action and end the process by the signal, with no exit code.
+    process.on('SIGTERM', () => void finish('SIGTERM'));
+    process.on('SIGINT', () => void finish('SIGINT'));
     if (durationSeconds !== undefined)
       setTimeout(() => void finish(`--duration ${durationSeconds}s elapsed`), durationSeconds * 1000);
   });

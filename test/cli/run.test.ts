@@ -113,7 +113,8 @@ function start(args: string[]): Run {
 afterEach(() => {
   // Stop by PID whatever a failed test left running.
   for (const r of running.splice(0))
-    if (r.child.exitCode === null && r.child.pid) process.kill(r.child.pid, 'SIGKILL');
+    if (r.child.exitCode === null && r.child.signalCode === null && r.child.pid)
+      process.kill(r.child.pid, 'SIGKILL');
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -224,7 +225,7 @@ describe('pmip-exporter run --config', () => {
     const run = start(['run', '--config', file, '--shutdown-grace', '100']);
     await run.ready();
     const { code, ms } = await run.signal('SIGINT');
-    expect(code).toBe(0);
+    expect(code, `ended by signal ${run.child.signalCode}; stderr: ${run.stderr.slice(-2000)}`).toBe(0);
     expect(ms).toBeLessThan(EXIT_LIMIT_MS);
   });
 
