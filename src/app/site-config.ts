@@ -89,6 +89,7 @@ export function accessPointConfig(
     homeAgentPort: ap.homeAgentPort,
     foreignAgentPort: ap.foreignAgentPort,
     solicitTo: ap.solicitTo.map((t) => parseEndpoint(t, ap.advertisementPort)),
+    ...(ap.allowedAgents !== undefined ? { allowedAgents: [...ap.allowedAgents] } : {}),
     lifetime: ap.lifetime,
     retransmitInitialMs: ap.retransmitInitialMs,
     retransmitMaxMs: ap.retransmitMaxMs,
@@ -172,7 +173,29 @@ export function foreignAgentConfig(f: ForeignAgentSiteConfig): ForeignAgentConfi
     homeAgentPort: f.homeAgentPort,
     pendingTimeoutMs: f.pendingTimeoutMs,
     maxPending: f.maxPending,
+    maxVisitors: f.maxVisitors,
   };
+  if (f.maxPendingPerSource !== undefined) cfg.maxPendingPerSource = f.maxPendingPerSource;
+  if (f.maxPendingPerHomeAgent !== undefined) cfg.maxPendingPerHomeAgent = f.maxPendingPerHomeAgent;
+  if (f.servedHomeAgents !== undefined) cfg.servedHomeAgents = [...f.servedHomeAgents];
+  const r = f.relayRateLimit;
+  if (r !== undefined) {
+    // Each bucket: the file's rate and burst over the defaults (docs/configuration.md).
+    const bucket = (
+      rate: number | undefined,
+      burst: number | undefined,
+      defaults: { ratePerSecond: number; burst: number },
+    ) =>
+      rate === undefined && burst === undefined
+        ? undefined
+        : {
+            ratePerSecond: rate ?? defaults.ratePerSecond,
+            burst: burst ?? (rate !== undefined ? Math.max(1, Math.ceil(rate)) : defaults.burst),
+          };
+    const perSource = bucket(r.perSourcePerSecond, r.perSourceBurst, { ratePerSecond: 200, burst: 1000 });
+    const overall = bucket(r.overallPerSecond, r.overallBurst, { ratePerSecond: 2000, burst: 5000 });
+    cfg.relayRateLimit = { ...(perSource ? { perSource } : {}), ...(overall ? { overall } : {}) };
+  }
   if (f.careOfAddress !== undefined) cfg.careOfAddress = f.careOfAddress;
   const adv = f.advertisements;
   if (adv)

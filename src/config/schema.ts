@@ -17,6 +17,10 @@ const cidr = z.string().refine(
   },
   { message: 'must be CIDR notation a.b.c.d/N with N from 0 to 32' },
 );
+function isAddressOrPrefix(s: string): boolean {
+  const m = /^(\d+\.\d+\.\d+\.\d+)(?:\/(\d{1,2}))?$/.exec(s);
+  return m !== null && isIpv4(m[1]!) && (m[2] === undefined || Number(m[2]) <= 32);
+}
 const mask = z.string().refine(
   (s) => {
     try {
@@ -94,6 +98,8 @@ export const accessPointSchema = z
       .strict()
       .optional(),
     solicitTo: z.array(endpoint).default([]),
+    // Agent advertisements are heard only from these addresses (in order of preference) when set.
+    allowedAgents: z.array(ipv4).min(1, 'at least one address when given').optional(),
     lifetime: z.number().int().min(1).max(65534).default(600),
     retransmitInitialMs: z
       .number()
@@ -181,6 +187,23 @@ export const foreignAgentSchema = z
     homeAgentPort: port.default(434),
     pendingTimeoutMs: z.number().int().min(100).max(600_000).default(7000),
     maxPending: z.number().int().min(1).max(1_000_000).default(10_000),
+    maxPendingPerSource: z.number().int().min(1).max(1_000_000).optional(),
+    maxPendingPerHomeAgent: z.number().int().min(1).max(1_000_000).optional(),
+    maxVisitors: z.number().int().min(1).max(1_000_000).default(10_000),
+    servedHomeAgents: z
+      .array(z.string().refine(isAddressOrPrefix, { message: 'must be an IPv4 address or a.b.c.d/N' }))
+      .min(1, 'at least one address or prefix when given')
+      .optional(),
+    // Token buckets on relayed requests (over them: 66); defaults in docs/configuration.md.
+    relayRateLimit: z
+      .object({
+        perSourcePerSecond: z.number().positive('must be above 0').max(1_000_000).optional(),
+        perSourceBurst: z.number().int().min(1).max(10_000_000).optional(),
+        overallPerSecond: z.number().positive('must be above 0').max(1_000_000).optional(),
+        overallBurst: z.number().int().min(1).max(10_000_000).optional(),
+      })
+      .strict()
+      .optional(),
     advertisements: z
       .object({
         ...advertisementFields,

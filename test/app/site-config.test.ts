@@ -9,7 +9,8 @@ import { fileURLToPath } from 'node:url';
 import pino from 'pino';
 import { describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
-import { knownAgents, sitePlan } from '../../src/app/site-config.ts';
+import { accessPointConfig, foreignAgentConfig, knownAgents, sitePlan } from '../../src/app/site-config.ts';
+import { accessPointSchema, foreignAgentSchema } from '../../src/config/schema.ts';
 import { parseSiteConfig } from '../../src/config/load.ts';
 
 const repoRoot = path.resolve(fileURLToPath(new URL('../..', import.meta.url)));
@@ -175,6 +176,7 @@ describe('sitePlan with hosted agents', () => {
         homeAgentPort: 4340,
         pendingTimeoutMs: 7000,
         maxPending: 10_000,
+        maxVisitors: 10_000,
         advertisements: {
           intervalMs: 0,
           peers: [],
@@ -217,5 +219,44 @@ describe('sitePlan with hosted agents', () => {
       foreignAgents: [{ id: 'fa-1', address: '127.211.0.2' }],
     });
     expect(plan.warnings).toEqual([]);
+  });
+});
+
+describe('hardening settings from the file reach the engine', () => {
+  it('passes served home agents, relay limits and the visitor cap to the foreign agent', () => {
+    const f = foreignAgentSchema.parse({
+      id: 'fa-1',
+      address: '10.2.0.2',
+      servedHomeAgents: ['10.1.0.0/16'],
+      maxVisitors: 50,
+      maxPendingPerSource: 7,
+      relayRateLimit: { perSourcePerSecond: 5, overallPerSecond: 100, overallBurst: 300 },
+    });
+    expect(foreignAgentConfig(f)).toMatchObject({
+      servedHomeAgents: ['10.1.0.0/16'],
+      maxVisitors: 50,
+      maxPendingPerSource: 7,
+      // A rate alone gets one second's worth of burst; the other bucket keeps its default.
+      relayRateLimit: {
+        perSource: { ratePerSecond: 5, burst: 5 },
+        overall: { ratePerSecond: 100, burst: 300 },
+      },
+    });
+    expect(
+      foreignAgentConfig(foreignAgentSchema.parse({ id: 'fa-2', address: '10.2.0.3' })).relayRateLimit,
+    ).toBe(undefined);
+  });
+
+  it('passes the allowed agents to the access point', () => {
+    const ap = accessPointSchema.parse({
+      id: 'ap-1',
+      address: '10.2.0.10',
+      subnet: '10.2.0.0/24',
+      ssids: [{ name: 'corp' }],
+      aaps: ['10.2.0.10'],
+      allowedAgents: ['10.2.0.2', '10.2.0.3'],
+    });
+    const sa = { local: [] } as unknown as Parameters<typeof accessPointConfig>[1];
+    expect(accessPointConfig(ap, sa).allowedAgents).toEqual(['10.2.0.2', '10.2.0.3']);
   });
 });

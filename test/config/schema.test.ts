@@ -389,16 +389,35 @@ const CASES: Case[] = [
           homeAgentPort: -1,
           pendingTimeoutMs: 99,
           maxPending: 0,
+          servedHomeAgents: ['10.1.0.0/16', '10.9.0.1', '10.1.0.0/33'],
+          relayRateLimit: { perSourcePerSecond: 0, overallPerSecond: -1, overallBurst: 0 },
           advertisements: { busy: 'no', registrationRequired: 1 },
         },
+        { id: 'fa-2', address: '10.2.0.3', servedHomeAgents: [] },
       ]),
     expected: [
       'foreignAgents[0].careOfAddress: must be a dotted-quad IPv4 address',
       'foreignAgents[0].homeAgentPort: Too small: expected number to be >=0',
       'foreignAgents[0].pendingTimeoutMs: Too small: expected number to be >=100',
       'foreignAgents[0].maxPending: Too small: expected number to be >=1',
+      'foreignAgents[0].servedHomeAgents[2]: must be an IPv4 address or a.b.c.d/N',
+      'foreignAgents[0].relayRateLimit.perSourcePerSecond: must be above 0',
+      'foreignAgents[0].relayRateLimit.overallPerSecond: must be above 0',
+      'foreignAgents[0].relayRateLimit.overallBurst: Too small: expected number to be >=1',
       'foreignAgents[0].advertisements.registrationRequired: Invalid input: expected boolean, received number',
       'foreignAgents[0].advertisements.busy: Invalid input: expected boolean, received string',
+      'foreignAgents[1].servedHomeAgents: at least one address or prefix when given',
+    ],
+  },
+  {
+    rule: 'allowed agents: addresses, at least one when given',
+    change: (s) => {
+      ap(s).allowedAgents = ['10.1.0.1', 'x'];
+      ap(s, 1).allowedAgents = [];
+    },
+    expected: [
+      'accessPoints[0].allowedAgents[1]: must be a dotted-quad IPv4 address',
+      'accessPoints[1].allowedAgents: at least one address when given',
     ],
   },
   {
@@ -791,6 +810,7 @@ describe('site configuration schema', () => {
         homeAgentPort: 434,
         pendingTimeoutMs: 7000,
         maxPending: 10_000,
+        maxVisitors: 10_000,
         advertisements: {
           intervalMs: 0,
           peers: [],
