@@ -332,7 +332,7 @@ function siteRuleIssues(site: unknown): SiteIssue[] {
           });
       });
     }
-    // The access point operating rules (shared/docs/pmip-protocol.md section 3), per AP.
+    // The access point operating rules (src/pmip/proxy/rules.ts, docs/configuration.md), per AP.
     if (ap.pmip !== true) return;
     const ssidsWellFormed =
       Array.isArray(ap.ssids) && ap.ssids.every((x: unknown) => isRecord(x) && typeof x.pmip === 'boolean');

@@ -43,7 +43,7 @@ import { assertPmipRules, type SsidSettings } from './rules.ts';
 
 /**
  * The proxy access point: registers visiting wireless clients with their home agents through the
- * local foreign agent, on their behalf (shared/docs/pmip-protocol.md sections 1-5).
+ * local foreign agent, on their behalf (RFC 5944; docs/agents.md, docs/events.md).
  */
 export interface StaticForeignAgent {
   address: string;

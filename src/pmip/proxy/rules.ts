@@ -1,5 +1,5 @@
 /**
- * The operating rules of a PMIP access point (shared/docs/pmip-protocol.md section 3): PMIP can be
+ * The operating rules of a PMIP access point (docs/configuration.md, "operating rules"): PMIP can be
  * enabled only outside repeater mode, on at least one SSID, with at least one (at most three)
  * authoritative APs, with a source of security associations, and never mixed with VLANs.
  * Every broken rule is reported, each naming the field and the rule.

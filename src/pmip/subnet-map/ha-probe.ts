@@ -15,7 +15,7 @@ import {
 } from './endpoint.ts';
 
 /**
- * The home agent probe (shared/docs/pmip-protocol.md section 2): when no access point is left in a
+ * The home agent probe (docs/aap-protocol.md): when no access point is left in a
  * home agent's subnet, the AAP sends a deliberately invalid Registration Request (reserved SPI 1,
  * a random key) to the subnet's directed broadcast address. A home agent that is alive answers,
  * with a denial (131: mobile node failed authentication, typically); any reply proves it alive.
