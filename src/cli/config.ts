@@ -13,10 +13,16 @@ export function registerConfigCommands(program: Command): void {
     .argument('<file>', 'YAML configuration file')
     .action((file: string) => {
       const site = loadOrExplain(file);
+      const count = (n: number, what: string): string => `${n} ${what}${n === 1 ? '' : 's'}`;
+      const hosted = [
+        ...(site.homeAgents.length > 0 ? [count(site.homeAgents.length, 'home agent')] : []),
+        ...(site.foreignAgents.length > 0 ? [count(site.foreignAgents.length, 'foreign agent')] : []),
+      ];
       console.log(
-        `${file}: valid (${site.accessPoints.length} access point${site.accessPoints.length === 1 ? '' : 's'}, ` +
-          `${site.securityAssociations.local.length} local SA binding${site.securityAssociations.local.length === 1 ? '' : 's'}` +
-          `${site.securityAssociations.radius ? ', RADIUS' : ''})`,
+        `${file}: valid (${count(site.accessPoints.length, 'access point')}, ` +
+          `${count(site.securityAssociations.local.length, 'local SA binding')}` +
+          `${site.securityAssociations.radius ? ', RADIUS' : ''}` +
+          `${hosted.length > 0 ? `, hosting ${hosted.join(' and ')}` : ''})`,
       );
     });
 

@@ -1033,4 +1033,13 @@ describe('pmip-exporter config validate (child process)', () => {
     expect(run.stdout).toBe('examples/site.yaml: valid (2 access points, 2 local SA bindings)\n');
     expect(run.code).toBe(0);
   });
+
+  it('counts the hosted agents of a lab file', async () => {
+    const run = await validate('examples/lab-agents.yaml');
+    expect(run.stderr).toBe('');
+    expect(run.stdout).toMatch(
+      /^examples\/lab-agents\.yaml: valid \(0 access points, \d+ local SA bindings?, hosting 2 home agents and 2 foreign agents\)\n$/,
+    );
+    expect(run.code).toBe(0);
+  });
 });
