@@ -1,4 +1,4 @@
-import { createSocket } from 'node:dgram';
+import { udpPortBindable } from '../pmip/runtime/udp.ts';
 import type { Logger } from 'pino';
 import { startHost, type Host } from '../app/host.ts';
 import { HomeAgent, type HomeAgentConfig } from '../pmip/agents/home-agent.ts';
@@ -76,24 +76,7 @@ export interface DemoSite {
 
 /** 434 when this process may bind it, else the documented unprivileged default. */
 export async function chooseMipPort(address: string): Promise<number> {
-  const s = createSocket('udp4');
-  try {
-    await new Promise<void>((resolve, reject) => {
-      s.once('error', reject);
-      s.bind(434, address, () => resolve());
-    });
-    return 434;
-  } catch {
-    return UNPRIVILEGED_MIP_PORT;
-  } finally {
-    await new Promise<void>((r) => {
-      try {
-        s.close(() => r());
-      } catch {
-        r();
-      }
-    });
-  }
+  return (await udpPortBindable(address, 434)) ? 434 : UNPRIVILEGED_MIP_PORT;
 }
 
 const subnetOctet = (i: number): number => 100 + i; // subnet i is 127.(100+i).0.0/16

@@ -19,6 +19,7 @@
  */
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { createSocket } from 'node:dgram';
+import { udpPortBindable } from '../../src/pmip/runtime/udp.ts';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -138,27 +139,6 @@ export function sampleValue(
   return undefined;
 }
 
-async function udpPortFree(address: string, port: number): Promise<boolean> {
-  const s = createSocket('udp4');
-  try {
-    await new Promise<void>((resolve, reject) => {
-      s.once('error', reject);
-      s.bind(port, address, () => resolve());
-    });
-    return true;
-  } catch {
-    return false;
-  } finally {
-    await new Promise<void>((r) => {
-      try {
-        s.close(() => r());
-      } catch {
-        r();
-      }
-    });
-  }
-}
-
 /** A UDP port free on every one of `addresses` (picked by the kernel on the first, checked on the rest). */
 export async function freeUdpPortOn(addresses: string[]): Promise<number> {
   for (let attempt = 0; attempt < 50; attempt++) {
@@ -166,7 +146,7 @@ export async function freeUdpPortOn(addresses: string[]): Promise<number> {
     await new Promise<void>((resolve) => s.bind(0, addresses[0], () => resolve()));
     const port = s.address().port;
     await new Promise<void>((r) => s.close(() => r()));
-    const free = await Promise.all(addresses.map((a) => udpPortFree(a, port)));
+    const free = await Promise.all(addresses.map((a) => udpPortBindable(a, port)));
     if (free.every(Boolean)) return port;
   }
   throw new Error(`no UDP port free on all of ${addresses.join(', ')}`);

@@ -7,6 +7,28 @@ import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
  * takes the socket, or the process, down. A send that throws at once (a bad port, a closed socket)
  * is counted (`sendErrors`) and reported as `false`, like a datagram lost on the way.
  */
+/** Whether this process may bind `address:port` now (binds and closes a probe socket). */
+export async function udpPortBindable(address: string, port: number): Promise<boolean> {
+  const s = createSocket('udp4');
+  try {
+    await new Promise<void>((resolve, reject) => {
+      s.once('error', reject);
+      s.bind(port, address, () => resolve());
+    });
+    return true;
+  } catch {
+    return false;
+  } finally {
+    await new Promise<void>((r) => {
+      try {
+        s.close(() => r());
+      } catch {
+        r(); // never bound: nothing to close
+      }
+    });
+  }
+}
+
 export interface Peer {
   address: string;
   port: number;
