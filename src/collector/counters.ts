@@ -67,8 +67,7 @@ export const Mn = {
   deniedByHomeAgent: 7,
   deniedByForeignAgent: 8,
   deniedOther: 9,
-  /** Unused since EVENTS_VERSION 2: timeouts are an outcome (the outcome block, outcomeOffset('timeout')). */
-  unused10: 10,
+  // 10 was the timeouts column before EVENTS_VERSION 2: timeouts are an outcome (the outcome block).
   /** + discardOffset: mnRepliesInvalidHomeAddress, mnRepliesUnknownHA, mnRepliesInvalidID, ... */
   discarded: 11,
   movesHomeToForeign: 16,
