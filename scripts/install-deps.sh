@@ -13,11 +13,16 @@ declare -A needed=(
   [chromium]=chromium
   [prometheus-alertmanager]=prometheus-alertmanager
   [amtool]=prometheus-alertmanager
+  [influxd]=influxdb
+  [victoria-metrics]=victoria-metrics
+  [vmalert]=victoria-metrics
+  [freeradius]=freeradius
+  [radclient]=freeradius-utils
 )
 
 missing=()
 for cmd in "${!needed[@]}"; do
-  command -v "$cmd" >/dev/null 2>&1 || missing+=("${needed[$cmd]}")
+  command -v "$cmd" >/dev/null 2>&1 || [ -x "/usr/sbin/$cmd" ] || missing+=("${needed[$cmd]}")
 done
 
 if [ "${#missing[@]}" -gt 0 ]; then
