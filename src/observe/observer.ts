@@ -1,0 +1,857 @@
+/**
+ * The wire observer: Mobile IP traffic seen on a mirror port (a capture) in, PmipEvents out, into
+ * the same collector the engine feeds. It never sends anything. The vantage is the wire: the
+ * "access point" of every event is the sender of the registration (the proxy or mobile node
+ * source address), the home and foreign agents are the addresses the messages name.
+ *
+ * Time is capture time: every decision (round trips, timeouts, lifetimes, history) is taken on the
+ * timestamps of the packets, never on the wall clock, so a replay gives the same figures at any
+ * speed. `advance(ms)` moves the clock without a packet (live captures with quiet spells).
+ *
+ * How an attempt is judged from the wire (docs/observe.md):
+ * - A request opens an attempt for (sender, home address). A further request with the same home
+ *   agent, care-of address and lifetime, or the same identification, is a retransmission (RFC 5944
+ *   section 3.6.3: retransmissions wait at least a second and back off; in timestamp mode each
+ *   carries a fresh identification, in nonce mode the same one).
+ * - The same request forwarded by the foreign agent (same identification, another source) is the
+ *   relay leg, not a new request; so is the home agent's reply to the foreign agent.
+ * - A reply matches by home address and the low 32 bits of the identification: a 133 carries the
+ *   home agent's time in the high half (RFC 5944 section 5.7).
+ * - An acceptance ends the attempt at once. A denial ends it when the sender shows it used it: a
+ *   corrected request (other parameters, or within half a second, or with its identification moved
+ *   to the home agent's clock after a 133), or nothing until the timeout. A sender that retransmits
+ *   unchanged after a denial could not use it (it failed the sender's authentication): the attempt
+ *   goes on and ends `unauthenticated`, claiming the code, like the access point's own outcome.
+ * - No usable reply `timeoutSeconds` after the last transmission: `timeout`.
+ * - Agent advertisements: a sequence number that falls back below 256 is a reboot (RFC 5944
+ *   section 2.1.1: after 0xffff the sequence continues at 256, so 0-255 only follow a restart).
+ */
+import type {
+  ClientOutcome,
+  PmipEvent,
+  RegistrationKind,
+  RegistrationOutcomeKind,
+  ReplyIssuerKind,
+  SecurityViolationReason,
+} from '../pmip/events.ts';
+import type { SecurityAssociationLookup } from '../pmip/security/store.ts';
+import {
+  ICMP_ROUTER_ADVERTISEMENT,
+  ICMP_ROUTER_SOLICITATION,
+  NTP_UNIX_OFFSET_SECONDS,
+  decodeIcmpMobility,
+  decodeRegistrationLayout,
+  indicatesAgentReboot,
+  isWireError,
+  replyCode,
+  verifyAuthentication,
+  type DecodedRegistration,
+  type RegistrationReply,
+  type RegistrationRequest,
+} from '../pmip/wire/index.ts';
+import { IP_PROTOCOL_UDP, ipv4Offset, packetFromFrame, type CapturePacket } from '../capture/packets.ts';
+import type { CaptureFrame } from '../capture/pcap.ts';
+
+export const DEFAULT_TIMEOUT_SECONDS = 10;
+export const DEFAULT_MIP_PORT = 434;
+/** The `node` of advertisements sent to a broadcast or multicast address: received by the link. */
+export const LINK_NODE = 'link';
+/** A corrected request this soon after a denial shows the sender used the denial. */
+const PROMPT_CORRECTION_MS = 500;
+const REBOOT_REPORT_INTERVAL_MS = 10_000;
+const LINK_TYPES = new Set([0, 1, 12, 14, 101, 108, 113, 228, 276]);
+
+/** The SA lookup the observer uses to check authenticators: local bindings, synchronous. */
+export interface ObserverSecurityAssociations {
+  lookup(address: string): SecurityAssociationLookup | undefined;
+}
+
+export interface ObserverOptions {
+  emit: (event: PmipEvent) => void;
+  /** UDP port of registration messages (default 434); either end of a datagram may hold it. */
+  port?: number;
+  /** No usable reply this long after the last transmission ends an attempt as a timeout. */
+  timeoutSeconds?: number;
+  /** With SAs, replies and requests are verified; without, authenticators are reported not checked. */
+  securityAssociations?: ObserverSecurityAssociations;
+  /** Hard cap on tracked home addresses; beyond it requests are counted but not followed. */
+  maxClients?: number;
+  /** Called once per new kind of skipped input (the log line), with a count so far of that kind. */
+  onSkip?: (kind: SkipKind, detail: string) => void;
+}
+
+export type SkipKind =
+  | 'unsupported-link-type'
+  | 'not-ipv4'
+  | 'ip-fragment'
+  | 'truncated'
+  | 'malformed'
+  | 'capture-error';
+
+interface Transmission {
+  id: bigint;
+  low: number;
+  at: number;
+}
+
+interface Answer {
+  code: number;
+  lifetime: number;
+  at: number;
+  roundTripSeconds: number;
+  /** When the answered transmission was sent. */
+  sentAt: number;
+  idHigh: number;
+  replyHomeAgent: string;
+}
+
+interface Attempt {
+  sender: string;
+  homeAddress: string;
+  homeAgent: string;
+  careOfAddress: string;
+  foreignAgent?: string;
+  lifetime: number;
+  kind: RegistrationKind;
+  startedAt: number;
+  transmissions: Transmission[];
+  count: number;
+  lastTxAt: number;
+  deadline: number;
+  /** A denial not yet known to be used or ignored by the sender. */
+  answer?: Answer;
+  /** The sender ignored a denial with this code (or a reply failed our check): unauthenticated. */
+  unusable?: { code: number; reason: SecurityViolationReason };
+  lastReplyAt?: number;
+  open: boolean;
+}
+
+interface ClientWire {
+  homeAddress: string;
+  sender: string;
+  location?: 'home' | 'foreign';
+  careOfAddress?: string;
+  homeAgent?: string;
+  boundUntil?: number;
+  lastCode?: number;
+  lastOutcome?: ClientOutcome;
+  nai?: string;
+  attempt?: Attempt;
+  /** A usable 133 ended the last attempt: an acceptance next is a resync. */
+  resync?: { homeAgent: string; offsetSeconds: number; mode: 'timestamp' | 'nonce' };
+}
+
+/** What the observer saw of the capture itself; part of the statistics document (`observation`). */
+export interface ObservationStatistics {
+  timeoutSeconds: number;
+  port: number;
+  capture: {
+    frames: number;
+    bytes: number;
+    firstPacketAt: string | null;
+    lastPacketAt: string | null;
+  };
+  messages: {
+    requests: number;
+    replies: number;
+    relayedRequests: number;
+    relayedReplies: number;
+    advertisements: number;
+    solicitations: number;
+  };
+  /** Requested (requests, relay legs excluded) and granted (replies) lifetimes: seconds -> messages. */
+  lifetimes: { requested: Record<string, number>; granted: Record<string, number> };
+  authentication: { verified: number; failed: number; notChecked: number };
+  attempts: { inProgress: number; replaced: number; firstSightMoves: number; untracked: number };
+  agentSequenceRestarts: number;
+  skipped: Record<SkipKind, number>;
+}
+
+export class WireObserver {
+  private readonly emit: (event: PmipEvent) => void;
+  readonly port: number;
+  readonly timeoutMs: number;
+  private readonly sas: ObserverSecurityAssociations | undefined;
+  private readonly maxClients: number;
+  private readonly onSkip: ObserverOptions['onSkip'];
+  private readonly clients = new Map<string, ClientWire>();
+  /** Attempts by deadline, in the order they were set (capture time mostly increases). */
+  private readonly deadlines: Array<{ deadline: number; attempt: Attempt }> = [];
+  private deadlineHead = 0;
+  private readonly agents = new Map<string, { sequence: number; lastReboot: number }>();
+  private clock = 0;
+  private firstAt = 0;
+  private readonly stats = {
+    frames: 0,
+    bytes: 0,
+    requests: 0,
+    replies: 0,
+    relayedRequests: 0,
+    relayedReplies: 0,
+    advertisements: 0,
+    solicitations: 0,
+    verified: 0,
+    failed: 0,
+    notChecked: 0,
+    replaced: 0,
+    firstSightMoves: 0,
+    untracked: 0,
+    restarts: 0,
+  };
+  private readonly requested = new Map<number, number>();
+  private readonly granted = new Map<number, number>();
+  private readonly skipped: Record<SkipKind, number> = {
+    'unsupported-link-type': 0,
+    'not-ipv4': 0,
+    'ip-fragment': 0,
+    truncated: 0,
+    malformed: 0,
+    'capture-error': 0,
+  };
+
+  constructor(o: ObserverOptions) {
+    this.emit = o.emit;
+    this.port = o.port ?? DEFAULT_MIP_PORT;
+    const timeout = o.timeoutSeconds ?? DEFAULT_TIMEOUT_SECONDS;
+    if (!(timeout > 0)) throw new RangeError('timeoutSeconds: must be a positive number of seconds');
+    this.timeoutMs = timeout * 1000;
+    this.sas = o.securityAssociations;
+    this.maxClients = o.maxClients ?? 200_000;
+    this.onSkip = o.onSkip;
+  }
+
+  /** Capture time (ms since the epoch) of the latest packet or advance; 0 before any. */
+  now(): number {
+    return this.clock;
+  }
+
+  /** One captured frame: link layer to IPv4, then `packet`. Anything else is counted and skipped. */
+  frame(f: CaptureFrame): void {
+    this.stats.frames++;
+    this.stats.bytes += f.data.length;
+    const packet = packetFromFrame(f);
+    if (packet) {
+      this.packet(packet);
+      return;
+    }
+    this.advance(Number(f.timestampNs / 1_000_000n));
+    if (!LINK_TYPES.has(f.linkType)) {
+      this.skip('unsupported-link-type', `link type ${f.linkType} (frame ${f.frame})`);
+      return;
+    }
+    const ip = ipv4Offset(f.linkType, f.data);
+    if (ip !== undefined && f.data.length >= ip + 20 && (f.data.readUInt16BE(ip + 6) & 0x1fff) !== 0) {
+      // A later fragment of a datagram: only the first carries the UDP header. The datagram
+      // was already counted truncated from its first fragment, if that was a registration.
+      if (f.data[ip + 9] === IP_PROTOCOL_UDP) this.skip('ip-fragment', `frame ${f.frame}`);
+      return;
+    }
+    this.skipped['not-ipv4']++; // IPv6, ARP, ...: normal on a mirror port, not worth a log line
+  }
+
+  /** One IPv4 packet (from `frame`, or decoded elsewhere). */
+  packet(p: CapturePacket): void {
+    const at = Number(p.timestampNs / 1_000_000n);
+    this.advance(at);
+    if (p.kind === 'udp') {
+      if (p.srcPort !== this.port && p.dstPort !== this.port) return;
+      if (p.truncated) {
+        this.skip('truncated', `frame ${p.frame}: ${p.payload.length} of ${p.declaredLength} bytes`);
+        this.malformed('registration', 'truncated', p.src);
+        return;
+      }
+      let decoded: DecodedRegistration;
+      try {
+        decoded = decodeRegistrationLayout(p.payload);
+      } catch (e) {
+        if (!isWireError(e)) throw e;
+        this.skip('malformed', `frame ${p.frame}: ${e.message}`);
+        this.malformed('registration', e.kind, p.src);
+        return;
+      }
+      if (decoded.message.type === 'registration-request')
+        this.request(decoded as DecodedRegistration<RegistrationRequest>, p.src, p.dst, at);
+      else this.reply(decoded as DecodedRegistration<RegistrationReply>, p.src, p.dst, at);
+      return;
+    }
+    if (p.kind === 'icmp') {
+      const type = p.icmp[0];
+      if (type !== ICMP_ROUTER_ADVERTISEMENT && type !== ICMP_ROUTER_SOLICITATION) return;
+      if (p.truncated) {
+        this.skip('truncated', `frame ${p.frame}: ICMP message cut by the capture`);
+        this.malformed('advertisement', 'truncated', p.src);
+        return;
+      }
+      this.icmp(p.icmp, p.src, p.dst, at);
+    }
+  }
+
+  /** Moves capture time on: attempts whose wait ran out end as timeouts (or their denials stand). */
+  advance(at: number): void {
+    if (!(at > this.clock)) return;
+    if (this.firstAt === 0) this.firstAt = at;
+    this.clock = at;
+    const q = this.deadlines;
+    while (this.deadlineHead < q.length && q[this.deadlineHead]!.deadline <= at) {
+      const { deadline, attempt } = q[this.deadlineHead++]!;
+      if (attempt.open && attempt.deadline === deadline) this.expire(attempt);
+    }
+    if (this.deadlineHead > 4096 && this.deadlineHead * 2 > q.length) {
+      q.splice(0, this.deadlineHead);
+      this.deadlineHead = 0;
+    }
+  }
+
+  /** A capture problem that ends or cuts the input: counted and reported, never fatal. */
+  captureProblem(kind: 'truncated' | 'capture-error', detail: string): void {
+    this.skip(kind, detail);
+  }
+
+  statistics(): ObservationStatistics {
+    const s = this.stats;
+    let inProgress = 0;
+    for (const c of this.clients.values()) if (c.attempt?.open) inProgress++;
+    const iso = (ms: number) => (ms > 0 ? new Date(ms).toISOString() : null);
+    const byValue = (m: Map<number, number>) =>
+      Object.fromEntries([...m.entries()].sort((a, b) => a[0] - b[0]).map(([k, v]) => [String(k), v]));
+    return {
+      timeoutSeconds: this.timeoutMs / 1000,
+      port: this.port,
+      capture: { frames: s.frames, bytes: s.bytes, firstPacketAt: iso(this.firstAt), lastPacketAt: iso(this.clock) },
+      messages: {
+        requests: s.requests,
+        replies: s.replies,
+        relayedRequests: s.relayedRequests,
+        relayedReplies: s.relayedReplies,
+        advertisements: s.advertisements,
+        solicitations: s.solicitations,
+      },
+      lifetimes: { requested: byValue(this.requested), granted: byValue(this.granted) },
+      authentication: { verified: s.verified, failed: s.failed, notChecked: s.notChecked },
+      attempts: {
+        inProgress,
+        replaced: s.replaced,
+        firstSightMoves: s.firstSightMoves,
+        untracked: s.untracked,
+      },
+      agentSequenceRestarts: s.restarts,
+      skipped: { ...this.skipped },
+    };
+  }
+
+  // ---- registration requests ---------------------------------------------------------------------
+
+  private request(d: DecodedRegistration<RegistrationRequest>, src: string, dst: string, at: number): void {
+    const req = d.message;
+    let c = this.clients.get(req.homeAddress);
+    const open = c?.attempt?.open ? c.attempt : undefined;
+    // The foreign agent forwarding a request it received: same identification, another source.
+    if (open && open.sender !== src && open.transmissions.some((t) => t.id === req.identification)) {
+      this.stats.relayedRequests++;
+      if (open.foreignAgent === undefined) open.foreignAgent = src;
+      return;
+    }
+    this.stats.requests++;
+    add(this.requested, req.lifetime);
+    const nai = req.extensions.find((e) => e.kind === 'nai');
+    if (!c) {
+      if (this.clients.size >= this.maxClients) {
+        this.stats.untracked++;
+        this.emitSent(src, dst, req, 'initial', false);
+        return;
+      }
+      c = { homeAddress: req.homeAddress, sender: src };
+      this.clients.set(req.homeAddress, c);
+    }
+    if (nai?.kind === 'nai') c.nai = nai.nai;
+    this.checkRequest(d, src);
+
+    if (open) {
+      if (open.sender === src && this.isRetransmission(open, req, at)) {
+        open.transmissions.push({ id: req.identification, low: low32(req.identification), at });
+        if (open.transmissions.length > 8) open.transmissions.shift();
+        open.count++;
+        open.lastTxAt = at;
+        this.setDeadline(open);
+        this.emitSent(src, dst, req, open.kind, true, open.foreignAgent);
+        return;
+      }
+      // A new attempt: the old one's denial stands, or it was replaced (not counted: docs/events.md).
+      if (open.answer) this.concludeAnswer(c, open);
+      else {
+        open.open = false;
+        this.stats.replaced++;
+      }
+    }
+    this.startAttempt(c, req, src, dst, at);
+  }
+
+  /** Same attempt? Same identification, or the same parameters (and any denial was ignored). */
+  private isRetransmission(a: Attempt, req: RegistrationRequest, at: number): boolean {
+    if (a.transmissions.some((t) => t.id === req.identification)) return true;
+    if (a.homeAgent !== req.homeAgent || a.careOfAddress !== req.careOfAddress || a.lifetime !== req.lifetime)
+      return false;
+    const ans = a.answer;
+    if (!ans) return true;
+    // After a denial: a prompt or clock-corrected request is the sender's correction (a new
+    // attempt); an unchanged retransmission on the sender's own timer means it could not use it.
+    if (at - ans.at < PROMPT_CORRECTION_MS) return false;
+    if (ans.code === 133) {
+      const newHigh = high32(req.identification);
+      const lastHigh = high32(a.transmissions[a.transmissions.length - 1]!.id);
+      const ownClock = lastHigh + (at - a.lastTxAt) / 1000;
+      if (Math.abs(newHigh - ans.idHigh) < Math.abs(newHigh - ownClock)) return false;
+    }
+    a.unusable = { code: ans.code, reason: this.sas ? 'bad-authenticator' : 'other' };
+    a.lastReplyAt = ans.at;
+    delete a.answer;
+    return true;
+  }
+
+  private startAttempt(c: ClientWire, req: RegistrationRequest, src: string, dst: string, at: number): void {
+    let kind: RegistrationKind;
+    if (req.lifetime === 0) kind = 'deregistration';
+    else if (
+      c.boundUntil !== undefined &&
+      c.boundUntil > at &&
+      c.careOfAddress === req.careOfAddress &&
+      c.homeAgent === req.homeAgent &&
+      c.sender === src
+    )
+      kind = 'renewal';
+    else kind = 'initial';
+
+    // Moves, on the first transmission of an attempt (docs/observe.md).
+    if (kind === 'deregistration') {
+      if (c.location === 'foreign') this.emitMove(src, c, 'foreign-to-home');
+      c.location = 'home';
+    } else {
+      if (c.location === undefined || c.location === 'home') {
+        if (c.location === undefined) this.stats.firstSightMoves++;
+        this.emitMove(src, c, 'home-to-foreign', req.careOfAddress);
+      } else if (c.careOfAddress !== undefined && c.careOfAddress !== req.careOfAddress) {
+        this.emitMove(src, c, 'foreign-to-foreign', req.careOfAddress);
+      }
+      c.location = 'foreign';
+      c.careOfAddress = req.careOfAddress;
+    }
+    if (c.sender !== src) c.boundUntil = undefined;
+    c.sender = src;
+    c.homeAgent = req.homeAgent;
+    const attempt: Attempt = {
+      sender: src,
+      homeAddress: req.homeAddress,
+      homeAgent: req.homeAgent,
+      careOfAddress: req.careOfAddress,
+      lifetime: req.lifetime,
+      kind,
+      startedAt: at,
+      transmissions: [{ id: req.identification, low: low32(req.identification), at }],
+      count: 1,
+      lastTxAt: at,
+      deadline: 0,
+      open: true,
+    };
+    if (dst !== req.homeAgent) attempt.foreignAgent = dst;
+    c.attempt = attempt;
+    this.setDeadline(attempt);
+    this.emitSent(src, dst, req, kind, false, attempt.foreignAgent);
+    this.publish(c);
+  }
+
+  private setDeadline(a: Attempt): void {
+    a.deadline = a.lastTxAt + this.timeoutMs;
+    this.deadlines.push({ deadline: a.deadline, attempt: a });
+  }
+
+  // ---- registration replies ----------------------------------------------------------------------
+
+  private reply(d: DecodedRegistration<RegistrationReply>, src: string, dst: string, at: number): void {
+    const rep = d.message;
+    this.stats.replies++;
+    const c = this.clients.get(rep.homeAddress);
+    const a = c?.attempt;
+    const low = low32(rep.identification);
+    const tx = a?.open ? a.transmissions.find((t) => t.low === low) : undefined;
+    // The home agent's reply to the foreign agent: the relay leg of the reply the sender gets.
+    if (a?.open && tx && dst !== a.sender && (dst === a.foreignAgent || src === a.homeAgent)) {
+      this.stats.relayedReplies++;
+      this.stats.replies--;
+      return;
+    }
+    add(this.granted, rep.lifetime);
+    if (!c) return this.discard(dst, 'invalid-home-address', src);
+    if (!a?.open) return this.discard(dst, 'no-pending-request', src);
+    if (!tx) {
+      a.lastReplyAt = at;
+      return this.discard(dst, 'invalid-identification', src);
+    }
+    const info = replyCode(rep.code);
+    // A foreign agent's denial carries no Mobile-Home authenticator (RFC 5944 section 3.7.2).
+    if (info.issuer !== 'foreign-agent') {
+      const check = this.checkReply(d, src, c);
+      if (check !== undefined) {
+        a.unusable = { code: rep.code, reason: check };
+        a.lastReplyAt = at;
+        return;
+      }
+    }
+    if (info.accepted && rep.homeAgent !== a.homeAgent) {
+      a.lastReplyAt = at;
+      return this.discard(dst, 'unknown-home-agent', src);
+    }
+    const answer: Answer = {
+      code: rep.code,
+      lifetime: rep.lifetime,
+      at,
+      roundTripSeconds: (at - tx.at) / 1000,
+      sentAt: tx.at,
+      idHigh: high32(rep.identification),
+      replyHomeAgent: rep.homeAgent,
+    };
+    if (info.accepted) {
+      a.answer = answer;
+      this.concludeAnswer(c, a);
+      return;
+    }
+    // A denial: it stands once the sender shows it used it (or does nothing until the timeout).
+    a.answer = answer;
+    if (a.unusable?.code === rep.code) {
+      // The sender already ignored this code once in this attempt: it will again.
+      a.lastReplyAt = at;
+      delete a.answer;
+    }
+  }
+
+  // ---- conclusions ------------------------------------------------------------------------------
+
+  private expire(a: Attempt): void {
+    const c = this.clients.get(a.homeAddress);
+    if (!c) return;
+    if (a.answer) return this.concludeAnswer(c, a);
+    if (a.unusable) {
+      this.conclude(c, a, 'unauthenticated', {
+        code: a.unusable.code,
+        reason: a.unusable.reason,
+        ...(a.lastReplyAt !== undefined ? { lastReplyAt: a.lastReplyAt } : {}),
+      });
+    } else this.conclude(c, a, 'timeout', {});
+    if (a.kind !== 'deregistration' && c.boundUntil !== undefined && c.boundUntil <= this.clock)
+      delete c.boundUntil;
+    this.publish(c);
+  }
+
+  private concludeAnswer(c: ClientWire, a: Attempt): void {
+    const ans = a.answer!;
+    const info = replyCode(ans.code);
+    const issuer: ReplyIssuerKind = info.issuer;
+    this.emit({
+      type: 'reply-received',
+      time: ans.at,
+      node: a.sender,
+      nodeKind: 'access-point',
+      client: ref(c),
+      kind: a.kind,
+      homeAgent: a.homeAgent,
+      ...(a.foreignAgent !== undefined ? { foreignAgent: a.foreignAgent } : {}),
+      code: ans.code,
+      reason: info.reason,
+      accepted: info.accepted,
+      issuer,
+      lifetime: ans.lifetime,
+      roundTripSeconds: ans.roundTripSeconds,
+    });
+    this.conclude(c, a, info.accepted ? 'accepted' : 'denied', {
+      code: ans.code,
+      reason: info.reason,
+      issuer,
+      roundTripSeconds: ans.roundTripSeconds,
+    });
+    c.lastCode = ans.code;
+    if (info.accepted) {
+      if (a.kind === 'deregistration') {
+        delete c.boundUntil;
+        delete c.careOfAddress;
+      } else {
+        // The lifetime runs from when the request was sent (RFC 5944 section 3.6.1.3).
+        c.boundUntil = ans.lifetime === 0xffff ? Infinity : ans.sentAt + ans.lifetime * 1000;
+      }
+      if (c.resync && c.resync.homeAgent === a.homeAgent) {
+        this.emit({
+          type: 'time-sync',
+          time: ans.at,
+          node: a.sender,
+          nodeKind: 'access-point',
+          homeAgent: a.homeAgent,
+          mode: c.resync.mode,
+          offsetSeconds: c.resync.offsetSeconds,
+        });
+      }
+      delete c.resync;
+    } else if (ans.code === 133) {
+      // The home agent's clock (high half of the 133's identification) against the sender's.
+      const sentHigh = high32(a.transmissions[a.transmissions.length - 1]!.id);
+      const captureNtp = Math.floor(ans.at / 1000) + NTP_UNIX_OFFSET_SECONDS;
+      const timestamp = Math.abs(sentHigh - captureNtp) < 30 * 86_400;
+      c.resync = {
+        homeAgent: a.homeAgent,
+        mode: timestamp ? 'timestamp' : 'nonce',
+        offsetSeconds: timestamp ? ans.idHigh - sentHigh : 0,
+      };
+    }
+    this.publish(c);
+  }
+
+  private conclude(
+    c: ClientWire,
+    a: Attempt,
+    outcome: RegistrationOutcomeKind,
+    o: {
+      code?: number;
+      reason?: string;
+      issuer?: ReplyIssuerKind;
+      roundTripSeconds?: number;
+      lastReplyAt?: number;
+    },
+  ): void {
+    a.open = false;
+    const at = outcome === 'accepted' || outcome === 'denied' ? a.answer!.at : this.clock;
+    const last: ClientOutcome = { kind: outcome, transmissions: a.count, at, homeAgent: a.homeAgent };
+    if (o.code !== undefined) last.code = o.code;
+    if (o.reason !== undefined) last.reason = o.reason;
+    if (a.foreignAgent !== undefined) last.foreignAgent = a.foreignAgent;
+    c.lastOutcome = last;
+    this.emit({
+      type: 'registration-outcome',
+      time: at,
+      node: a.sender,
+      nodeKind: 'access-point',
+      client: ref(c),
+      kind: a.kind,
+      outcome,
+      homeAgent: a.homeAgent,
+      ...(a.foreignAgent !== undefined ? { foreignAgent: a.foreignAgent } : {}),
+      ...o,
+      transmissions: a.count,
+    });
+  }
+
+  // ---- authentication (only with SAs) -------------------------------------------------------------
+
+  private checkRequest(d: DecodedRegistration<RegistrationRequest>, src: string): void {
+    const sa = this.sas?.lookup(d.message.homeAddress);
+    if (!sa) {
+      this.stats.notChecked++;
+      return;
+    }
+    const check = verifyAuthentication(d, { spi: sa.sa.spi, key: sa.sa.key, algorithm: sa.sa.algorithm });
+    if (check === 'ok') this.stats.verified++;
+    else {
+      this.stats.failed++;
+      this.violation(src, violationReason(check), d.message.homeAddress);
+    }
+  }
+
+  /** undefined when the reply is usable (verified, or not checkable); else the violation reason. */
+  private checkReply(d: DecodedRegistration<RegistrationReply>, src: string, c: ClientWire): SecurityViolationReason | undefined {
+    const sa = this.sas?.lookup(d.message.homeAddress);
+    if (!sa) {
+      this.stats.notChecked++;
+      return undefined;
+    }
+    const check = verifyAuthentication(d, { spi: sa.sa.spi, key: sa.sa.key, algorithm: sa.sa.algorithm });
+    if (check === 'ok') {
+      this.stats.verified++;
+      return undefined;
+    }
+    this.stats.failed++;
+    const reason = violationReason(check);
+    this.violation(c.sender, reason, c.homeAddress, src);
+    return reason;
+  }
+
+  private violation(node: string, reason: SecurityViolationReason, homeAddress: string, peer = node): void {
+    this.emit({
+      type: 'security-violation',
+      time: this.clock,
+      node,
+      nodeKind: 'access-point',
+      reason,
+      peer,
+      client: { mac: homeAddress, address: homeAddress },
+    });
+  }
+
+  // ---- advertisements and solicitations ------------------------------------------------------------
+
+  private icmp(icmp: Buffer, src: string, dst: string, at: number): void {
+    let m;
+    try {
+      m = decodeIcmpMobility(icmp);
+    } catch (e) {
+      if (!isWireError(e)) throw e;
+      if (e.kind === 'unknown-type' && icmp[0] === ICMP_ROUTER_ADVERTISEMENT) return; // a plain router advertisement
+      this.skip('malformed', `ICMP from ${src}: ${e.message}`);
+      this.malformed('advertisement', e.kind, src);
+      return;
+    }
+    if (m.type === 'agent-solicitation') {
+      this.stats.solicitations++;
+      this.emit({ type: 'solicitation-sent', time: at, node: src, nodeKind: 'access-point' });
+      return;
+    }
+    this.stats.advertisements++;
+    const node = isGroupAddress(dst) ? LINK_NODE : dst;
+    this.emit({
+      type: 'advertisement-received',
+      time: at,
+      node,
+      nodeKind: 'access-point',
+      agent: src,
+      sequence: m.sequence,
+      registrationLifetime: m.registrationLifetime,
+      homeAgent: m.flags.H,
+      foreignAgent: m.flags.F,
+      careOfAddresses: m.careOfAddresses,
+    });
+    const seen = this.agents.get(src);
+    if (seen && indicatesAgentReboot(seen.sequence, m.sequence)) {
+      this.stats.restarts++;
+      if (at - seen.lastReboot >= REBOOT_REPORT_INTERVAL_MS) {
+        seen.lastReboot = at;
+        this.emit({
+          type: 'agent-reboot-detected',
+          time: at,
+          node,
+          nodeKind: 'access-point',
+          agent: src,
+          previousSequence: seen.sequence,
+          sequence: m.sequence,
+        });
+      }
+    }
+    if (seen) seen.sequence = m.sequence;
+    else this.agents.set(src, { sequence: m.sequence, lastReboot: -Infinity });
+  }
+
+  // ---- events -----------------------------------------------------------------------------------
+
+  private emitSent(
+    src: string,
+    dst: string,
+    req: RegistrationRequest,
+    kind: RegistrationKind,
+    retransmission: boolean,
+    foreignAgent?: string,
+  ): void {
+    this.emit({
+      type: 'registration-sent',
+      time: this.clock,
+      node: src,
+      nodeKind: 'access-point',
+      client: { mac: req.homeAddress, address: req.homeAddress },
+      kind,
+      retransmission,
+      homeAgent: req.homeAgent,
+      ...(foreignAgent !== undefined ? { foreignAgent } : {}),
+      careOfAddress: req.careOfAddress,
+      lifetime: req.lifetime,
+      toBroadcast: isGroupAddress(dst) || dst.endsWith('.255'),
+    });
+  }
+
+  private emitMove(
+    node: string,
+    c: ClientWire,
+    movement: 'home-to-foreign' | 'foreign-to-foreign' | 'foreign-to-home',
+    careOfAddress?: string,
+  ): void {
+    this.emit({
+      type: 'client-moved',
+      time: this.clock,
+      node,
+      nodeKind: 'access-point',
+      client: ref(c),
+      movement,
+      ...(careOfAddress !== undefined ? { careOfAddress } : {}),
+    });
+  }
+
+  /** The client's live row (the Mobile Clients page), keyed by home address: the wire has no MAC. */
+  private publish(c: ClientWire): void {
+    const a = c.attempt;
+    const inProgress = a?.open === true;
+    const bound = c.boundUntil !== undefined && c.boundUntil > this.clock;
+    const state = c.location === 'home' && !inProgress ? 'home' : bound ? 'registered' : inProgress ? 'pending' : 'isolated';
+    this.emit({
+      type: 'client-state',
+      time: this.clock,
+      node: c.sender,
+      nodeKind: 'access-point',
+      client: ref(c),
+      ssid: '',
+      state,
+      ...(c.nai !== undefined ? { nai: c.nai } : {}),
+      ...(c.homeAgent !== undefined ? { homeAgent: c.homeAgent } : {}),
+      ...(c.careOfAddress !== undefined ? { careOfAddress: c.careOfAddress } : {}),
+      ...(bound && Number.isFinite(c.boundUntil) ? { expiresAt: c.boundUntil } : {}),
+      ...(c.lastCode !== undefined ? { lastCode: c.lastCode } : {}),
+      ...(c.lastOutcome !== undefined ? { lastOutcome: c.lastOutcome } : {}),
+      ...(inProgress ? { attemptStartedAt: a.startedAt } : {}),
+    });
+  }
+
+  private discard(
+    node: string,
+    reason: 'invalid-home-address' | 'no-pending-request' | 'invalid-identification' | 'unknown-home-agent',
+    peer: string,
+  ): void {
+    this.emit({ type: 'reply-discarded', time: this.clock, node, nodeKind: 'access-point', reason, peer });
+  }
+
+  private malformed(socket: 'registration' | 'advertisement', errorKind: string, peer: string): void {
+    this.emit({
+      type: 'malformed-datagram',
+      time: this.clock,
+      node: peer,
+      nodeKind: 'access-point',
+      socket,
+      errorKind,
+      peer,
+    });
+  }
+
+  private skip(kind: SkipKind, detail: string): void {
+    if (this.skipped[kind]++ === 0) this.onSkip?.(kind, detail);
+  }
+}
+
+function ref(c: ClientWire): { mac: string; address: string } {
+  return { mac: c.homeAddress, address: c.homeAddress };
+}
+
+function add(m: Map<number, number>, key: number): void {
+  m.set(key, (m.get(key) ?? 0) + 1);
+}
+
+function low32(id: bigint): number {
+  return Number(id & 0xffffffffn);
+}
+
+function high32(id: bigint): number {
+  return Number(id >> 32n);
+}
+
+function isGroupAddress(address: string): boolean {
+  if (address === '255.255.255.255') return true;
+  const first = Number(address.slice(0, address.indexOf('.')));
+  return first >= 224 && first <= 239;
+}
+
+function violationReason(check: 'missing' | 'spi-mismatch' | 'bad-authenticator'): SecurityViolationReason {
+  return check === 'missing'
+    ? 'missing-security-extension'
+    : check === 'spi-mismatch'
+      ? 'bad-spi'
+      : 'bad-authenticator';
+}
