@@ -6,7 +6,13 @@
  * it, so frames, numbers and errors are the same as reading the file at once.
  */
 import { CaptureError } from './errors.ts';
-import { detectCaptureFormat, readPcapFrames, readPcapngFrames, type CaptureFormat, type CaptureFrame } from './pcap.ts';
+import {
+  detectCaptureFormat,
+  readPcapFrames,
+  readPcapngFrames,
+  type CaptureFormat,
+  type CaptureFrame,
+} from './pcap.ts';
 
 const PCAP_FILE_HEADER_LENGTH = 24;
 const PCAP_RECORD_HEADER_LENGTH = 16;

@@ -7,6 +7,7 @@ import { registerWireCommands } from './wire.ts';
 import { registerDemoCommand } from './demo.ts';
 import { registerConfigCommands } from './config.ts';
 import { registerRunCommand } from './run.ts';
+import { registerObserveCommand } from './observe.ts';
 import { CliError } from './errors.ts';
 
 export function buildProgram(): Command {
@@ -20,6 +21,7 @@ export function buildProgram(): Command {
   registerWireCommands(program);
   registerConfigCommands(program);
   registerRunCommand(program);
+  registerObserveCommand(program);
   return program;
 }
 

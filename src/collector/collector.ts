@@ -187,6 +187,7 @@ export class Collector {
     AAP_REFUSAL_REASONS.map((r) => [r, 0]),
   );
   private readonly idleMs: number;
+  private readonly mode: 'proxied' | 'observed';
   private ingested = 0;
   private dropped = 0;
 
@@ -197,6 +198,7 @@ export class Collector {
     }
     this.clock = config.clock ?? Date.now;
     this.views = config.views ?? {};
+    this.mode = config.mode ?? 'proxied';
     this.idleMs = (config.clientIdleSeconds ?? 3600) * 1000;
     if (!(this.idleMs > 0)) throw new Error('clientIdleSeconds: must be a positive number');
     this.ap = new NodeGroup(new NodeRegistry(config.accessPoints, extra, 'accessPoints'), Mn.width);
@@ -662,8 +664,11 @@ export class Collector {
     const clientsByState = Object.fromEntries(
       CLIENT_STATES.map((s, i) => [s, this.clientTable.byState[i]!]),
     ) as Record<ClientState, number>;
+    const observation = this.views.observation?.();
     return {
       time: now,
+      mode: this.mode,
+      ...(observation !== undefined ? { observation } : {}),
       accessPoints: {
         ...this.ap.snapshot(),
         clients: this.clientTable.byAccessPoint.slice(),

@@ -17,6 +17,8 @@ export interface AgentConfig {
 export interface CollectorViews {
   securityAssociations?: () => SecurityAssociationDescription[];
   subnetMap?: () => SubnetMapRow[];
+  /** Observed sites: what the wire observer saw of the capture itself (src/observe/). */
+  observation?: () => unknown;
 }
 
 export interface CollectorConfig {
@@ -34,6 +36,11 @@ export interface CollectorConfig {
   /** Milliseconds since the Unix epoch. Default Date.now. */
   clock?: () => number;
   views?: CollectorViews;
+  /**
+   * `proxied` (default): this process's access points registered the clients. `observed`: the
+   * events come from traffic seen on the wire (`pmip-exporter observe`); the pages say so.
+   */
+  mode?: 'proxied' | 'observed';
 }
 
 export const OTHER = 'other';

@@ -73,6 +73,10 @@ export interface MalformedCount {
 export interface CollectorSnapshot {
   /** ms since epoch, from the collector's clock. */
   time: number;
+  /** `observed`: the events come from traffic seen on the wire, not from hosted access points. */
+  mode: 'proxied' | 'observed';
+  /** Observed sites: the observer's own account of the capture (ObservationStatistics). */
+  observation?: unknown;
   accessPoints: AccessPointsSnapshot;
   homeAgents: HomeAgentsSnapshot;
   foreignAgents: ForeignAgentsSnapshot;

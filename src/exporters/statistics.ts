@@ -112,6 +112,10 @@ export interface ForeignAgentStatistics {
 export interface StatisticsDocument extends MobileNodeStatistics {
   version: number;
   generatedAt: string;
+  /** `observed`: figures from traffic seen on the wire (`pmip-exporter observe`), not from proxying. */
+  mode: 'proxied' | 'observed';
+  /** Observed sites only: the observer's account of the capture (docs/observe.md). */
+  observation?: unknown;
   accessPoints: Record<string, MobileNodeStatistics>;
   /** Hosted home agents' own counters (empty when this process hosts none). */
   homeAgents: Record<string, HomeAgentStatistics>;
@@ -359,6 +363,8 @@ export function statisticsDocument(s: CollectorSnapshot): StatisticsDocument {
   return {
     version: STATISTICS_VERSION,
     generatedAt: new Date(s.time).toISOString(),
+    mode: s.mode,
+    ...(s.observation !== undefined ? { observation: s.observation } : {}),
     ...totals,
     accessPoints: Object.fromEntries(
       ap.ids.map((id, i) => {

@@ -81,12 +81,7 @@ export interface ObserverOptions {
 }
 
 export type SkipKind =
-  | 'unsupported-link-type'
-  | 'not-ipv4'
-  | 'ip-fragment'
-  | 'truncated'
-  | 'malformed'
-  | 'capture-error';
+  'unsupported-link-type' | 'not-ipv4' | 'ip-fragment' | 'truncated' | 'malformed' | 'capture-error';
 
 interface Transmission {
   id: bigint;
@@ -317,7 +312,12 @@ export class WireObserver {
     return {
       timeoutSeconds: this.timeoutMs / 1000,
       port: this.port,
-      capture: { frames: s.frames, bytes: s.bytes, firstPacketAt: iso(this.firstAt), lastPacketAt: iso(this.clock) },
+      capture: {
+        frames: s.frames,
+        bytes: s.bytes,
+        firstPacketAt: iso(this.firstAt),
+        lastPacketAt: iso(this.clock),
+      },
       messages: {
         requests: s.requests,
         replies: s.replies,
@@ -653,7 +653,11 @@ export class WireObserver {
   }
 
   /** undefined when the reply is usable (verified, or not checkable); else the violation reason. */
-  private checkReply(d: DecodedRegistration<RegistrationReply>, src: string, c: ClientWire): SecurityViolationReason | undefined {
+  private checkReply(
+    d: DecodedRegistration<RegistrationReply>,
+    src: string,
+    c: ClientWire,
+  ): SecurityViolationReason | undefined {
     const sa = this.sas?.lookup(d.message.homeAddress);
     if (!sa) {
       this.stats.notChecked++;
@@ -782,7 +786,14 @@ export class WireObserver {
     const a = c.attempt;
     const inProgress = a?.open === true;
     const bound = c.boundUntil !== undefined && c.boundUntil > this.clock;
-    const state = c.location === 'home' && !inProgress ? 'home' : bound ? 'registered' : inProgress ? 'pending' : 'isolated';
+    const state =
+      c.location === 'home' && !inProgress
+        ? 'home'
+        : bound
+          ? 'registered'
+          : inProgress
+            ? 'pending'
+            : 'isolated';
     this.emit({
       type: 'client-state',
       time: this.clock,

@@ -13,7 +13,7 @@ import { clockFindings, clockSection } from './clocks.ts';
 import type { SafeHtml } from './html.ts';
 import { html } from './html.ts';
 import { agentName, formatAgo, formatRatio, formatSpan, statusBadge, statusRank } from './format.ts';
-import { NAV, layout, table } from './layout.ts';
+import { NAV, layout, siteModeNote, table } from './layout.ts';
 
 export const API_ENDPOINTS: readonly string[] = [
   '/api/v1/health',
@@ -303,7 +303,7 @@ function nodeTable(kind: Kind, rows: readonly NodeHealthRow[], now: number): Saf
 export function landingPage(input: OverviewInput): string {
   const { health, statistics: doc } = input;
   const now = health.time;
-  const body = html`${headline(input)}
+  const body = html`${siteModeNote(doc.mode)}${headline(input)}
     <p class="muted">
       Status from the attempts that concluded in the last ${formatSpan(health.rules.windowSeconds)} (the last
       ${formatSpan(health.rules.fallbackWindowSeconds)} when there were none): <b>down</b> none accepted and

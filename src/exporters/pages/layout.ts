@@ -67,6 +67,20 @@ export interface LayoutOptions {
   wide?: boolean;
 }
 
+/**
+ * What the figures come from. An observed site (`pmip-exporter observe`) registered nobody: its
+ * "access points" are the senders seen on the wire.
+ */
+export function siteModeNote(mode: 'proxied' | 'observed'): SafeHtml | '' {
+  return mode === 'observed'
+    ? html`<p class="headline">
+        <b>Observed site, not proxied:</b> these figures come from the Mobile IP traffic seen on the wire.
+        Each "access point" is a sender of registrations (a proxy or a mobile node address); nothing here was
+        sent by this process.
+      </p>`
+    : '';
+}
+
 export function layout(title: string, path: string, body: SafeHtml, options: LayoutOptions = {}): string {
   return html`<!doctype html>
     <html lang="en">

@@ -10,7 +10,7 @@ import { clockSection } from './clocks.ts';
 import { agentName, formatAgo, formatRatio } from './format.ts';
 import type { SafeHtml } from './html.ts';
 import { html } from './html.ts';
-import { layout, table } from './layout.ts';
+import { layout, siteModeNote, table } from './layout.ts';
 
 type Path = ReadonlyArray<string>;
 
@@ -238,7 +238,8 @@ export function statisticsPage(doc: StatisticsDocument): string {
   const now = Date.parse(doc.generatedAt);
   const hostedName = (group: 'homeAgents' | 'foreignAgents', id: string) =>
     agentName(id, addressOf(group === 'homeAgents' ? doc.homeAgentsSeen : doc.foreignAgentsSeen, id));
-  const body = html` <p class="muted">
+  const body = html`${siteModeNote(doc.mode)}
+    <p class="muted">
       Totals over all access points at ${doc.generatedAt}. The same numbers:
       <a href="/api/v1/statistics">/api/v1/statistics</a>.
     </p>
