@@ -72,6 +72,7 @@ function parseEndpoint(text: string, defaultPort: number): Peer {
 export function accessPointConfig(
   ap: SiteConfig['accessPoints'][number],
   sa: SiteConfig['securityAssociations'],
+  subnetMapExchange = true,
 ): AccessPointConfig {
   const cfg: AccessPointConfig = {
     id: ap.id,
@@ -84,6 +85,7 @@ export function accessPointConfig(
       ...(s.vlan !== undefined ? { vlan: s.vlan } : {}),
     })),
     aaps: [...ap.aaps],
+    subnetMapExchange,
     registrationPort: ap.registrationPort,
     advertisementPort: ap.advertisementPort,
     homeAgentPort: ap.homeAgentPort,
@@ -305,7 +307,9 @@ export function sitePlan(site: SiteConfig, deps: SitePlanDeps): SitePlan {
   const listen = parseListen(prometheus.listen);
   const securityAssociations = localSecurityAssociations(site.securityAssociations);
   const host: HostOptions = {
-    accessPoints: enabled.map((ap) => accessPointConfig(ap, site.securityAssociations)),
+    accessPoints: enabled.map((ap) =>
+      accessPointConfig(ap, site.securityAssociations, site.aap !== undefined),
+    ),
     homeAgents: site.homeAgents.map((h) => homeAgentConfig(h, securityAssociations)),
     foreignAgents: site.foreignAgents.map(foreignAgentConfig),
     securityAssociations,

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { isIpv4 } from '../pmip/wire/ipv4.ts';
 import { checkPmipRules } from '../pmip/proxy/rules.ts';
 import { maskToPrefixLength } from '../pmip/subnet-map/table.ts';
+import { influxdbSchema } from './influxdb.ts';
 
 /**
  * The site configuration: one YAML file, validated here at start-up. Every error names the field
@@ -257,16 +258,8 @@ export const siteSchema = z
           .object({ listen: hostPort.default('127.0.0.1:9434'), webConfigFile: z.string().optional() })
           .strict()
           .default({ listen: '127.0.0.1:9434' }),
-        influxdb: z
-          .object({
-            url: z
-              .string()
-              .url({ protocol: /^https?$/, message: 'must be a URL such as http://127.0.0.1:8086' }),
-            database: z.string().min(1),
-            intervalSeconds: z.number().min(1).default(10),
-          })
-          .strict()
-          .optional(),
+        // InfluxDB output (src/config/influxdb.ts, docs/influxdb.md).
+        influxdb: influxdbSchema.optional(),
       })
       .strict()
       .default({ prometheus: { listen: '127.0.0.1:9434' } }),
@@ -353,6 +346,8 @@ function siteRuleIssues(site: unknown): SiteIssue[] {
       mode: ap.mode === 'repeater' ? 'repeater' : 'root',
       ssids,
       aaps: aaps ?? [],
+      // No `aap` section: the subnet map is the configured rows only and no AAP is needed.
+      subnetMapExchange: site.aap !== undefined,
       localBindings: local?.length ?? 0,
       radius: sa?.radius !== undefined,
       interfaceVlans: vlans,

@@ -138,6 +138,23 @@ const CASES: Case[] = [
     expected: ['accessPoints[0].aaps: at least one authoritative access point must be configured'],
   },
   {
+    rule: 'no AAP needed without an aap section (the subnet map is the configured rows)',
+    change: (s) => {
+      delete s.aap;
+      ap(s).aaps = [];
+      delete s.accessPoints[1]!.aaps;
+    },
+    expected: [],
+  },
+  {
+    rule: 'at most three AAPs, even without an aap section',
+    change: (s) => {
+      delete s.aap;
+      ap(s).aaps = ['10.0.0.1', '10.0.0.2', '10.0.0.3', '10.0.0.4'];
+    },
+    expected: ['accessPoints[0].aaps: at most 3 authoritative access points'],
+  },
+  {
     rule: 'at most three AAPs',
     change: (s) => (ap(s).aaps = ['10.0.0.1', '10.0.0.2', '10.0.0.3', '10.0.0.4']),
     expected: ['accessPoints[0].aaps: at most 3 authoritative access points'],

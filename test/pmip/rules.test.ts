@@ -39,6 +39,21 @@ describe('PMIP operating rules', () => {
     expect(checkPmipRules({ ...good, ...change })).toEqual([{ path, rule }]);
   });
 
+  it('needs no AAP when the site does not exchange its subnet map (no `aap` section)', () => {
+    expect(checkPmipRules({ ...good, aaps: [], subnetMapExchange: false })).toEqual([]);
+    // Still at most three when some are listed.
+    expect(
+      checkPmipRules({
+        ...good,
+        aaps: ['1.1.1.1', '1.1.1.2', '1.1.1.3', '1.1.1.4'],
+        subnetMapExchange: false,
+      }),
+    ).toEqual([{ path: 'aaps', rule: 'at most 3 authoritative access points' }]);
+    expect(checkPmipRules({ ...good, aaps: [], subnetMapExchange: true })).toEqual([
+      { path: 'aaps', rule: 'at least one authoritative access point must be configured' },
+    ]);
+  });
+
   it('accepts RADIUS as the only SA source', () => {
     expect(checkPmipRules({ ...good, localBindings: 0, radius: true })).toEqual([]);
   });

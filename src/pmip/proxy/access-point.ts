@@ -62,6 +62,8 @@ export interface AccessPointConfig {
   mode?: 'root' | 'repeater';
   ssids: SsidSettings[];
   aaps: string[];
+  /** The site exchanges its subnet map with AAPs (then `aaps` needs 1-3 entries). Default true. */
+  subnetMapExchange?: boolean;
   /** Local port for registration traffic (0 = any free port). */
   registrationPort?: number;
   /** Local port on which agent advertisements arrive (0 = any free port). */
@@ -285,6 +287,7 @@ export class AccessPoint {
         mode: config.mode ?? 'root',
         ssids: config.ssids,
         aaps: config.aaps,
+        subnetMapExchange: config.subnetMapExchange ?? true,
         localBindings: config.localBindings ?? deps.securityAssociations.describe().length,
         radius: config.radius ?? false,
       },

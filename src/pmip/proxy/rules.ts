@@ -1,7 +1,8 @@
 /**
  * The operating rules of a PMIP access point (docs/configuration.md, "operating rules"): PMIP can be
  * enabled only outside repeater mode, on at least one SSID, with at least one (at most three)
- * authoritative APs, with a source of security associations, and never mixed with VLANs.
+ * authoritative APs when the site exchanges its subnet map (an `aap` section), with a source of
+ * security associations, and never mixed with VLANs.
  * Every broken rule is reported, each naming the field and the rule.
  */
 export interface SsidSettings {
@@ -17,6 +18,11 @@ export interface PmipSettings {
   ssids: SsidSettings[];
   /** Authoritative access points, in order of preference. */
   aaps: string[];
+  /**
+   * Whether the site exchanges its subnet map with AAPs (the config's `aap` section). Without it
+   * the subnet map holds the configured rows only and no AAP is needed. Default true.
+   */
+  subnetMapExchange?: boolean;
   /** Local SA bindings configured. */
   localBindings: number;
   /** A RADIUS server configured as an SA source. */
@@ -48,7 +54,7 @@ export function checkPmipRules(s: PmipSettings): RuleViolation[] {
   if ((s.interfaceVlans?.length ?? 0) > 0) {
     out.push({ path: 'vlans', rule: 'PMIP cannot be mixed with VLAN configuration on the interfaces' });
   }
-  if (s.aaps.length === 0)
+  if (s.aaps.length === 0 && s.subnetMapExchange !== false)
     out.push({ path: 'aaps', rule: 'at least one authoritative access point must be configured' });
   if (s.aaps.length > MAX_AAPS)
     out.push({ path: 'aaps', rule: `at most ${MAX_AAPS} authoritative access points` });
