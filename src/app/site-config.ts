@@ -268,11 +268,6 @@ export function sitePlan(site: SiteConfig, deps: SitePlanDeps): SitePlan {
       `securityAssociations.radius: RADIUS lookups are not available yet; using the ${site.securityAssociations.local.length} local binding(s) only`,
     );
   }
-  if (site.exporters.influxdb) {
-    warnings.push(
-      'exporters.influxdb: the InfluxDB exporter is not available yet; only Prometheus is served',
-    );
-  }
   if (!site.aap && site.accessPoints.some((ap) => ap.pmip && ap.aaps.length > 0)) {
     warnings.push(
       'aap: no group key configured, so the access points cannot talk to their AAPs; the subnet map holds the configured rows only',

@@ -688,9 +688,47 @@ const CASES: Case[] = [
     change: (s) => (s.exporters = { influxdb: { url: 'influx:8086', database: '', intervalSeconds: 0 } }),
     expected: [
       'exporters.influxdb.url: must be a URL such as http://127.0.0.1:8086',
-      'exporters.influxdb.database: Too small: expected string to have >=1 characters',
-      'exporters.influxdb.intervalSeconds: Too small: expected number to be >=1',
+      'exporters.influxdb.database: must not be empty',
+      'exporters.influxdb.intervalSeconds: must be at least 1',
     ],
+  },
+  {
+    rule: 'InfluxDB target: bucket or database, not both; their companions',
+    change: (s) =>
+      (s.exporters = {
+        influxdb: { url: 'http://127.0.0.1:8086', bucket: 'b', database: 'd', password: SECRETS.token },
+      }),
+    expected: [
+      'exporters.influxdb.database: give either bucket (the /api/v2/write target) or database (the /write target), not both',
+      'exporters.influxdb.org: required with bucket',
+      'exporters.influxdb.password: only with database (the /write target); with bucket use token',
+      'exporters.influxdb.username: username and password go together',
+    ],
+  },
+  {
+    rule: 'InfluxDB target required; v1 credentials go together; retry delays and buffer ordered',
+    change: (s) =>
+      (s.exporters = {
+        influxdb: {
+          url: 'http://user:pw@127.0.0.1:8086',
+          minRetryDelaySeconds: 10,
+          maxRetryDelaySeconds: 1,
+          batchSize: 100,
+          bufferPoints: 10,
+        },
+      }),
+    expected: [
+      'exporters.influxdb.url: must not carry credentials: use token, or username and password',
+      'exporters.influxdb.bucket: required: bucket (with org and token, /api/v2/write) or database (/write)',
+      'exporters.influxdb.minRetryDelaySeconds: must not exceed maxRetryDelaySeconds',
+      'exporters.influxdb.bufferPoints: must be at least batchSize',
+    ],
+  },
+  {
+    rule: 'InfluxDB /write: username without password',
+    change: (s) =>
+      (s.exporters = { influxdb: { url: 'http://127.0.0.1:8086', database: 'd', username: 'u' } }),
+    expected: ['exporters.influxdb.password: username and password go together'],
   },
   {
     rule: 'log rate limit',
