@@ -97,7 +97,10 @@ export class CaptureStreamReader {
     const records = this.take(end);
     const out: CaptureFrame[] = [];
     for (const f of readPcapFrames(Buffer.concat([this.header, records]))) {
-      out.push({ ...f, frame: this.frames + f.frame, fileOffset: f.fileOffset + base });
+      // Fresh objects from the generator: renumbered in place (a copy per frame costs more).
+      f.frame += this.frames;
+      f.fileOffset += base;
+      out.push(f);
     }
     this.frames += out.length;
     return out;
@@ -130,7 +133,9 @@ export class CaptureStreamReader {
     const prefix = this.header.length;
     const out: CaptureFrame[] = [];
     for (const f of readPcapngFrames(input)) {
-      out.push({ ...f, frame: this.frames + f.frame, fileOffset: f.fileOffset - prefix + startOffset });
+      f.frame += this.frames;
+      f.fileOffset += startOffset - prefix;
+      out.push(f);
     }
     this.frames += out.length;
     if (headerEnd > 0) {

@@ -151,6 +151,9 @@ export interface ObservationStatistics {
     replies: number;
     relayedRequests: number;
     relayedReplies: number;
+    /** Requests with a reserved SPI (0-255): home agent probes, not registrations. */
+    probes: number;
+    probesAnswered: number;
     advertisements: number;
     solicitations: number;
   };
@@ -174,6 +177,8 @@ export class WireObserver {
   private readonly deadlines: Array<{ deadline: number; attempt: Attempt }> = [];
   private deadlineHead = 0;
   private readonly agents = new Map<string, { sequence: number; lastReboot: number }>();
+  /** Home agent probes in flight: home address and identification low half -> home agent. */
+  private readonly probes = new Map<string, { homeAgent: string; at: number }>();
   private clock = 0;
   private firstAt = 0;
   private readonly stats = {
@@ -183,6 +188,8 @@ export class WireObserver {
     replies: 0,
     relayedRequests: 0,
     relayedReplies: 0,
+    probes: 0,
+    probesAnswered: 0,
     advertisements: 0,
     solicitations: 0,
     verified: 0,
@@ -323,6 +330,8 @@ export class WireObserver {
         replies: s.replies,
         relayedRequests: s.relayedRequests,
         relayedReplies: s.relayedReplies,
+        probes: s.probes,
+        probesAnswered: s.probesAnswered,
         advertisements: s.advertisements,
         solicitations: s.solicitations,
       },
@@ -349,6 +358,13 @@ export class WireObserver {
     if (open && open.sender !== src && open.transmissions.some((t) => t.id === req.identification)) {
       this.stats.relayedRequests++;
       if (open.foreignAgent === undefined) open.foreignAgent = src;
+      return;
+    }
+    // A reserved SPI (0-255, RFC 5944 section 3.5) is no registration: an AAP's home agent probe
+    // (docs/aap-protocol.md) or a scan. Counted apart, so it never becomes a client or an attempt.
+    const auth = req.extensions.find((e) => e.kind === 'auth' && e.type === 32);
+    if (auth?.kind === 'auth' && auth.spi < 256) {
+      this.probe(req, at);
       return;
     }
     this.stats.requests++;
@@ -468,6 +484,21 @@ export class WireObserver {
 
   private reply(d: DecodedRegistration<RegistrationReply>, src: string, dst: string, at: number): void {
     const rep = d.message;
+    const probeKey = `${rep.homeAddress}/${low32(rep.identification)}`;
+    const probe = this.probes.get(probeKey);
+    if (probe) {
+      this.probes.delete(probeKey);
+      this.stats.probesAnswered++;
+      this.emit({
+        type: 'ha-probe',
+        time: at,
+        node: src,
+        nodeKind: 'access-point',
+        homeAgent: probe.homeAgent,
+        outcome: 'answered',
+      });
+      return;
+    }
     this.stats.replies++;
     const c = this.clients.get(rep.homeAddress);
     const a = c?.attempt;
@@ -683,6 +714,20 @@ export class WireObserver {
       reason,
       peer,
       client: { mac: homeAddress, address: homeAddress },
+    });
+  }
+
+  private probe(req: RegistrationRequest, at: number): void {
+    this.stats.probes++;
+    if (this.probes.size >= 4096) this.probes.clear(); // unanswered probes do not pile up
+    this.probes.set(`${req.homeAddress}/${low32(req.identification)}`, { homeAgent: req.homeAgent, at });
+    this.emit({
+      type: 'ha-probe',
+      time: at,
+      node: req.homeAgent,
+      nodeKind: 'access-point',
+      homeAgent: req.homeAgent,
+      outcome: 'sent',
     });
   }
 

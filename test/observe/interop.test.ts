@@ -6,10 +6,13 @@
  * same file. The expectation is computed from tshark's output here, not written down.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { readCaptureFrames } from '../../src/capture/pcap.ts';
+import { CaptureStreamReader } from '../../src/capture/stream.ts';
 import type { ObservationStatistics } from '../../src/observe/observer.ts';
 import type { StatisticsDocument } from '../../src/exporters/statistics.ts';
 import { runTshark, tsharkAvailable } from '../support/tshark.ts';
@@ -169,5 +172,49 @@ describe.skipIf(!present || !tsharkAvailable())(
         expect(doc.foreignAgentsSeen[fa]?.requestsSent).toBe(n);
       expect(obs.skipped).toMatchObject({ truncated: 0, malformed: 0, 'capture-error': 0 });
     });
+
+    it.skipIf(!existsSync('/usr/bin/editcap'))(
+      'the same capture as pcapng (editcap), read in pieces from standard input, gives the same document',
+      () => {
+        const dir = mkdtempSync(path.join(tmpdir(), 'observe-interop-'));
+        try {
+          const ng = path.join(dir, 'capture.pcapng');
+          execFileSync('editcap', ['-F', 'pcapng', fixture, ng]);
+          const bytes = readFileSync(ng);
+          // The incremental reader gives the whole-buffer reader's frames, in 1000-byte pieces.
+          const reader = new CaptureStreamReader();
+          const frames = [];
+          for (let i = 0; i < bytes.length; i += 1000)
+            frames.push(...reader.push(bytes.subarray(i, i + 1000)));
+          const whole = [...readCaptureFrames(bytes)];
+          expect(whole.length).toBe(obs.capture.frames);
+          expect(frames.map((f) => [f.frame, f.fileOffset, f.timestampNs])).toEqual(
+            whole.map((f) => [f.frame, f.fileOffset, f.timestampNs]),
+          );
+          const out = execFileSync(
+            process.execPath,
+            [
+              path.join(repoRoot, 'bin/pmip-exporter.js'),
+              'observe',
+              '--pcap',
+              '-',
+              '--summary',
+              '--log-level',
+              'warn',
+            ],
+            { encoding: 'utf8', cwd: repoRoot, input: bytes },
+          );
+          const again = JSON.parse(out) as StatisticsDocument;
+          const strip = (d: StatisticsDocument) => ({
+            ...d,
+            exporter: {},
+            observation: { ...(d.observation as object), capture: {} },
+          });
+          expect(strip(again)).toEqual(strip(doc));
+        } finally {
+          rmSync(dir, { recursive: true, force: true });
+        }
+      },
+    );
   },
 );
