@@ -58,6 +58,8 @@ export const DEFAULT_MIP_PORT = 434;
 export const LINK_NODE = 'link';
 /** A corrected request this soon after a denial shows the sender used the denial. */
 const PROMPT_CORRECTION_MS = 500;
+/** RFC 5944 section 3.6.3: a retransmission waits at least a second (a little clock jitter allowed). */
+const MIN_RETRANSMISSION_GAP_MS = 900;
 const REBOOT_REPORT_INTERVAL_MS = 10_000;
 const LINK_TYPES = new Set([0, 1, 12, 14, 101, 108, 113, 228, 276]);
 
@@ -160,7 +162,15 @@ export interface ObservationStatistics {
   /** Requested (requests, relay legs excluded) and granted (replies) lifetimes: seconds -> messages. */
   lifetimes: { requested: Record<string, number>; granted: Record<string, number> };
   authentication: { verified: number; failed: number; notChecked: number };
-  attempts: { inProgress: number; replaced: number; firstSightMoves: number; untracked: number };
+  attempts: {
+    inProgress: number;
+    /** Attempts a new one from the same sender replaced before they ended (not outcomes). */
+    replaced: number;
+    /** Attempts whose sender stopped retransmitting early, without a reply (not outcomes). */
+    abandoned: number;
+    firstSightMoves: number;
+    untracked: number;
+  };
   agentSequenceRestarts: number;
   skipped: Record<SkipKind, number>;
 }
@@ -177,6 +187,8 @@ export class WireObserver {
   private readonly deadlines: Array<{ deadline: number; attempt: Attempt }> = [];
   private deadlineHead = 0;
   private readonly agents = new Map<string, { sequence: number; lastReboot: number }>();
+  /** Most transmissions seen in one attempt, per sender: its retransmission limit, as far as seen. */
+  private readonly senderTransmissions = new Map<string, number>();
   /** Home agent probes in flight: home address and identification low half -> home agent. */
   private readonly probes = new Map<string, { homeAgent: string; at: number }>();
   private clock = 0;
@@ -196,6 +208,7 @@ export class WireObserver {
     failed: 0,
     notChecked: 0,
     replaced: 0,
+    abandoned: 0,
     firstSightMoves: 0,
     untracked: 0,
     restarts: 0,
@@ -340,6 +353,7 @@ export class WireObserver {
       attempts: {
         inProgress,
         replaced: s.replaced,
+        abandoned: s.abandoned,
         firstSightMoves: s.firstSightMoves,
         untracked: s.untracked,
       },
@@ -387,6 +401,8 @@ export class WireObserver {
         open.transmissions.push({ id: req.identification, low: low32(req.identification), at });
         if (open.transmissions.length > 8) open.transmissions.shift();
         open.count++;
+        if (open.count > (this.senderTransmissions.get(src) ?? 0))
+          this.senderTransmissions.set(src, open.count);
         open.lastTxAt = at;
         this.setDeadline(open);
         this.emitSent(src, dst, req, open.kind, true, open.foreignAgent);
@@ -407,6 +423,13 @@ export class WireObserver {
     if (a.transmissions.some((t) => t.id === req.identification)) return true;
     if (a.homeAgent !== req.homeAgent || a.careOfAddress !== req.careOfAddress || a.lifetime !== req.lifetime)
       return false;
+    // Retransmissions wait at least a second and never less than the time before (RFC 5944
+    // section 3.6.3: the wait backs off). An earlier request is a new attempt of the sender's:
+    // the client associated again, or the sender started over.
+    const gap = at - a.lastTxAt;
+    const tx = a.transmissions;
+    const previousGap = tx.length >= 2 ? tx[tx.length - 1]!.at - tx[tx.length - 2]!.at : 0;
+    if (gap < MIN_RETRANSMISSION_GAP_MS || gap < previousGap * 0.9) return false;
     const ans = a.answer;
     if (!ans) return true;
     // After a denial: a prompt or clock-corrected request is the sender's correction (a new
@@ -560,6 +583,15 @@ export class WireObserver {
     const c = this.clients.get(a.homeAddress);
     if (!c) return;
     if (a.answer) return this.concludeAnswer(c, a);
+    // The sender stopped retransmitting before its usual number of transmissions: it gave the
+    // attempt up (the client left, another attempt replaced it out of sight). Not an outcome,
+    // like an access point's attempt that never concludes (docs/events.md).
+    if (a.count < (this.senderTransmissions.get(a.sender) ?? 0)) {
+      a.open = false;
+      this.stats.abandoned++;
+      this.publish(c);
+      return;
+    }
     if (a.unusable) {
       this.conclude(c, a, 'unauthenticated', {
         code: a.unusable.code,
