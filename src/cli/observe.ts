@@ -8,7 +8,9 @@ import { createReadStream, statSync } from 'node:fs';
 import type { Readable } from 'node:stream';
 import { Option, type Command } from 'commander';
 import pino from 'pino';
+import { knownAgents, localSecurityAssociations } from '../app/site-config.ts';
 import { Collector } from '../collector/collector.ts';
+import { ConfigError, loadSiteConfig } from '../config/load.ts';
 import { startExporterServer, type ExporterServer } from '../exporters/http-server.ts';
 import { statisticsDocument } from '../exporters/statistics.ts';
 import { DEFAULT_MIP_PORT, DEFAULT_TIMEOUT_SECONDS, WireObserver } from '../observe/observer.ts';
@@ -46,6 +48,7 @@ function hostPort(value: string): { host: string; port: number } {
 }
 
 interface ObserveOptions {
+  config?: string;
   pcap?: string;
   interface?: string;
   port: number;
@@ -66,6 +69,10 @@ export function registerObserveCommand(program: Command): void {
     )
     .option('--pcap <file>', 'read a pcap or pcapng file; "-" reads a pcap stream on standard input')
     .option('--interface <name>', 'capture live on this interface with tshark (or tcpdump)')
+    .option(
+      '--config <file>',
+      "a site file (pmip-exporter run's): its local SAs check authenticators, its access points and agents name senders and agents",
+    )
     .option('--port <n>', 'UDP port of the registrations', int('port', 1, 65535), DEFAULT_MIP_PORT)
     .option(
       '--timeout-seconds <s>',
@@ -107,8 +114,21 @@ async function observeCommand(o: ObserveOptions): Promise<void> {
   // Logs on stderr: stdout is for --summary's JSON.
   const logger = pino({ level: o.logLevel, base: { app: 'pmip-exporter' } }, pino.destination(2));
 
+  let site;
+  if (o.config !== undefined) {
+    try {
+      site = loadSiteConfig(o.config);
+    } catch (e) {
+      if (e instanceof ConfigError) throw new CliError(e.message, 2);
+      throw e;
+    }
+  }
+  const senders = new Map((site?.accessPoints ?? []).map((ap) => [ap.address, ap.id]));
+  const agents = site ? knownAgents(site) : { homeAgents: [], foreignAgents: [] };
   const observer = new WireObserver({
     emit: (e) => collector.ingest(e),
+    ...(site ? { securityAssociations: localSecurityAssociations(site.securityAssociations) } : {}),
+    ...(senders.size > 0 ? { senderName: (address: string) => senders.get(address) } : {}),
     port: o.port,
     timeoutSeconds: o.timeoutSeconds,
     onSkip: (kind, detail) =>
@@ -118,7 +138,9 @@ async function observeCommand(o: ObserveOptions): Promise<void> {
       ),
   });
   const collector = new Collector({
-    accessPoints: [],
+    accessPoints: [...senders.values()],
+    homeAgents: agents.homeAgents.map((a) => ({ ...a, hosted: false })),
+    foreignAgents: agents.foreignAgents.map((a) => ({ ...a, hosted: false })),
     maxUnconfiguredNodes: o.maxLabels,
     mode: 'observed',
     clock: () => (observer.now() > 0 ? observer.now() : Date.now()),

@@ -78,6 +78,8 @@ export interface ObserverOptions {
   securityAssociations?: ObserverSecurityAssociations;
   /** Hard cap on tracked home addresses; beyond it requests are counted but not followed. */
   maxClients?: number;
+  /** The label value of a sender address (a configured access point's name); default the address. */
+  senderName?: (address: string) => string | undefined;
   /** Called once per new kind of skipped input (the log line), with a count so far of that kind. */
   onSkip?: (kind: SkipKind, detail: string) => void;
 }
@@ -225,7 +227,13 @@ export class WireObserver {
   };
 
   constructor(o: ObserverOptions) {
-    this.emit = o.emit;
+    const name = o.senderName;
+    this.emit = name
+      ? (e) => {
+          const n = name(e.node);
+          o.emit(n === undefined || n === e.node ? e : { ...e, node: n });
+        }
+      : o.emit;
     this.port = o.port ?? DEFAULT_MIP_PORT;
     const timeout = o.timeoutSeconds ?? DEFAULT_TIMEOUT_SECONDS;
     if (!(timeout > 0)) throw new RangeError('timeoutSeconds: must be a positive number of seconds');
