@@ -206,7 +206,6 @@ export class InfluxWriter {
   /** Starts the periodic snapshots from `source` (the collector). */
   start(source: Source): void {
     this.source = source;
-    this.refreshNames(source.snapshot());
     this.timer = setInterval(() => this.writeSnapshot(), Math.round(this.o.config.intervalSeconds * 1000));
     this.timer.unref();
   }
@@ -261,21 +260,26 @@ export class InfluxWriter {
     if (this.timer) clearInterval(this.timer);
     this.writeSnapshot();
     this.closed = true;
-    let timer: NodeJS.Timeout | undefined;
-    const timedOut = new Promise<'timeout'>((r) => {
-      timer = setTimeout(() => r('timeout'), timeoutMs);
-    });
-    const flushed = this.api.flush(true).then(
-      () => 'ok' as const,
-      () => 'failed' as const,
-    );
-    await Promise.race([flushed, timedOut]);
-    clearTimeout(timer);
-    // dispose(): stops the timers and says how many lines were still held (batch + retry buffer).
+    const deadline = Date.now() + timeoutMs;
+    // flush(true) sends the open batch and the retry buffer once more, but a full batch already in
+    // flight is nobody's promise: wait until every queued point is written or given up.
+    while (this.buffered() > 0 && Date.now() < deadline) {
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([
+        this.api.flush(true).catch(() => undefined),
+        new Promise((r) => {
+          timer = setTimeout(r, Math.max(0, deadline - Date.now()));
+        }),
+      ]);
+      clearTimeout(timer);
+      if (this.buffered() > 0) await new Promise((r) => setTimeout(r, 10));
+    }
+    // What is still unconfirmed now is counted as dropped; later callbacks are ignored.
+    this.api.dispose();
+    const left = this.buffered();
     this.disposed = true;
-    const left = this.api.dispose();
     if (left > 0) {
-      this.drop('shutdown', left);
+      this.dropped.shutdown += left;
       this.o.logger.warn(
         { target: this.target, points: left },
         'InfluxDB: points still unwritten at shutdown were dropped',
@@ -284,7 +288,12 @@ export class InfluxWriter {
     this.flushLogSummaries();
   }
 
+  private buffered(): number {
+    return this.queued - this.written - DROP_REASONS.reduce((t, r) => t + this.dropped[r], 0);
+  }
+
   private onSuccess(n: number): void {
+    if (this.disposed) return;
     this.written += n;
     this.lastSuccessAt = this.now();
     if (this.failingSince !== null) {
@@ -303,6 +312,7 @@ export class InfluxWriter {
   }
 
   private onFailure(error: Error, n: number, attempt: number, maxRetries: number): void {
+    if (this.disposed) return;
     if (error.message === 'Max retry time exceeded.') {
       this.drop('retries_exhausted', n);
       this.log(
@@ -321,8 +331,7 @@ export class InfluxWriter {
     this.lastFailure = { cause, status, message, at: this.now() };
     // Mirrors the client's decision (WriteApiImpl.sendBatch): retried unless an HTTP error below
     // 429, or no retries left.
-    const retried =
-      !(error instanceof HttpError && error.statusCode < 429) && attempt <= maxRetries && !this.disposed;
+    const retried = !(error instanceof HttpError && error.statusCode < 429) && attempt <= maxRetries;
     if (!retried) this.drop(status !== null && status < 429 ? 'rejected' : 'retries_exhausted', n);
     this.log(
       cause,
@@ -332,6 +341,7 @@ export class InfluxWriter {
   }
 
   private drop(reason: DropReason, n: number): void {
+    if (this.disposed) return;
     this.dropped[reason] += n;
   }
 
