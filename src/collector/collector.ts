@@ -172,6 +172,7 @@ export class Collector {
   private readonly denialsByCode = new Float64Array(256);
   private readonly roundTrip = new RoundTripHistogram();
   private readonly malformed = new Map<string, MalformedCount>();
+  private readonly lenient = new Map<string, { nodeKind: string; what: string; count: number }>();
   private readonly subnetMapUpdates: Record<string, number> = Object.fromEntries(
     SUBNET_MAP_SOURCES.map((s) => [s, 0]),
   );
@@ -474,6 +475,14 @@ export class Collector {
       case 'malformed-datagram':
         this.countMalformed(e.nodeKind, e.socket, e.errorKind);
         break;
+      case 'lenient-decode': {
+        if (e.what !== 'ext47-short-form') return this.drop();
+        const key = `${e.nodeKind}\u0000${e.what}`;
+        const entry = this.lenient.get(key) ?? { nodeKind: e.nodeKind, what: e.what, count: 0 };
+        entry.count++;
+        this.lenient.set(key, entry);
+        break;
+      }
       case 'subnet-map-updated':
         this.subnetMapUpdates[e.source] = (this.subnetMapUpdates[e.source] ?? 0) + 1;
         this.lastReportedRows = e.rows;
@@ -690,6 +699,7 @@ export class Collector {
       clientsByState,
       roundTrip: this.roundTrip.snapshot(),
       malformed: [...this.malformed.values()].map((m) => ({ ...m })),
+      lenientDecodes: [...this.lenient.values()].map((m) => ({ ...m })),
       subnetMap: { lastReportedRows: this.lastReportedRows, updates: { ...this.subnetMapUpdates } },
       aap: { ...this.aapCounts, refused: { ...this.aapRefused }, status: this.aapTable.list() },
       self: {

@@ -90,6 +90,8 @@ export interface CollectorSnapshot {
   clientsByState: Record<ClientState, number>;
   roundTrip: RoundTripSnapshot;
   malformed: MalformedCount[];
+  /** Datagrams decoded only leniently (lenient-decode events), by node kind and what. */
+  lenientDecodes: Array<{ nodeKind: string; what: string; count: number }>;
   subnetMap: {
     /** Rows reported by the latest subnet-map-updated event, null before one. */
     lastReportedRows: number | null;

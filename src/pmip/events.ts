@@ -328,6 +328,18 @@ export interface MalformedDatagramEvent extends EventBase {
   peer: string;
 }
 
+/**
+ * Any node: a datagram that decoded only leniently, in a form the RFC does not give but some
+ * implementations send (today: extension 47 in the short form, RFC 5563 section 3.1). Counted.
+ */
+export interface LenientDecodeEvent extends EventBase {
+  type: 'lenient-decode';
+  socket: SocketRole;
+  /** What was read leniently: a bounded set. */
+  what: 'ext47-short-form';
+  peer: string;
+}
+
 // ---- subnet map and authoritative access points ------------------------------------------------
 
 export interface SubnetMapUpdatedEvent extends EventBase {
@@ -402,6 +414,7 @@ export type PmipEvent =
   | ReplyDroppedEvent
   | AdvertisementSentEvent
   | MalformedDatagramEvent
+  | LenientDecodeEvent
   | SubnetMapUpdatedEvent
   | AapReachabilityEvent
   | AapFailoverEvent

@@ -87,6 +87,21 @@ export function renderSiteFamilies(w: ExpositionWriter, s: CollectorSnapshot): v
     );
   }
 
+  // Only once something was read leniently: a site that never sees one keeps its exposition.
+  if (s.lenientDecodes.length > 0) {
+    w.family(
+      'pmip_lenient_decodes_total',
+      'counter',
+      'Datagrams decoded only leniently (extension 47 in the short form, RFC 5563 section 3.1), by node kind and what.',
+    );
+    for (const m of s.lenientDecodes)
+      w.sample(
+        'pmip_lenient_decodes_total',
+        `${enumLabel('node_kind', m.nodeKind)},${enumLabel('what', m.what)}`,
+        m.count,
+      );
+  }
+
   w.family('pmip_subnet_map_updates_total', 'counter', 'Subnet map changes, by source of the change.');
   for (const [source, n] of Object.entries(s.subnetMap.updates)) {
     w.sample('pmip_subnet_map_updates_total', enumLabel('source', source), n);

@@ -5,6 +5,7 @@ import type { Peer } from '../runtime/udp.ts';
 import type { RandomSource } from '../wire/identification.ts';
 import { ipv4ToUint32, uint32ToIpv4 } from '../wire/ipv4.ts';
 import { isWireError } from '../wire/errors.ts';
+import { lenientDecodes, type Extension } from '../wire/extensions.ts';
 import { LIFETIME_INFINITE } from '../wire/registration.ts';
 
 /**
@@ -44,6 +45,17 @@ export function agentEmitter(
 /** Emits `malformed-datagram` for one bad datagram. */
 export function reportMalformed(emit: AgentEmitter, socket: SocketRole, error: unknown, from: Peer): void {
   emit({ type: 'malformed-datagram', socket, errorKind: errorKindOf(error), peer: from.address });
+}
+
+/** Emits `lenient-decode` for each extension of a decoded datagram read in a lenient form. */
+export function reportLenient(
+  emit: AgentEmitter,
+  socket: SocketRole,
+  extensions: readonly Extension[],
+  from: Peer,
+): void {
+  for (let i = lenientDecodes(extensions); i > 0; i--)
+    emit({ type: 'lenient-decode', socket, what: 'ext47-short-form', peer: from.address });
 }
 
 /** The bounded label for a decoding failure: the WireError kind, else `handler-error`. */

@@ -34,6 +34,7 @@ import {
   checkPort,
   errorKindOf,
   lifetimeMs,
+  reportLenient,
   reportMalformed,
   type AgentDeps,
   type AgentEmitter,
@@ -466,6 +467,7 @@ export class ForeignAgent {
       });
       return;
     }
+    reportLenient(this.emit, 'registration', decoded.message.extensions, from);
     if (payload[0] === MESSAGE_TYPE_REQUEST)
       this.onRequest(decoded as DecodedRegistration<RegistrationRequest>, from);
     else this.onReply(decoded as DecodedRegistration<RegistrationReply>, from);

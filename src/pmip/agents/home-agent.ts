@@ -28,6 +28,7 @@ import {
   checkLifetime,
   checkPort,
   lifetimeMs,
+  reportLenient,
   reportMalformed,
   resolveSubnet,
   type AgentDeps,
@@ -362,6 +363,7 @@ export class HomeAgent {
       });
       return;
     }
+    reportLenient(this.emit, 'registration', decoded.message.extensions, from);
     this.onRequest(decoded as DecodedRegistration<RegistrationRequest>, from).catch((error: unknown) =>
       this.malformed(error, from),
     );

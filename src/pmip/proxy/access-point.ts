@@ -6,6 +6,7 @@ import {
   identificationLow,
   ipv4ToUint32,
   isWireError,
+  lenientDecodes,
   makeIdentification,
   ntpTimestamp,
   replyCode,
@@ -745,6 +746,13 @@ export class AccessPoint {
       this.malformed('registration', 'unexpected-request', from);
       return;
     }
+    for (let i = lenientDecodes(decoded.message.extensions); i > 0; i--)
+      this.emit({
+        type: 'lenient-decode',
+        socket: 'registration',
+        what: 'ext47-short-form',
+        peer: from.address,
+      });
     this.onReply(decoded as DecodedRegistration<RegistrationReply>, from);
   }
 

@@ -32,12 +32,40 @@ export interface NaiExtension {
   nai: string;
 }
 
-/** Long form: type, subtype, 16-bit length, data (36 generalized auth, 47 PMIPv4 non-skippable). */
+/**
+ * Long form: type, subtype, 16-bit length, data (36 generalized auth, 47 PMIPv4 non-skippable).
+ *
+ * RFC 5944 section 1.11 gives non-skippable extensions (types 0-127) the long extension format
+ * and skippable ones the short format; RFC 5563 section 3 puts its per-node authentication method
+ * (sub-type 1 of the PMIPv4 non-skippable extension, type 47) in type 47, so we encode 47 in the
+ * long form, as Wireshark dissects it: `47, 1, 0x0001, method` (docs/wire-codec.md, "Extension 47").
+ * Some implementations write it in the short form `47, length, sub-type, method`; the decoder
+ * accepts that too when the bytes leave no doubt, and says so with `form: 'short'` (re-encoded
+ * the same way, so the bytes and their authenticators survive a round trip).
+ */
 export interface LongExtension {
   kind: 'long';
   type: LongExtensionType;
   subtype: number;
   data: Buffer;
+  /** Decoded from the short form `type, length, sub-type, data` (type 47 only): a lenient decode. */
+  form?: 'short';
+}
+
+/** PMIPv4 non-skippable extension (47) sub-types and per-node authentication methods (RFC 5563 section 3.1). */
+export const PmipNonSkippableSubtype = { perNodeAuthenticationMethod: 1 } as const;
+export const PerNodeAuthenticationMethod = { faHa: 1, ipsec: 2 } as const;
+
+/** The per-node authentication method extension (RFC 5563 section 3.1) in the form we send. */
+export function perNodeAuthenticationMethod(
+  method: number = PerNodeAuthenticationMethod.faHa,
+): LongExtension {
+  return {
+    kind: 'long',
+    type: 47,
+    subtype: PmipNonSkippableSubtype.perNodeAuthenticationMethod,
+    data: Buffer.from([method]),
+  };
 }
 
 /** Any other short-form extension, kept as raw bytes so a message re-encodes identically. */
@@ -68,14 +96,108 @@ export interface DecodedExtensions {
   offsets: number[];
 }
 
+/**
+ * Which form a type-47 extension at `off` is in. The long form is ours (see LongExtension); the
+ * short form `47, length, sub-type, data` is taken only when the long reading cannot be right
+ * (it overruns the datagram, or what follows it does not decode) and the short reading fits and
+ * leaves a remainder that decodes. Otherwise the long form stands and its errors are reported.
+ */
+function type47Form(buf: Buffer, off: number, tails: DecodableTails): 'long' | 'short' {
+  const afterLong = longEnd(buf, off);
+  if (afterLong !== undefined && tails.decodesFrom(afterLong)) return 'long';
+  const afterShort = shortEnd(buf, off);
+  return afterShort !== undefined && tails.decodesFrom(afterShort) ? 'short' : 'long';
+}
+
+function longEnd(buf: Buffer, off: number): number | undefined {
+  if (off + 4 > buf.length) return undefined;
+  const next = off + 4 + buf.readUInt16BE(off + 2);
+  return next <= buf.length ? next : undefined;
+}
+
+/** A sub-type and at least one data byte (the method): a bare `47, 1, x` is no evidence. */
+function shortEnd(buf: Buffer, off: number): number | undefined {
+  if (off + 2 > buf.length || buf[off + 1]! < 2) return undefined;
+  const next = off + 2 + buf[off + 1]!;
+  return next <= buf.length ? next : undefined;
+}
+
+/**
+ * For every offset from `start` to the end of the datagram: whether the extensions from there to
+ * the end decode (a type 47 in either form). Computed once, backwards, when a datagram has a type
+ * 47 to decide: linear in its length however many type-47 extensions it holds.
+ */
+class DecodableTails {
+  private readonly ok: Uint8Array;
+  constructor(
+    private readonly buf: Buffer,
+    private readonly start: number,
+  ) {
+    const end = buf.length;
+    this.ok = new Uint8Array(end - start + 1);
+    this.ok[end - start] = 1;
+    for (let off = end - 1; off >= start; off--) {
+      const type = buf[off]!;
+      let good: boolean;
+      if (type === 47) {
+        const l = longEnd(buf, off);
+        const s = shortEnd(buf, off);
+        good = (l !== undefined && this.at(l)) || (s !== undefined && this.at(s));
+      } else {
+        const next = strictNext(buf, off);
+        good = next !== undefined && this.at(next);
+      }
+      this.ok[off - start] = good ? 1 : 0;
+    }
+  }
+
+  private at(off: number): boolean {
+    return this.ok[off - this.start] === 1;
+  }
+
+  decodesFrom(off: number): boolean {
+    return off >= this.start && off <= this.buf.length && this.at(off);
+  }
+}
+
+/** The offset after the (non-47) extension at `off`, or undefined when it is not valid there. */
+function strictNext(buf: Buffer, off: number): number | undefined {
+  const end = buf.length;
+  const type = buf[off]!;
+  if (isLongType(type)) return longEnd(buf, off);
+  if (off + 2 > end) return undefined;
+  const len = buf[off + 1]!;
+  if (off + 2 + len > end) return undefined;
+  if (isAuthType(type) && len < 4) return undefined;
+  if (type < 128 && !understoodNonSkippable(type)) return undefined;
+  return off + 2 + len;
+}
+
 /** Decodes the extension list of a registration message, from `start` to the end of `buf`. */
 export function decodeExtensions(buf: Buffer, start: number): DecodedExtensions {
   const extensions: Extension[] = [];
   const offsets: number[] = [];
   let off = start;
   const end = buf.length;
+  let tails: DecodableTails | undefined;
   while (off < end) {
     const type = buf[off]!;
+    if (
+      type === ExtensionType.pmipNonSkippable &&
+      type47Form(buf, off, (tails ??= new DecodableTails(buf, start))) === 'short'
+    ) {
+      const len = buf[off + 1]!;
+      extensions.push({
+        kind: 'long',
+        type,
+        subtype: buf[off + 2]!,
+        data: copyBytes(buf, off + 3, off + 2 + len),
+        form: 'short',
+      });
+      offsets.push(off);
+      off += 2 + len;
+      continue;
+    }
     if (isLongType(type)) {
       if (off + 4 > end)
         throw new WireError('truncated', `extension ${type} long-form header needs 4 bytes`, off);
@@ -155,6 +277,13 @@ function copyBytes(buf: Buffer, start: number, end: number): Buffer {
   return out;
 }
 
+/** How many extensions of a decoded list were read leniently (type 47 in the short form). */
+export function lenientDecodes(extensions: readonly Extension[]): number {
+  let n = 0;
+  for (const e of extensions) if (e.kind === 'long' && e.form === 'short') n++;
+  return n;
+}
+
 export function extensionLength(ext: Extension): number {
   switch (ext.kind) {
     case 'auth':
@@ -162,7 +291,7 @@ export function extensionLength(ext: Extension): number {
     case 'nai':
       return 2 + Buffer.byteLength(ext.nai, 'utf8');
     case 'long':
-      return 4 + ext.data.length;
+      return (ext.form === 'short' ? 3 : 4) + ext.data.length;
     case 'raw':
       return 2 + ext.data.length;
   }
@@ -204,6 +333,18 @@ export function writeExtension(buf: Buffer, off: number, ext: Extension, field: 
       if (!isLongType(ext.type))
         throw new WireError('bad-value', `${field}.type: ${ext.type} has no long form`);
       checkByte(ext.subtype, `${field}.subtype`);
+      if (ext.form === 'short') {
+        if (ext.type !== 47 || ext.data.length > 254)
+          throw new WireError(
+            'bad-value',
+            `${field}: the short form is for type 47 with at most 254 data bytes`,
+          );
+        buf[off] = ext.type;
+        buf[off + 1] = 1 + ext.data.length;
+        buf[off + 2] = ext.subtype;
+        ext.data.copy(buf, off + 3);
+        return off + 3 + ext.data.length;
+      }
       if (ext.data.length > 0xffff)
         throw new WireError('bad-value', `${field}.data: ${ext.data.length} bytes, at most 65535`);
       buf[off] = ext.type;
