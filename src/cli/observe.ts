@@ -19,7 +19,7 @@ import { CliError } from './errors.ts';
 import { installShutdown } from './shutdown.ts';
 
 /** Where `observe` serves /metrics and the pages unless --listen says otherwise. */
-export const OBSERVE_LISTEN = '127.0.0.1:9435';
+export const OBSERVE_LISTEN = '127.0.0.1:9436';
 /** Senders (and agents) with a label of their own before the rest fold into `other`. */
 export const OBSERVE_MAX_LABELS = 64;
 
@@ -224,23 +224,34 @@ async function observeCommand(o: ObserveOptions): Promise<void> {
   );
 
   if (live) {
-    const failed = live.exited.then(
+    const tool = live;
+    const ended = tool.exited.then(
       () => undefined,
       (e: unknown) => e as Error,
     );
-    // A tool that fails at once (no permission, no such interface) is the user's error, exit 1.
-    const early = await Promise.race([
-      failed,
-      new Promise<'running'>((r) => setTimeout(() => r('running'), 1500)),
-    ]);
-    if (early instanceof Error) {
-      await stop();
-      throw new CliError(early.message, 1);
+    const shutdown = installShutdown(logger, stop, o.duration);
+    const first = await Promise.race([ended, shutdown.then(() => 'stopped' as const)]);
+    if (first instanceof Error) {
+      // The tool failed (no permission, no such interface, killed): the user's error, exit 1.
+      // installShutdown's signal handlers and timer are armed, so this ends the process itself.
+      abort.abort();
+      if (ticker) clearInterval(ticker);
+      await server?.close();
+      console.error(`pmip-exporter: ${first.message}`);
+      logger.flush();
+      process.exit(1);
     }
-    void failed.then((e) => {
-      if (e) logger.error({ err: e.message }, 'observe: the capture tool stopped');
-    });
-    await installShutdown(logger, stop, o.duration);
+    if (first === undefined) {
+      // The tool ended by itself: the end of input, as with a file.
+      await fed;
+      logger.info('observe: the capture tool ended');
+      if (o.summary) {
+        printSummary();
+        logger.flush();
+        process.exit(0);
+      }
+      await shutdown;
+    }
     return;
   }
 

@@ -7,13 +7,21 @@
  * against the same demo and its counters move.
  *
  * The interval: tshark is capturing before the demo starts, and stops a second after the demo
- * stopped, so the capture holds everything the engine sent. Edge tolerance: attempts in flight
- * when the demo stops never conclude for the engine (docs/events.md) and are left open by the
- * observer too; the only difference can come from an attempt whose wait ran out in the last
- * moment before the stop (the observer's clock is the last packet's time): at most 2 outcomes.
+ * stopped, so the capture holds everything the engine sent: requests and retransmissions must
+ * match exactly. Outcomes may differ by at most 3 each, for reasons the wire cannot see (each
+ * case is printed when it happens):
+ * - a client that leaves for another access point of its home subnet during the last wait of an
+ *   attempt: the access point drops the attempt (never concluded, not counted), the wire sees no
+ *   new request and times it out;
+ * - a denial answering only the last transmission of a client whose key the access point lacks
+ *   (the demo's 131 clients while the silent home agent comes back): the access point cannot
+ *   verify it (unauthenticated), the wire, with no SA, sees a denial nobody retransmitted after;
+ * - an attempt whose wait ran out in the last moment before the stop (the observer's clock is the
+ *   last packet's time).
+ * Replies follow the second case (a reply the access point could not use is not counted by it).
  * Moves: the engine counts a move when a client associates; the wire sees it with the first
- * request of the stay. A client that moves on before any request leaves (a stay of 3 s with no
- * foreign agent known yet) is a move the wire cannot see: at most 2 moves of each kind.
+ * request of the stay. A client that moves on before any request leaves is a move the wire
+ * cannot see: at most 2 moves of each kind.
  */
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { createReadStream, mkdirSync, rmSync, statSync } from 'node:fs';
@@ -34,7 +42,7 @@ const repoRoot = path.resolve(fileURLToPath(new URL('../..', import.meta.url)));
 const scratch = path.join(repoRoot, '.scratch', `observe-cross-${process.pid}`);
 const CAPTURE_SECONDS = 125;
 const LIVE_SECONDS = 30;
-const OUTCOME_EDGE = 2;
+const OUTCOME_EDGE = 3;
 const MOVE_EDGE = 2;
 
 const canCapture = tsharkAvailable() && process.getuid?.() === 0;
@@ -206,10 +214,12 @@ describe.skipIf(!canCapture)('observing the demo on lo counts what the engine co
     expect(engine.registrations.timeouts).toBeGreaterThan(0);
   });
 
-  it('requests (with retransmissions) and replies match exactly', () => {
+  it('requests (with retransmissions) match exactly, replies within the edge', () => {
     expect(requestsOf(observed)).toBe(requestsOf(engine));
     expect(observed.registrations.retransmissions).toBe(engine.registrations.retransmissions);
-    expect(observed.registrations.repliesReceived).toBe(engine.registrations.repliesReceived);
+    expect(
+      Math.abs(observed.registrations.repliesReceived - engine.registrations.repliesReceived),
+    ).toBeLessThanOrEqual(OUTCOME_EDGE);
   });
 
   it('acceptances, denials by code, timeouts and unauthenticated outcomes match within the edge', () => {
