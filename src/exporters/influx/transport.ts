@@ -33,6 +33,8 @@ export function v1WritePath(v2Path: string, target: V1Target): string {
 export class MeasuredTransport implements Transport {
   /** Duration of the last write request that completed or failed, seconds. */
   lastDurationSeconds: number | null = null;
+  /** Write requests sent and not yet answered. */
+  inFlight = 0;
   private readonly authorization: string | undefined;
 
   constructor(
@@ -62,7 +64,12 @@ export class MeasuredTransport implements Transport {
       : options;
     if (!writing) return this.inner.send(target, body, opts, callbacks);
     const start = process.hrtime.bigint();
+    this.inFlight++;
+    let ended = false;
     const done = (): void => {
+      if (ended) return;
+      ended = true;
+      this.inFlight--;
       this.lastDurationSeconds = Number(process.hrtime.bigint() - start) / 1e9;
     };
     this.inner.send(target, body, opts, {

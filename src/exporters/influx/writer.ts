@@ -261,19 +261,19 @@ export class InfluxWriter {
     this.writeSnapshot();
     this.closed = true;
     const deadline = Date.now() + timeoutMs;
-    // flush(true) sends the open batch and the retry buffer once more, but a full batch already in
-    // flight is nobody's promise: wait until every queued point is written or given up.
-    while (this.buffered() > 0 && Date.now() < deadline) {
-      let timer: NodeJS.Timeout | undefined;
-      await Promise.race([
-        this.api.flush(true).catch(() => undefined),
-        new Promise((r) => {
-          timer = setTimeout(r, Math.max(0, deadline - Date.now()));
-        }),
-      ]);
-      clearTimeout(timer);
-      if (this.buffered() > 0) await new Promise((r) => setTimeout(r, 10));
-    }
+    // flush(true) sends the open batch and each batch of the retry buffer once more. A full batch
+    // already in flight is nobody's promise: wait for the requests in flight too, but send nothing
+    // again (each send would use up a retry).
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      this.api.flush(true).catch(() => undefined),
+      new Promise((r) => {
+        timer = setTimeout(r, timeoutMs);
+      }),
+    ]);
+    clearTimeout(timer);
+    while (this.buffered() > 0 && this.transport.inFlight > 0 && Date.now() < deadline)
+      await new Promise((r) => setTimeout(r, 10));
     // What is still unconfirmed now is counted as dropped; later callbacks are ignored.
     this.api.dispose();
     const left = this.buffered();
