@@ -99,6 +99,7 @@ export function accessPointConfig(
     renewFraction: ap.renewFraction,
     reverseTunnel: ap.reverseTunnel,
     gre: ap.gre,
+    ...(ap.colocatedCareOfAddress ? { colocatedCareOfAddress: true } : {}),
     radius: sa.radius !== undefined,
     localBindings: sa.local.length,
   };

@@ -98,6 +98,8 @@ export const accessPointSchema = z
       })
       .strict()
       .optional(),
+    // No foreign agent: register directly with the home agent, own address as care-of (D flag).
+    colocatedCareOfAddress: z.boolean().default(false),
     solicitTo: z.array(endpoint).default([]),
     // Agent advertisements are heard only from these addresses (in order of preference) when set.
     allowedAgents: z.array(ipv4).min(1, 'at least one address when given').optional(),
@@ -325,6 +327,12 @@ function siteRuleIssues(site: unknown): SiteIssue[] {
           });
       });
     }
+    if (ap.colocatedCareOfAddress === true && ap.foreignAgent !== undefined)
+      out.push({
+        path: ['accessPoints', i, 'colocatedCareOfAddress'],
+        message:
+          'must not be combined with foreignAgent (a co-located care-of address needs no foreign agent)',
+      });
     // The access point operating rules (src/pmip/proxy/rules.ts, docs/configuration.md), per AP.
     if (ap.pmip !== true) return;
     const ssidsWellFormed =

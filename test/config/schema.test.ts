@@ -147,6 +147,13 @@ const CASES: Case[] = [
     expected: [],
   },
   {
+    rule: 'a co-located care-of address needs no foreign agent',
+    change: (s) => (s.accessPoints[1]!.colocatedCareOfAddress = true),
+    expected: [
+      'accessPoints[1].colocatedCareOfAddress: must not be combined with foreignAgent (a co-located care-of address needs no foreign agent)',
+    ],
+  },
+  {
     rule: 'at most three AAPs, even without an aap section',
     change: (s) => {
       delete s.aap;

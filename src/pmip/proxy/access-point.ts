@@ -76,6 +76,12 @@ export interface AccessPointConfig {
   /** A fixed foreign agent instead of agent discovery. */
   foreignAgent?: StaticForeignAgent;
   /**
+   * No foreign agent: register straight with the home agent, with the access point's own address
+   * as a co-located care-of address and the D flag set (RFC 5944 sections 3.1 and 3.3): the home
+   * agent tunnels to the access point, which decapsulates. Default false.
+   */
+  colocatedCareOfAddress?: boolean;
+  /**
    * Agent discovery: accept advertisements only from these addresses (besides being on `subnet`),
    * and prefer them in this order when a foreign agent has to be chosen. Default: any address on
    * the subnet (docs/agents.md, "Access point: agent discovery under attack").
@@ -583,6 +589,13 @@ export class AccessPoint {
       destination = { address: homeAgent, port: this.homeAgentPort(homeAgent) };
       careOfAddress = c.address;
       lifetime = 0;
+    } else if (this.config.colocatedCareOfAddress === true) {
+      // RFC 5944 section 3.1: with a co-located care-of address the node registers directly
+      // with its home agent; section 3.3: D set, the node (here the access point) decapsulates.
+      destination = { address: homeAgent, port: this.homeAgentPort(homeAgent) };
+      careOfAddress = this.config.address;
+      lifetime = this.cfg.lifetime;
+      c.careOfAddress = careOfAddress;
     } else {
       const fa = this.currentForeignAgent();
       if (!fa) {
@@ -645,7 +658,12 @@ export class AccessPoint {
       if (c.nai !== undefined) extensions.push({ kind: 'nai', type: 131, nai: c.nai });
       const request: RegistrationRequest = {
         type: 'registration-request',
-        flags: requestFlags({ T: this.config.reverseTunnel === true, G: this.config.gre === true }),
+        flags: requestFlags({
+          T: this.config.reverseTunnel === true,
+          G: this.config.gre === true,
+          // Decapsulation by the (proxy) mobile node: its own care-of address (RFC 5944 section 3.3).
+          D: this.config.colocatedCareOfAddress === true && p.kind !== 'deregistration',
+        }),
         lifetime: p.lifetime,
         homeAddress: c.address,
         homeAgent: p.homeAgent,
