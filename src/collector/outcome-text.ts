@@ -12,7 +12,17 @@ export interface OutcomeFacts {
   homeAgent?: string | undefined;
   foreignAgent?: string | undefined;
   transmissions: number;
+  securityAssociation?: { cause: string; server: string } | undefined;
 }
+
+/** no-security-association after a RADIUS server was asked: what it said. */
+const SHORTFALL_WORDS: Record<string, (server: string) => string> = {
+  rejected: (s) => `RADIUS server ${s} rejected the client (Access-Reject): check its entry on the server`,
+  timeout: (s) => `no RADIUS server answered (last tried ${s}): check the servers and the network`,
+  malformed: (s) => `RADIUS server ${s} sent an Access-Accept without a usable SA: check its attributes`,
+  'bad-authenticator': (s) =>
+    `the answer of RADIUS server ${s} failed the authenticator check: check the shared secret`,
+};
 
 const DISCARD_WORDS: Record<string, string> = {
   'no-security-association': 'no security association for the client: add a local SA binding or check RADIUS',
@@ -54,6 +64,10 @@ export function describeOutcome(o: OutcomeFacts): string {
     case 'unauthenticated':
       return `reply failed authentication (claims ${codeText(o.code) || 'no code'}): check the SPI and key`;
     case 'discarded':
+      if (o.reason === 'no-security-association' && o.securityAssociation) {
+        const words = SHORTFALL_WORDS[o.securityAssociation.cause];
+        if (words) return `discarded: no security association: ${words(o.securityAssociation.server)}`;
+      }
       return `discarded: ${DISCARD_WORDS[o.reason ?? ''] ?? o.reason ?? 'unknown reason'}`;
   }
 }

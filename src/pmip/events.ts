@@ -156,6 +156,17 @@ export interface RegistrationOutcomeEvent extends EventBase {
    * attempt arrived (ms), verified or not: the agent answered, if not usably.
    */
   lastReplyAt?: number;
+  /**
+   * discarded with `no-security-association` after a remote source was asked: why it gave none
+   * (`rejected`, `timeout`, `malformed`, `bad-authenticator`) and which server said so.
+   */
+  securityAssociation?: SecurityAssociationShortfall;
+}
+
+/** Why a RADIUS server gave no SA for an attempt, and which server (per-client detail, not a label). */
+export interface SecurityAssociationShortfall {
+  cause: 'rejected' | 'timeout' | 'malformed' | 'bad-authenticator';
+  server: string;
 }
 
 export interface TimeSyncEvent extends EventBase {
@@ -220,6 +231,8 @@ export interface ClientOutcome {
   transmissions: number;
   /** ms since epoch. */
   at: number;
+  /** discarded for want of an SA after a RADIUS server was asked: why (as on the outcome event). */
+  securityAssociation?: SecurityAssociationShortfall;
 }
 
 export interface ClientRemovedEvent extends EventBase {
@@ -391,6 +404,51 @@ export interface AapMessageRefusedEvent extends EventBase {
   peer: string;
 }
 
+// ---- security associations from RADIUS (src/pmip/security/radius) ----------------------------
+
+/** How one exchange with one RADIUS server ended (label values: bounded). */
+export const RADIUS_EXCHANGE_RESULTS = [
+  'accept',
+  'reject',
+  'timeout',
+  'malformed',
+  'bad-authenticator',
+] as const;
+export type RadiusExchangeResult = (typeof RADIUS_EXCHANGE_RESULTS)[number];
+
+/**
+ * One Access-Request to one server (with its retransmissions) and how it ended. `node` is the
+ * access point that asked, or `sa-lookup` for the command line. `server` is the configured server
+ * name (bounded by the configuration). Never carries the key, the secret or the password.
+ */
+export interface RadiusExchangeEvent extends EventBase {
+  type: 'radius-exchange';
+  server: string;
+  result: RadiusExchangeResult;
+  /** Access-Requests sent (first plus retransmissions). */
+  transmissions: number;
+  /** accept: which attributes carried the SA. */
+  attributeStyle?: 'cisco' | '3gpp2';
+  /** accept, reject, malformed, bad-authenticator: from the last send to the answer. */
+  roundTripSeconds?: number;
+  /** malformed, bad-authenticator: what was wrong (no key material). */
+  detail?: string;
+}
+
+/** The next server was tried after `from` timed out or was held down. */
+export interface RadiusFailoverEvent extends EventBase {
+  type: 'radius-failover';
+  from: string;
+  to: string;
+}
+
+/** A lookup answered from the cache: an accepted SA, or a cached reject (negative cache). */
+export interface RadiusCacheHitEvent extends EventBase {
+  type: 'radius-cache-hit';
+  server: string;
+  negative: boolean;
+}
+
 export type PmipEvent =
   | RegistrationSentEvent
   | ReplyReceivedEvent
@@ -422,7 +480,10 @@ export type PmipEvent =
   | AapHandedOverEvent
   | AapReconciledEvent
   | HomeAgentProbeEvent
-  | AapMessageRefusedEvent;
+  | AapMessageRefusedEvent
+  | RadiusExchangeEvent
+  | RadiusFailoverEvent
+  | RadiusCacheHitEvent;
 
 export type PmipEventType = PmipEvent['type'];
 

@@ -31,9 +31,14 @@ import type {
   RegistrationOutcomeKind,
   ReplyDiscardReason,
   ReplyIssuerKind,
+  SecurityAssociationShortfall,
   SecurityViolationReason,
 } from '../events.ts';
-import type { SecurityAssociation, SecurityAssociationProvider } from '../security/store.ts';
+import {
+  SecurityAssociationUnavailable,
+  type SecurityAssociation,
+  type SecurityAssociationProvider,
+} from '../security/store.ts';
 import type { SubnetMapTable } from '../subnet-map/table.ts';
 import { prefixLengthToMask } from '../subnet-map/table.ts';
 import type { Scheduler, TimerHandle } from '../runtime/scheduler.ts';
@@ -185,6 +190,8 @@ interface ClientRecord extends ClientView {
   ref: ClientRef;
   home: boolean;
   sa?: SecurityAssociation;
+  /** The next SA lookup goes past any cache (an operator's renew with refresh). */
+  refreshSecurityAssociation?: boolean;
   /** Nonce mode: the nonce from the home agent's last reply. */
   nonce: number;
   lastAcceptedId: bigint;
@@ -440,10 +447,17 @@ export class AccessPoint {
     this.emit({ type: 'client-removed', client: c.ref });
   }
 
-  /** Re-registers a visiting client now (an operator's "renew", and the registration benchmark). */
-  renew(mac: string): boolean {
+  /**
+   * Re-registers a visiting client now (an operator's "renew", and the registration benchmark).
+   * With `refreshSecurityAssociation` the SA is looked up again, past the RADIUS cache.
+   */
+  renew(mac: string, options: { refreshSecurityAssociation?: boolean } = {}): boolean {
     const c = this.clients.get(mac);
     if (!c || c.home || !this.enabled) return false;
+    if (options.refreshSecurityAssociation) {
+      delete c.sa;
+      c.refreshSecurityAssociation = true;
+    }
     this.register(c, c.bound ? 'renewal' : 'initial');
     return true;
   }
@@ -562,10 +576,19 @@ export class AccessPoint {
     }
     if (!c.sa) {
       let found;
+      let shortfall: SecurityAssociationShortfall | undefined;
+      const bypassCache = c.refreshSecurityAssociation === true;
+      c.refreshSecurityAssociation = false;
       try {
-        found = await this.deps.securityAssociations.lookup(c.address);
-      } catch {
+        found = await this.deps.securityAssociations.lookup(c.address, {
+          ...(c.nai !== undefined ? { nai: c.nai } : {}),
+          bypassCache,
+          requester: this.id,
+        });
+      } catch (e) {
         found = undefined;
+        // A RADIUS server was asked and gave none: the outcome says why (docs/events.md).
+        if (e instanceof SecurityAssociationUnavailable) shortfall = { cause: e.reason, server: e.server };
       }
       if (generation !== c.generation || !this.enabled) return;
       if (!found) {
@@ -575,6 +598,7 @@ export class AccessPoint {
           reason: 'no-security-association',
           homeAgent,
           transmissions: 0,
+          ...(shortfall ? { securityAssociation: shortfall } : {}),
         });
         this.fail(c, kind, undefined);
         return;
@@ -931,10 +955,12 @@ export class AccessPoint {
       transmissions: number;
       roundTripSeconds?: number;
       lastReplyAt?: number | undefined;
+      securityAssociation?: SecurityAssociationShortfall;
     },
   ): void {
     const at = this.deps.scheduler.now();
     const last: ClientOutcome = { kind: o.outcome, transmissions: o.transmissions, at };
+    if (o.securityAssociation !== undefined) last.securityAssociation = { ...o.securityAssociation };
     if (o.code !== undefined) last.code = o.code;
     if (o.reason !== undefined) last.reason = o.reason;
     if (o.homeAgent !== undefined) last.homeAgent = o.homeAgent;
@@ -955,6 +981,7 @@ export class AccessPoint {
       transmissions: o.transmissions,
       ...(o.roundTripSeconds !== undefined ? { roundTripSeconds: o.roundTripSeconds } : {}),
       ...(o.lastReplyAt !== undefined ? { lastReplyAt: o.lastReplyAt } : {}),
+      ...(o.securityAssociation !== undefined ? { securityAssociation: { ...o.securityAssociation } } : {}),
     });
   }
 

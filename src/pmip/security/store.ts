@@ -26,6 +26,14 @@ export interface SecurityAssociationDescription {
   /** `a.b.c.d` for one address, `a.b.c.d-e.f.g.h` for a range. */
   scope: string;
   source: 'local' | 'radius';
+  /** RADIUS only: the configured name of the server that sent it. */
+  server?: string;
+  /** RADIUS only: which attributes carried it. */
+  attributeStyle?: 'cisco' | '3gpp2';
+  /** RADIUS only: the home agent address the server named (3GPP2-Home-Agent-IP-Address). */
+  homeAgent?: string;
+  /** RADIUS only: seconds since it was fetched. */
+  ageSeconds?: number;
 }
 
 export interface SecurityAssociationLookup {
@@ -33,12 +41,26 @@ export interface SecurityAssociationLookup {
   description: SecurityAssociationDescription;
 }
 
+/** What a lookup may say besides the address. */
+export interface SecurityAssociationLookupOptions {
+  /** The client's NAI (RFC 2794), when its association gave one: a RADIUS User-Name. */
+  nai?: string;
+  /** Ask the source again, past any cache (an operator's Refresh, `sa lookup`). */
+  bypassCache?: boolean;
+  /** The access point asking (the `node` of the events a RADIUS lookup emits). */
+  requester?: string;
+}
+
 /** A source of SAs for client addresses: local bindings, RADIUS, a cache in front of either. */
 export interface SecurityAssociationProvider {
   readonly name: string;
-  /** The SA for a client address, or undefined when this provider has none. */
+  /**
+   * The SA for a client address, or undefined when this provider has none. A provider that could
+   * not answer (a RADIUS reject, timeout or malformed answer) throws a SecurityAssociationUnavailable.
+   */
   lookup(
     address: string,
+    options?: SecurityAssociationLookupOptions,
   ): Promise<SecurityAssociationLookup | undefined> | SecurityAssociationLookup | undefined;
   /** Every SA this provider can list (RADIUS lists the ones it cached). */
   describe(): SecurityAssociationDescription[];
@@ -50,14 +72,35 @@ export class SecurityAssociationError extends Error {
   override readonly name = 'SecurityAssociationError';
 }
 
+/** Why a remote source gave no SA: label values of the access point's outcome (docs/events.md). */
+export const SA_UNAVAILABLE_CAUSES = ['rejected', 'timeout', 'malformed', 'bad-authenticator'] as const;
+export type SecurityAssociationUnavailableCause = (typeof SA_UNAVAILABLE_CAUSES)[number];
+
+/**
+ * A source that was asked and could not give an SA: the RADIUS server rejected the client, no
+ * server answered, or the answer was unusable. The message names the server, never a secret.
+ */
+export class SecurityAssociationUnavailable extends Error {
+  override readonly name = 'SecurityAssociationUnavailable';
+  constructor(
+    readonly reason: SecurityAssociationUnavailableCause,
+    readonly server: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
 export interface LocalBinding {
   /** One address, or the first of a range. */
   address: string;
   /** Last address of the range (inclusive); absent for a single address. */
   rangeEnd?: string;
   spi: number;
-  /** Key as hex; parsed and kept as bytes. */
-  keyHex: string;
+  /** Key as exactly 32 hex digits (the original form); parsed and kept as bytes. */
+  keyHex?: string;
+  /** Key as bytes, of any length (the `hex:` and `text:` notations, RADIUS): copied. */
+  key?: Uint8Array;
   algorithm?: AuthAlgorithm;
   replay?: ReplayMode;
   replayWindowSeconds?: number;
@@ -70,19 +113,32 @@ interface BindingEntry {
   description: SecurityAssociationDescription;
 }
 
-function makeSa(b: LocalBinding, field: string): SecurityAssociation {
-  if (!Number.isInteger(b.spi) || b.spi < MIN_CONFIGURED_SPI || b.spi > 0xffffffff) {
-    throw new SecurityAssociationError(
-      `${field}.spi: ${b.spi} must be an integer from 256 to 4294967295 (0-255 are reserved)`,
-    );
+function keyOf(b: Pick<LocalBinding, 'keyHex' | 'key'>, field: string): Buffer {
+  if (b.key !== undefined) {
+    if (b.key.length === 0) throw new SecurityAssociationError(`${field}.key: must be at least 1 byte`);
+    return Buffer.from(b.key);
   }
-  const hex = b.keyHex.trim();
+  const hex = (b.keyHex ?? '').trim();
   if (!/^([0-9a-fA-F]{2})+$/.test(hex)) {
     throw new SecurityAssociationError(`${field}.key: must be hex digits (32 for a 128-bit key)`);
   }
   const key = Buffer.from(hex, 'hex');
   if (key.length !== 16)
     throw new SecurityAssociationError(`${field}.key: must be 16 bytes (32 hex digits), got ${key.length}`);
+  return key;
+}
+
+/** An SA from its parts; the key is kept non-enumerable. Used by every provider. */
+export function makeSa(
+  b: Pick<LocalBinding, 'spi' | 'keyHex' | 'key' | 'algorithm' | 'replay' | 'replayWindowSeconds'>,
+  field: string,
+): SecurityAssociation {
+  if (!Number.isInteger(b.spi) || b.spi < MIN_CONFIGURED_SPI || b.spi > 0xffffffff) {
+    throw new SecurityAssociationError(
+      `${field}.spi: ${b.spi} must be an integer from 256 to 4294967295 (0-255 are reserved)`,
+    );
+  }
+  const key = keyOf(b, field);
   const sa: SecurityAssociation = {
     spi: b.spi,
     key,
@@ -166,12 +222,32 @@ export class SecurityAssociationChain implements SecurityAssociationProvider {
   readonly name = 'chain';
   constructor(readonly providers: SecurityAssociationProvider[]) {}
 
-  async lookup(address: string): Promise<SecurityAssociationLookup | undefined> {
+  /**
+   * The first provider's SA that has one. A provider that could not answer does not stop the
+   * chain (RADIUS first, then local bindings); when no later provider has the SA either, its
+   * SecurityAssociationUnavailable is what the caller gets, so the outcome says why.
+   */
+  async lookup(
+    address: string,
+    options?: SecurityAssociationLookupOptions,
+  ): Promise<SecurityAssociationLookup | undefined> {
+    let unavailable: SecurityAssociationUnavailable | undefined;
     for (const p of this.providers) {
-      const found = await p.lookup(address);
-      if (found) return found;
+      try {
+        const found = await p.lookup(address, options);
+        if (found) return found;
+      } catch (e) {
+        if (!(e instanceof SecurityAssociationUnavailable)) throw e;
+        unavailable ??= e;
+      }
     }
+    if (unavailable) throw unavailable;
     return undefined;
+  }
+
+  /** Zeroes every provider's keys (disabling PMIP). */
+  clear(): void {
+    for (const p of this.providers) (p as { clear?: () => void }).clear?.();
   }
 
   describe(): SecurityAssociationDescription[] {
