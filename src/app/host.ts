@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import { Collector } from '../collector/collector.ts';
 import type { CollectorConfig } from '../collector/config.ts';
 import { startExporterServer, type ExporterServer } from '../exporters/http-server.ts';
-import type { ExporterActions } from '../exporters/api.ts';
+import type { ExporterActions, ExporterViews } from '../exporters/api.ts';
 import { EventBus, type PmipEvent } from '../pmip/events.ts';
 import { HomeAgent, type HomeAgentConfig } from '../pmip/agents/home-agent.ts';
 import { ForeignAgent, type ForeignAgentConfig } from '../pmip/agents/foreign-agent.ts';
@@ -35,6 +35,8 @@ export interface HostOptions {
   random: RandomSource;
   exporter: { host: string; port: number; webConfigFile?: string };
   actions?: ExporterActions;
+  /** The exporter's own parts (the InfluxDB writer), shown on /metrics, the pages and the JSON. */
+  views?: ExporterViews;
   logger: Logger;
   collector?: Partial<CollectorConfig>;
   /** Extra event subscribers (tests, logs). */
@@ -106,6 +108,7 @@ export async function startHost(o: HostOptions): Promise<Host> {
       logger: o.logger,
       ...(o.exporter.webConfigFile ? { webConfigFile: o.exporter.webConfigFile } : {}),
       ...(o.actions ? { actions: o.actions } : {}),
+      ...(o.views ? { views: o.views } : {}),
     });
     let stopping: Promise<void> | undefined;
     return {

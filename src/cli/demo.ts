@@ -4,6 +4,9 @@ import { createEventLog } from '../app/event-log.ts';
 import { startDemo, UNPRIVILEGED_MIP_PORT } from '../sim/demo.ts';
 import { CliError } from './errors.ts';
 import { installShutdown } from './shutdown.ts';
+import type { Logger } from 'pino';
+import { influxdbSchema } from '../config/influxdb.ts';
+import { InfluxWriter } from '../exporters/influx/writer.ts';
 
 function int(name: string, min: number, max: number) {
   return (value: string): number => {
@@ -28,6 +31,46 @@ export const DEMO_LISTEN = '127.0.0.1:9434';
  * per cause (3 per 60 s, then one "suppressed K similar messages" line), so `npm start` stays readable.
  */
 export const DEMO_EVENT_LOG = { lines: 3, windowMs: 60_000 } as const;
+
+/**
+ * The demo's InfluxDB writer from its options: `/write` on 1.x by default, `/api/v2/write` with
+ * --influx-bucket; the token, if any, comes from the environment (PMIP_INFLUX_TOKEN), never from
+ * the command line where every user of the machine can read it.
+ */
+function demoInfluxWriter(
+  o: {
+    influxUrl?: string;
+    influxDatabase: string;
+    influxBucket?: string;
+    influxOrg: string;
+    influxInterval: number;
+    influxOutcomes?: boolean;
+  },
+  logger: Logger,
+): InfluxWriter {
+  const token = process.env.PMIP_INFLUX_TOKEN;
+  const parsed = influxdbSchema.safeParse({
+    url: o.influxUrl,
+    ...(o.influxBucket !== undefined
+      ? { bucket: o.influxBucket, org: o.influxOrg, ...(token ? { token } : {}) }
+      : { database: o.influxDatabase }),
+    intervalSeconds: o.influxInterval,
+    outcomes: o.influxOutcomes === true,
+  });
+  if (!parsed.success) {
+    const option: Record<string, string> = {
+      url: '--influx-url',
+      database: '--influx-database',
+      bucket: '--influx-bucket',
+      org: '--influx-org',
+      token: 'PMIP_INFLUX_TOKEN',
+    };
+    const issue = parsed.error.issues[0]!;
+    const field = String(issue.path[0] ?? 'url');
+    throw new CliError(`${option[field] ?? `--influx-${field}`}: ${issue.message}`);
+  }
+  return new InfluxWriter({ config: parsed.data, site: 'demo', logger });
+}
 
 /** `pmip-exporter demo`: the embedded demo site (what `npm start` runs). */
 export function registerDemoCommand(program: Command): void {
@@ -57,6 +100,20 @@ export function registerDemoCommand(program: Command): void {
     )
     .option('--aap-port <n>', 'AAP protocol port', int('aap-port', 1, 65535), 6500)
     .option('--log-level <level>', 'debug, info, warn or error', 'info')
+    .option(
+      '--influx-url <url>',
+      'also write the statistics to InfluxDB at this URL (docs/influxdb.md); 1.x /write unless --influx-bucket',
+    )
+    .option('--influx-database <name>', 'InfluxDB 1.x database (/write)', 'pmip')
+    .option('--influx-bucket <bucket>', 'write to /api/v2/write with this bucket (InfluxDB 2.x, 3.x, 1.8+)')
+    .option('--influx-org <org>', 'organisation for --influx-bucket', 'pmip')
+    .option(
+      '--influx-interval <seconds>',
+      'seconds between statistics snapshots',
+      int('influx-interval', 1, 3600),
+      10,
+    )
+    .option('--influx-outcomes', 'also write one point per registration attempt')
     .action(
       async (o: {
         aps: number;
@@ -67,11 +124,18 @@ export function registerDemoCommand(program: Command): void {
         mipPort?: number;
         aapPort: number;
         logLevel: string;
+        influxUrl?: string;
+        influxDatabase: string;
+        influxBucket?: string;
+        influxOrg: string;
+        influxInterval: number;
+        influxOutcomes?: boolean;
       }) => {
         if (!['debug', 'info', 'warn', 'error'].includes(o.logLevel))
           throw new CliError(`--log-level: "${o.logLevel}" must be debug, info, warn or error`);
         const logger = pino({ level: o.logLevel, base: { app: 'pmip-exporter' } });
         const eventLog = createEventLog({ logger, ...DEMO_EVENT_LOG });
+        const influx = o.influxUrl !== undefined ? demoInfluxWriter(o, logger) : undefined;
         let site;
         try {
           site = await startDemo({
@@ -83,7 +147,8 @@ export function registerDemoCommand(program: Command): void {
             ...(o.mipPort !== undefined ? { mipPort: o.mipPort } : {}),
             aapPort: o.aapPort,
             logger,
-            subscribers: [eventLog.handle],
+            subscribers: [eventLog.handle, ...(influx ? [influx.handle] : [])],
+            ...(influx ? { views: { influxdb: () => influx.status() } } : {}),
           });
         } catch (e) {
           const err = e as NodeJS.ErrnoException;
@@ -94,14 +159,17 @@ export function registerDemoCommand(program: Command): void {
             );
           throw e;
         }
+        influx?.start(site.host.collector);
         const url = site.url.replace(/\/$/, '');
         console.log(
-          `pmip-exporter demo ready: metrics ${url}/metrics, pages ${url}/ (${o.aps} access points, ${site.subnets} subnets, ${o.clients} clients; Mobile IP UDP port ${site.mipPort}, AAP UDP port ${site.aapPort})`,
+          `pmip-exporter demo ready: metrics ${url}/metrics, pages ${url}/ (${o.aps} access points, ${site.subnets} subnets, ${o.clients} clients; Mobile IP UDP port ${site.mipPort}, AAP UDP port ${site.aapPort})` +
+            (influx ? `; InfluxDB ${influx.target} every ${o.influxInterval} s` : ''),
         );
         await installShutdown(
           logger,
           async () => {
             await site.stop();
+            await influx?.close(1500);
             eventLog.stop();
           },
           o.duration,

@@ -23,6 +23,7 @@ import { CliError } from './errors.ts';
 import { SubnetMapClient } from '../pmip/subnet-map/aap-client.ts';
 import { AuthoritativeAccessPoint } from '../pmip/subnet-map/aap-server.ts';
 import { installShutdown } from './shutdown.ts';
+import { InfluxWriter } from '../exporters/influx/writer.ts';
 
 /** How long in-flight registrations get to finish on shutdown (the whole stop must end within 5 s). */
 export const DEFAULT_SHUTDOWN_GRACE_MS = 2000;
@@ -104,6 +105,14 @@ export async function runSite(o: RunOptions): Promise<void> {
     names: plan.knownAgents,
   });
   plan.host.subscribers = [...(plan.host.subscribers ?? []), eventLog.handle];
+  // The InfluxDB exporter (docs/influxdb.md): snapshots on its own timer once the collector runs.
+  const influx = site.exporters.influxdb
+    ? new InfluxWriter({ config: site.exporters.influxdb, site: site.site.name, logger })
+    : undefined;
+  if (influx) {
+    plan.host.views = { ...plan.host.views, influxdb: () => influx.status() };
+    plan.host.subscribers.push(influx.handle);
+  }
 
   let host: Host;
   try {
@@ -232,6 +241,17 @@ export async function runSite(o: RunOptions): Promise<void> {
       },
       'foreign agent started',
     );
+  if (influx) {
+    influx.start(host.collector);
+    logger.info(
+      {
+        target: influx.target,
+        intervalSeconds: site.exporters.influxdb!.intervalSeconds,
+        outcomes: site.exporters.influxdb!.outcomes,
+      },
+      'InfluxDB exporter started',
+    );
+  }
   const url = host.url.replace(/\/$/, '');
   const count = (n: number, what: string): string => `${n} ${what}${n === 1 ? '' : 's'}`;
   const agents =
@@ -250,9 +270,16 @@ export async function runSite(o: RunOptions): Promise<void> {
     await Promise.allSettled(subnetMapClients.map((c) => c.stop()));
     await Promise.allSettled(aapServers.map((a) => a.stop()));
     await host.stop(o.shutdownGrace);
+    // The last snapshot and everything buffered go out now (within what the 4.5 s stop leaves).
+    await influx?.close(influxCloseBudgetMs(o.shutdownGrace));
     // The summaries of windows still open: what was suppressed is said before the end.
     eventLog.stop();
   });
+}
+
+/** Time the InfluxDB flush gets on shutdown: what the 4.5 s stop leaves after the grace, at least 0.3 s. */
+export function influxCloseBudgetMs(graceMs: number): number {
+  return Math.max(300, Math.min(2000, 3900 - graceMs));
 }
 
 /** A start-up failure the user can act on: which address could not be bound, and why. */

@@ -12,7 +12,10 @@ import type { ClientView } from '../collector/clients.ts';
 import { REGISTRATION_OUTCOME_KINDS } from '../collector/counters.ts';
 import { parseQuery } from '../http/query.ts';
 import type { ClientState, RegistrationOutcomeKind } from '../pmip/events.ts';
+import { influxdbStatistics } from './influx/status.ts';
+import type { InfluxWriterStatus } from './influx/writer.ts';
 import { statisticsDocument } from './statistics.ts';
+import type { StatisticsDocument } from './statistics.ts';
 
 // The query handling of both HTTP servers (unknown, repeated and bad parameters) lives there.
 export { BadQueryError, parseQuery } from '../http/query.ts';
@@ -279,14 +282,27 @@ export function healthDocument(report: HealthReport) {
   };
 }
 
-export function apiRouter(collector: Collector, actions: ExporterActions): Router {
+/** Status readers of the exporter's own parts, shown beside the collector's figures. */
+export interface ExporterViews {
+  /** The InfluxDB writer, when configured: `influxdb` in the statistics document. */
+  influxdb?: () => InfluxWriterStatus;
+}
+
+/** The statistics document, with the exporter parts' figures that are configured. */
+export function statisticsWithViews(collector: Collector, views: ExporterViews): StatisticsDocument {
+  const doc = statisticsDocument(collector.snapshot());
+  if (views.influxdb) doc.influxdb = influxdbStatistics(views.influxdb());
+  return doc;
+}
+
+export function apiRouter(collector: Collector, actions: ExporterActions, views: ExporterViews = {}): Router {
   const router = express.Router();
   const plain = (path: string, body: () => unknown) =>
     router.get(path, (req: Request, res: Response) => {
       parseQuery(noParameters, req.query);
       res.json(body());
     });
-  plain('/statistics', () => statisticsDocument(collector.snapshot()));
+  plain('/statistics', () => statisticsWithViews(collector, views));
   plain('/subnet-map', () => ({ rows: collector.subnetMap() }));
   plain('/security-associations', () => ({ securityAssociations: collector.securityAssociations() }));
   plain('/aaps', () => ({ aaps: collector.aaps() }));

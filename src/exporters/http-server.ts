@@ -14,7 +14,9 @@ import { z } from 'zod';
 import type { Collector } from '../collector/collector.ts';
 import { methodNotAllowed } from '../http/methods.ts';
 import { BadQueryError, noQueryParameters, parseQuery } from '../http/query.ts';
-import { apiRouter, knownHomeAgents, queryClients } from './api.ts';
+import { apiRouter, knownHomeAgents, queryClients, statisticsWithViews } from './api.ts';
+import type { ExporterViews } from './api.ts';
+import { registerInfluxMetrics } from './influx/metrics.ts';
 import type { ExporterActions } from './api.ts';
 import { aapsPage } from './pages/aaps.ts';
 import { CLIENTS_PAGE_LIMIT, clientsPage } from './pages/clients.ts';
@@ -41,6 +43,8 @@ export interface ExporterServerOptions {
   actions?: ExporterActions;
   logger: Logger;
   prometheus?: Omit<PrometheusExporterOptions, 'collector'>;
+  /** The exporter's own parts (the InfluxDB writer): their figures on the pages, JSON and /metrics. */
+  views?: ExporterViews;
 }
 
 export interface ExporterServer {
@@ -54,7 +58,7 @@ export interface ExporterServer {
 const metricsCompression = compression({ threshold: 1024, level: 6 });
 
 export function createExporterApp(
-  options: Pick<ExporterServerOptions, 'collector' | 'actions' | 'logger'>,
+  options: Pick<ExporterServerOptions, 'collector' | 'actions' | 'logger' | 'views'>,
   exporter: PrometheusExporter,
   web: WebConfig = { headers: {} },
 ): express.Express {
@@ -124,7 +128,7 @@ export function createExporterApp(
   });
   app.get('/statistics', (req, res) => {
     noQuery(req);
-    page(res, statisticsPage(statisticsDocument(collector.snapshot())));
+    page(res, statisticsPage(statisticsWithViews(collector, options.views ?? {})));
   });
   app.get('/clients', (req, res) => {
     const result = queryClients(collector, req.query, CLIENTS_PAGE_LIMIT);
@@ -170,7 +174,7 @@ export function createExporterApp(
     noQuery(req);
     page(res, aapsPage(collector.aaps(), statisticsDocument(collector.snapshot()).aap));
   });
-  app.use('/api/v1', apiRouter(collector, actions));
+  app.use('/api/v1', apiRouter(collector, actions, options.views));
 
   app.use(
     methodNotAllowed(app, (req, res, allow) => {
@@ -240,6 +244,7 @@ function errorSummary(err: unknown): { name: string; message: string } {
 export async function startExporterServer(options: ExporterServerOptions): Promise<ExporterServer> {
   const web = options.webConfigFile ? await loadWebConfig(options.webConfigFile) : { headers: {} };
   const exporter = createPrometheusExporter({ collector: options.collector, ...options.prometheus });
+  if (options.views?.influxdb) registerInfluxMetrics(exporter.registry, options.views.influxdb);
   const app = createExporterApp(options, exporter, web);
   const server: Server = web.tls ? createHttpsServer(web.tls, app) : createHttpServer(app);
   await new Promise<void>((resolveListen, reject) => {

@@ -15,6 +15,7 @@ import {
 } from '../collector/counters.ts';
 import type { ClientState, RegistrationOutcomeKind } from '../pmip/events.ts';
 import type { AapStatus } from '../collector/aaps.ts';
+import type { InfluxdbStatistics } from './influx/status.ts';
 import { ROUND_TRIP_BUCKETS } from '../collector/round-trip.ts';
 import type {
   CollectorSnapshot,
@@ -141,6 +142,8 @@ export interface StatisticsDocument extends MobileNodeStatistics {
   };
   malformedDatagrams: Array<{ nodeKind: string; socket: string; errorKind: string; count: number }>;
   exporter: CollectorSnapshot['self'];
+  /** The InfluxDB writer (docs/influxdb.md), when `exporters.influxdb` is configured. */
+  influxdb?: InfluxdbStatistics;
 }
 
 type Reader = (column: number) => number;

@@ -1,3 +1,4 @@
+import type { ExporterViews } from '../exporters/api.ts';
 import { udpPortBindable } from '../pmip/runtime/udp.ts';
 import type { Logger } from 'pino';
 import { startHost, type Host } from '../app/host.ts';
@@ -41,6 +42,8 @@ export interface DemoOptions {
   meanDwellSeconds?: number;
   scheduler?: Scheduler;
   subscribers?: Array<(e: PmipEvent) => void>;
+  /** The exporter's own parts (the InfluxDB writer), shown on /metrics, the pages and the JSON. */
+  views?: ExporterViews;
 }
 
 /** The deliberate faults of the demo, as shown in its log and documented in docs/demo.md. */
@@ -207,6 +210,7 @@ export async function startDemo(o: DemoOptions): Promise<DemoSite> {
     logger: log,
     collector: { clientIdleSeconds: 3600, aaps: aapIds },
     ...(o.subscribers ? { subscribers: o.subscribers } : {}),
+    ...(o.views ? { views: o.views } : {}),
   });
 
   // The two AAPs, then one subnet map client per access point.

@@ -7,6 +7,7 @@
 import { replyCode } from '../../pmip/wire/reply-codes.ts';
 import type { AgentSeenStatistics, StatisticsDocument } from '../statistics.ts';
 import { clockSection } from './clocks.ts';
+import { influxdbSection } from './influxdb.ts';
 import { agentName, formatAgo, formatRatio } from './format.ts';
 import type { SafeHtml } from './html.ts';
 import { html } from './html.ts';
@@ -399,6 +400,7 @@ export function statisticsPage(doc: StatisticsDocument): string {
       ['Events dropped', ['exporter', 'eventsDropped']],
       ['Events from unconfigured nodes (label "other")', ['exporter', 'eventsFolded']],
       ['Client rows tracked', ['exporter', 'clientsTracked']],
-    ])}`;
+    ])}
+    ${doc.influxdb ? influxdbSection(doc.influxdb) : ''}`;
   return layout('Statistics', '/statistics', body);
 }
