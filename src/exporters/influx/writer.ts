@@ -286,6 +286,15 @@ export class InfluxWriter {
       );
     }
     this.flushLogSummaries();
+    this.o.logger.info(
+      {
+        target: this.target,
+        pointsQueued: this.queued,
+        pointsWritten: this.written,
+        pointsDropped: { ...this.dropped },
+      },
+      'InfluxDB exporter stopped',
+    );
   }
 
   private buffered(): number {
