@@ -32,10 +32,10 @@ export function pmipAccessPoint(config: DashboardsConfig = defaultConfig): dashb
   const acceptance = { warning: 1 - denial.warning, critical: 1 - denial.critical };
   const r = (metric: string, ...extra: string[]) => rate(c, metric, ap, ...extra);
   const last = (metric: string, ...extra: string[]) => overTime('last_over_time', c, metric, ap, ...extra);
-  const accepted = `sum(${r('pmip_mn_registrations_accepted_total')})`;
-  const attempts = `sum(${r('pmip_mn_registration_attempts_total')})`;
+  const accepted = `sum by (site) (${r('pmip_mn_registrations_accepted_total')})`;
+  const attempts = `sum by (site) (${r('pmip_mn_registration_attempts_total')})`;
   const failed = (outcome: string) =>
-    `sum(${r('pmip_mn_registration_failures_total', `outcome="${outcome}"`)})`;
+    `sum by (site) (${r('pmip_mn_registration_failures_total', `outcome="${outcome}"`)})`;
 
   return buildDashboard(
     c,
@@ -54,7 +54,7 @@ export function pmipAccessPoint(config: DashboardsConfig = defaultConfig): dashb
             title: 'Clients',
             description: 'Client rows tracked at this access point, every state (mnState rows).',
             unit: 'short',
-            queries: [{ expr: `sum(${last('pmip_mobile_clients')})`, legend: 'clients' }],
+            queries: [{ expr: `sum by (site) (${last('pmip_mobile_clients')})`, legend: 'clients' }],
             width: 4,
             height: 4,
           }),
@@ -120,16 +120,17 @@ export function pmipAccessPoint(config: DashboardsConfig = defaultConfig): dashb
             unit: 'reqps',
             queries: [
               {
-                expr: `sum by (kind) (${r('pmip_mn_registration_requests_sent_total')})`,
+                expr: `sum by (site, kind) (${r('pmip_mn_registration_requests_sent_total')})`,
                 legend: '{{kind}}',
               },
               {
-                expr: `sum(${r('pmip_mn_registration_retransmissions_total')})`,
+                expr: `sum by (site) (${r('pmip_mn_registration_retransmissions_total')})`,
                 legend: 'retransmissions (included above)',
               },
               {
-                // The series exists once the access point sent one: 0 until then.
-                expr: `sum(${r('pmip_mn_registration_requests_broadcast_total')}) or vector(0)`,
+                // The series exists once the access point sent one: 0 until then (per site, from
+                // the requests it sent, so every site keeps its own line).
+                expr: `sum by (site) (${r('pmip_mn_registration_requests_broadcast_total')}) or 0 * sum by (site) (${r('pmip_mn_registration_requests_sent_total')})`,
                 legend: 'to a directed broadcast',
               },
             ],
@@ -144,7 +145,7 @@ export function pmipAccessPoint(config: DashboardsConfig = defaultConfig): dashb
             queries: [
               { expr: accepted, legend: 'accepted' },
               {
-                expr: `sum by (outcome) (${r('pmip_mn_registration_failures_total')})`,
+                expr: `sum by (site, outcome) (${r('pmip_mn_registration_failures_total')})`,
                 legend: '{{outcome}}',
               },
             ],
@@ -173,7 +174,7 @@ export function pmipAccessPoint(config: DashboardsConfig = defaultConfig): dashb
             description:
               'Clients tracked at this access point by state: home, registered, pending, isolated, unknown. Each client counts once.',
             unit: 'short',
-            queries: [{ expr: `sum by (state) (${last('pmip_mobile_clients')})`, legend: '{{state}}' }],
+            queries: [{ expr: `sum by (site, state) (${last('pmip_mobile_clients')})`, legend: '{{state}}' }],
             stack: true,
             min: 0,
             width: 8,
@@ -184,7 +185,9 @@ export function pmipAccessPoint(config: DashboardsConfig = defaultConfig): dashb
             description:
               'Client movements per second onto this access point: home to foreign, foreign to foreign, foreign to home.',
             unit: 'cps',
-            queries: [{ expr: `sum by (movement) (${r('pmip_mn_moves_total')})`, legend: '{{movement}}' }],
+            queries: [
+              { expr: `sum by (site, movement) (${r('pmip_mn_moves_total')})`, legend: '{{movement}}' },
+            ],
             width: 8,
             height: 8,
           }),
@@ -199,12 +202,18 @@ export function pmipAccessPoint(config: DashboardsConfig = defaultConfig): dashb
               'Agent solicitations sent, agent advertisements received and agent reboots detected per second (mnSolicitationsSent, mnAdvertisementsReceived, mnAgentRebootsDectected).',
             unit: 'pps',
             queries: [
-              { expr: `sum(${r('pmip_mn_solicitations_sent_total')})`, legend: 'solicitations sent' },
               {
-                expr: `sum(${r('pmip_mn_advertisements_received_total')})`,
+                expr: `sum by (site) (${r('pmip_mn_solicitations_sent_total')})`,
+                legend: 'solicitations sent',
+              },
+              {
+                expr: `sum by (site) (${r('pmip_mn_advertisements_received_total')})`,
                 legend: 'advertisements received',
               },
-              { expr: `sum(${r('pmip_mn_agent_reboots_detected_total')})`, legend: 'agent reboots detected' },
+              {
+                expr: `sum by (site) (${r('pmip_mn_agent_reboots_detected_total')})`,
+                legend: 'agent reboots detected',
+              },
             ],
             width: 8,
             height: 8,
@@ -215,8 +224,11 @@ export function pmipAccessPoint(config: DashboardsConfig = defaultConfig): dashb
               'Identification resyncs per second after a 133, and gratuitous ARPs sent for clients returning home (mnGratuitousARPsSend).',
             unit: 'cps',
             queries: [
-              { expr: `sum(${r('pmip_mn_time_syncs_total')})`, legend: 'time resyncs' },
-              { expr: `sum(${r('pmip_mn_gratuitous_arps_sent_total')})`, legend: 'gratuitous ARPs' },
+              { expr: `sum by (site) (${r('pmip_mn_time_syncs_total')})`, legend: 'time resyncs' },
+              {
+                expr: `sum by (site) (${r('pmip_mn_gratuitous_arps_sent_total')})`,
+                legend: 'gratuitous ARPs',
+              },
             ],
             width: 8,
             height: 8,
@@ -228,7 +240,7 @@ export function pmipAccessPoint(config: DashboardsConfig = defaultConfig): dashb
             unit: 's',
             queries: [
               {
-                expr: `max by (home_agent) (${last('pmip_time_sync_offset_seconds')})`,
+                expr: `max by (site, home_agent) (${last('pmip_time_sync_offset_seconds')})`,
                 legend: '{{home_agent}}',
               },
             ],

@@ -16,6 +16,11 @@ export interface DashboardsConfig {
   datasourceType: 'prometheus';
   /** Metric whose `job` and `instance` labels fill those variables (always present, one series per exporter). */
   infoMetric: string;
+  /**
+   * The label that names a site in a fleet (added by each site's Prometheus, never by the
+   * exporter); every query carries `<siteLabel>=~"$site"` and every aggregation keeps it.
+   */
+  siteLabel: string;
   /** Label matchers every query carries, in order; Grafana variables are written as `$name`. */
   selectors: readonly string[];
   uidPrefix: string;
@@ -35,7 +40,8 @@ export interface DashboardsConfig {
 export const defaultConfig: DashboardsConfig = {
   datasourceType: 'prometheus',
   infoMetric: 'pmip_build_info',
-  selectors: ['job=~"$job"', 'instance=~"$instance"'],
+  siteLabel: 'site',
+  selectors: ['site=~"$site"', 'job=~"$job"', 'instance=~"$instance"'],
   uidPrefix: 'pmip',
   tags: ['pmip', 'mobile-ip'],
   refresh: '30s',

@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 import type * as dashboard from '@grafana/grafana-foundation-sdk/dashboard';
 import { pmipAccessPoint } from './access-point.ts';
 import { defaultConfig, type DashboardsConfig } from './config.ts';
+import { pmipFleet } from './fleet.ts';
 import { pmipOverview } from './overview.ts';
 import { dashboardSchema } from './schema.ts';
 
@@ -21,6 +22,7 @@ export const DASHBOARDS: Readonly<Record<string, (config: DashboardsConfig) => d
   {
     'pmip-overview.json': pmipOverview,
     'pmip-access-point.json': pmipAccessPoint,
+    'pmip-fleet.json': pmipFleet,
   };
 
 /** The text of a generated JSON file: two-space indentation and a final newline. */

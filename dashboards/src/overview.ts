@@ -35,7 +35,7 @@ const WORDS: Record<Agent, { one: string; many: string; prefix: string }> = {
 function agentPanels(c: DashboardsConfig, agent: Agent): PanelBuilderWithId[] {
   const { one, many, prefix } = WORDS[agent];
   const m = (suffix: string) => `${prefix}_${suffix}`;
-  const by = (what: string) => `sum by (${agent}) (${rate(c, m(what))})`;
+  const by = (what: string) => `sum by (site, ${agent}) (${rate(c, m(what))})`;
   const acceptance = {
     warning: 1 - c.thresholds.denialRatio.warning,
     critical: 1 - c.thresholds.denialRatio.critical,
@@ -77,7 +77,7 @@ function agentPanels(c: DashboardsConfig, agent: Agent): PanelBuilderWithId[] {
       unit: 'reqps',
       queries: [
         {
-          expr: `sum by (${agent}, outcome) (${rate(c, m('registration_failures_total'))}) > 0`,
+          expr: `sum by (site, ${agent}, outcome) (${rate(c, m('registration_failures_total'))}) > 0`,
           legend: `{{${agent}}} {{outcome}}`,
         },
       ],
@@ -90,7 +90,7 @@ function agentPanels(c: DashboardsConfig, agent: Agent): PanelBuilderWithId[] {
       description: `Time from a registration request to the ${one}'s reply at the access points, median and 90th percentile per ${one}, estimated from its histogram buckets.`,
       unit: 's',
       queries: [0.5, 0.9].map((q) => ({
-        expr: `histogram_quantile(${q}, sum by (${agent}, le) (${rate(c, m('registration_round_trip_seconds_bucket'))}))`,
+        expr: `histogram_quantile(${q}, sum by (site, ${agent}, le) (${rate(c, m('registration_round_trip_seconds_bucket'))}))`,
         legend: `{{${agent}}} p${Math.round(q * 100)}`,
       })),
       min: 0,
@@ -104,7 +104,7 @@ function agentPanels(c: DashboardsConfig, agent: Agent): PanelBuilderWithId[] {
       unit: 'reqps',
       queries: [
         {
-          expr: `sum by (${agent}, code, reason) (${rate(c, m('registration_denials_total'))}) > 0`,
+          expr: `sum by (site, ${agent}, code, reason) (${rate(c, m('registration_denials_total'))}) > 0`,
           legend: `{{${agent}}} {{code}} {{reason}}`,
         },
       ],
@@ -118,7 +118,7 @@ function agentPanels(c: DashboardsConfig, agent: Agent): PanelBuilderWithId[] {
       unit: 's',
       queries: [
         {
-          expr: `time() - max by (${agent}) (${overTime('max_over_time', c, m('last_reply_timestamp_seconds'))})`,
+          expr: `time() - max by (site, ${agent}) (${overTime('max_over_time', c, m('last_reply_timestamp_seconds'))})`,
           legend: `{{${agent}}}`,
         },
       ],
@@ -144,7 +144,7 @@ function agentPanels(c: DashboardsConfig, agent: Agent): PanelBuilderWithId[] {
       unit: 'none',
       queries: [
         {
-          expr: `max by (${agent}, address) (${overTime('last_over_time', c, m('info'))})`,
+          expr: `max by (site, ${agent}, address) (${overTime('last_over_time', c, m('info'))})`,
           legend: '',
         },
       ],
@@ -162,8 +162,8 @@ export function pmipOverview(config: DashboardsConfig = defaultConfig): dashboar
   const c = config;
   const denial = c.thresholds.denialRatio;
   const acceptance = { warning: 1 - denial.warning, critical: 1 - denial.critical };
-  const accepted = `sum(${rate(c, 'pmip_mn_registrations_accepted_total')})`;
-  const attempts = `sum(${rate(c, 'pmip_mn_registration_attempts_total')})`;
+  const accepted = `sum by (site) (${rate(c, 'pmip_mn_registrations_accepted_total')})`;
+  const attempts = `sum by (site) (${rate(c, 'pmip_mn_registration_attempts_total')})`;
   const last = (metric: string, ...extra: string[]) => overTime('last_over_time', c, metric, ...extra);
 
   return buildDashboard(
@@ -185,7 +185,7 @@ export function pmipOverview(config: DashboardsConfig = defaultConfig): dashboar
             unit: 'percentunit',
             queries: [
               {
-                expr: `sum(${last('instance:pmip_registrations_accepted:rate2m')}) / sum(${last('instance:pmip_registration_attempts:rate2m')})`,
+                expr: `sum by (site) (${last('instance:pmip_registrations_accepted:rate2m')}) / sum by (site) (${last('instance:pmip_registration_attempts:rate2m')})`,
                 legend: 'accepted',
               },
             ],
@@ -209,7 +209,9 @@ export function pmipOverview(config: DashboardsConfig = defaultConfig): dashboar
             description:
               'Attempts per second that did not end accepted: denied, timed out, unauthenticated or discarded (Registrations: Attempts by outcome says which).',
             unit: 'reqps',
-            queries: [{ expr: `sum(${rate(c, 'pmip_mn_registration_failures_total')})`, legend: 'failed' }],
+            queries: [
+              { expr: `sum by (site) (${rate(c, 'pmip_mn_registration_failures_total')})`, legend: 'failed' },
+            ],
             width: 4,
             height: 4,
           }),
@@ -218,7 +220,7 @@ export function pmipOverview(config: DashboardsConfig = defaultConfig): dashboar
             description:
               'Client rows tracked at the access points, every state (mnState rows), each counted once.',
             unit: 'short',
-            queries: [{ expr: `sum(${last('pmip_mobile_clients')})`, legend: 'clients' }],
+            queries: [{ expr: `sum by (site) (${last('pmip_mobile_clients')})`, legend: 'clients' }],
             width: 4,
             height: 4,
           }),
@@ -228,7 +230,10 @@ export function pmipOverview(config: DashboardsConfig = defaultConfig): dashboar
               'Clients whose last registration failed and that are not bound: no connectivity away from home until a retry succeeds.',
             unit: 'short',
             queries: [
-              { expr: `sum(${last('pmip_mobile_clients', 'state="isolated"')})`, legend: 'isolated' },
+              {
+                expr: `sum by (site) (${last('pmip_mobile_clients', 'state="isolated"')})`,
+                legend: 'isolated',
+              },
             ],
             width: 4,
             height: 4,
@@ -239,7 +244,10 @@ export function pmipOverview(config: DashboardsConfig = defaultConfig): dashboar
               "Rows in the subnet map the access points use to find a client's home agent. Zero means no client away from home can register (alert PmipSubnetMapEmpty).",
             unit: 'short',
             queries: [
-              { expr: `min(${overTime('min_over_time', c, 'pmip_subnet_map_rows')})`, legend: 'rows' },
+              {
+                expr: `min by (site) (${overTime('min_over_time', c, 'pmip_subnet_map_rows')})`,
+                legend: 'rows',
+              },
             ],
             thresholds: { warning: 1, critical: 1 },
             lowerIsWorse: true,
@@ -259,7 +267,7 @@ export function pmipOverview(config: DashboardsConfig = defaultConfig): dashboar
             queries: [
               { expr: accepted, legend: 'accepted' },
               {
-                expr: `sum by (outcome) (${rate(c, 'pmip_mn_registration_failures_total')})`,
+                expr: `sum by (site, outcome) (${rate(c, 'pmip_mn_registration_failures_total')})`,
                 legend: '{{outcome}}',
               },
             ],
@@ -275,11 +283,11 @@ export function pmipOverview(config: DashboardsConfig = defaultConfig): dashboar
             unit: 'reqps',
             queries: [
               {
-                expr: `sum by (kind) (${rate(c, 'pmip_mn_registration_requests_sent_total')})`,
+                expr: `sum by (site, kind) (${rate(c, 'pmip_mn_registration_requests_sent_total')})`,
                 legend: '{{kind}}',
               },
               {
-                expr: `sum(${rate(c, 'pmip_mn_registration_retransmissions_total')})`,
+                expr: `sum by (site) (${rate(c, 'pmip_mn_registration_retransmissions_total')})`,
                 legend: 'retransmissions (included above)',
               },
             ],
@@ -292,9 +300,9 @@ export function pmipOverview(config: DashboardsConfig = defaultConfig): dashboar
               'Accepted attempts over concluded attempts, site-wide and per access point. Timeouts and replies that fail authentication count against it. Dashed lines: the denial ratio levels, seen from the other side.',
             unit: 'percentunit',
             queries: [
-              { expr: `${accepted} / ${attempts}`, legend: 'site' },
+              { expr: `${accepted} / ${attempts}`, legend: 'site {{site}}' },
               {
-                expr: `sum by (access_point) (${rate(c, 'pmip_mn_registrations_accepted_total')}) / sum by (access_point) (${rate(c, 'pmip_mn_registration_attempts_total')})`,
+                expr: `sum by (site, access_point) (${rate(c, 'pmip_mn_registrations_accepted_total')}) / sum by (site, access_point) (${rate(c, 'pmip_mn_registration_attempts_total')})`,
                 legend: '{{access_point}}',
               },
             ],
@@ -312,11 +320,11 @@ export function pmipOverview(config: DashboardsConfig = defaultConfig): dashboar
             unit: 'percentunit',
             queries: [
               {
-                expr: `sum by (access_point) (${rate(c, 'pmip_mn_registration_failures_total', 'outcome="denied"')}) / sum by (access_point) (${rate(c, 'pmip_mn_registration_attempts_total')})`,
+                expr: `sum by (site, access_point) (${rate(c, 'pmip_mn_registration_failures_total', 'outcome="denied"')}) / sum by (site, access_point) (${rate(c, 'pmip_mn_registration_attempts_total')})`,
                 legend: '{{access_point}}',
               },
               {
-                expr: `sum by (home_agent) (${rate(c, 'pmip_home_agent_registration_failures_total', 'outcome="denied"')}) / sum by (home_agent) (${rate(c, 'pmip_home_agent_registration_attempts_total')})`,
+                expr: `sum by (site, home_agent) (${rate(c, 'pmip_home_agent_registration_failures_total', 'outcome="denied"')}) / sum by (site, home_agent) (${rate(c, 'pmip_home_agent_registration_attempts_total')})`,
                 legend: '{{home_agent}} (home agent)',
               },
             ],
@@ -332,7 +340,7 @@ export function pmipOverview(config: DashboardsConfig = defaultConfig): dashboar
               'Time from a registration request to its reply at the access points: median, 90th and 99th percentile, estimated from the histogram buckets.',
             unit: 's',
             queries: [0.5, 0.9, 0.99].map((q) => ({
-              expr: `histogram_quantile(${q}, sum by (le) (${rate(c, 'pmip_registration_round_trip_seconds_bucket')}))`,
+              expr: `histogram_quantile(${q}, sum by (site, le) (${rate(c, 'pmip_registration_round_trip_seconds_bucket')}))`,
               legend: `p${Math.round(q * 100)}`,
             })),
             min: 0,
@@ -347,7 +355,7 @@ export function pmipOverview(config: DashboardsConfig = defaultConfig): dashboar
             unit: 'reqps',
             queries: [
               {
-                expr: `sum by (code, reason, issuer) (${rate(c, 'pmip_registration_denials_total')}) > 0`,
+                expr: `sum by (site, code, reason, issuer) (${rate(c, 'pmip_registration_denials_total')}) > 0`,
                 legend: '{{code}} {{reason}} ({{issuer}})',
               },
             ],
@@ -362,11 +370,11 @@ export function pmipOverview(config: DashboardsConfig = defaultConfig): dashboar
             unit: 'cps',
             queries: [
               {
-                expr: `sum by (reason) (${rate(c, 'pmip_registration_discarded_attempts_total')})`,
+                expr: `sum by (site, reason) (${rate(c, 'pmip_registration_discarded_attempts_total')})`,
                 legend: 'attempt: {{reason}}',
               },
               {
-                expr: `sum by (reason) (${rate(c, 'pmip_mn_replies_discarded_total')})`,
+                expr: `sum by (site, reason) (${rate(c, 'pmip_mn_replies_discarded_total')})`,
                 legend: 'reply: {{reason}}',
               },
             ],
@@ -387,7 +395,7 @@ export function pmipOverview(config: DashboardsConfig = defaultConfig): dashboar
             unit: 'cps',
             queries: [
               {
-                expr: `sum by (home_agent, outcome) (${rate(c, 'pmip_home_agent_probes_total')})`,
+                expr: `sum by (site, home_agent, outcome) (${rate(c, 'pmip_home_agent_probes_total')})`,
                 legend: '{{home_agent}} {{outcome}}',
               },
             ],
@@ -407,11 +415,11 @@ export function pmipOverview(config: DashboardsConfig = defaultConfig): dashboar
             unit: 'cps',
             queries: [
               {
-                expr: `sum by (access_point) (${rate(c, 'pmip_mn_time_syncs_total')})`,
+                expr: `sum by (site, access_point) (${rate(c, 'pmip_mn_time_syncs_total')})`,
                 legend: 'resyncs at {{access_point}}',
               },
               {
-                expr: `sum by (home_agent) (${rate(c, 'pmip_home_agent_registration_denials_total', 'code="133"')})`,
+                expr: `sum by (site, home_agent) (${rate(c, 'pmip_home_agent_registration_denials_total', 'code="133"')})`,
                 legend: '133 from {{home_agent}}',
               },
             ],
@@ -425,7 +433,7 @@ export function pmipOverview(config: DashboardsConfig = defaultConfig): dashboar
             unit: 's',
             queries: [
               {
-                expr: `max by (access_point, home_agent) (${last('pmip_time_sync_offset_seconds')})`,
+                expr: `max by (site, access_point, home_agent) (${last('pmip_time_sync_offset_seconds')})`,
                 legend: '{{home_agent}} at {{access_point}}',
               },
             ],
@@ -443,7 +451,7 @@ export function pmipOverview(config: DashboardsConfig = defaultConfig): dashboar
               'Client movements per second: home to foreign, foreign to foreign, foreign to home (mnMoveFromHAToFA, mnMoveFromFAToFA, mnMoveFromFAToHA).',
             unit: 'cps',
             queries: [
-              { expr: `sum by (movement) (${rate(c, 'pmip_mn_moves_total')})`, legend: '{{movement}}' },
+              { expr: `sum by (site, movement) (${rate(c, 'pmip_mn_moves_total')})`, legend: '{{movement}}' },
             ],
             width: 8,
             height: 8,
@@ -453,7 +461,7 @@ export function pmipOverview(config: DashboardsConfig = defaultConfig): dashboar
             description:
               'Tracked clients by state: home, registered (bound away from home), pending (registering), isolated (registration failed), unknown. Each client counts once, in its state at the end of each step.',
             unit: 'short',
-            queries: [{ expr: `sum by (state) (${last('pmip_mobile_clients')})`, legend: '{{state}}' }],
+            queries: [{ expr: `sum by (site, state) (${last('pmip_mobile_clients')})`, legend: '{{state}}' }],
             stack: true,
             min: 0,
             width: 8,
@@ -465,7 +473,7 @@ export function pmipOverview(config: DashboardsConfig = defaultConfig): dashboar
             unit: 'short',
             queries: [
               {
-                expr: `sum by (access_point) (${last('pmip_mobile_clients')})`,
+                expr: `sum by (site, access_point) (${last('pmip_mobile_clients')})`,
                 legend: '{{access_point}}',
               },
             ],
@@ -486,7 +494,7 @@ export function pmipOverview(config: DashboardsConfig = defaultConfig): dashboar
             unit: 'cps',
             queries: [
               {
-                expr: `sum by (node_kind, reason) (${rate(c, 'pmip_security_violations_total')}) > 0`,
+                expr: `sum by (site, node_kind, reason) (${rate(c, 'pmip_security_violations_total')}) > 0`,
                 legend: '{{reason}} at {{node_kind}}',
               },
             ],
@@ -501,7 +509,7 @@ export function pmipOverview(config: DashboardsConfig = defaultConfig): dashboar
             unit: 'pps',
             queries: [
               {
-                expr: `sum by (node_kind, socket, error_kind) (${rate(c, 'pmip_malformed_datagrams_total')})`,
+                expr: `sum by (site, node_kind, socket, error_kind) (${rate(c, 'pmip_malformed_datagrams_total')})`,
                 legend: '{{node_kind}} {{socket}}: {{error_kind}}',
               },
             ],
@@ -520,7 +528,7 @@ export function pmipOverview(config: DashboardsConfig = defaultConfig): dashboar
             unit: 'bool_yes_no',
             queries: [
               {
-                expr: `min by (aap) (${overTime('min_over_time', c, 'pmip_aap_reachable')})`,
+                expr: `min by (site, aap) (${overTime('min_over_time', c, 'pmip_aap_reachable')})`,
                 legend: '{{aap}}',
               },
             ],
@@ -537,9 +545,12 @@ export function pmipOverview(config: DashboardsConfig = defaultConfig): dashboar
               'Rows in the subnet map table, and the table version each AAP last announced. Zero rows for five minutes fires PmipSubnetMapEmpty.',
             unit: 'short',
             queries: [
-              { expr: `min(${overTime('min_over_time', c, 'pmip_subnet_map_rows')})`, legend: 'rows' },
               {
-                expr: `max by (aap) (${last('pmip_aap_table_version')})`,
+                expr: `min by (site) (${overTime('min_over_time', c, 'pmip_subnet_map_rows')})`,
+                legend: 'rows',
+              },
+              {
+                expr: `max by (site, aap) (${last('pmip_aap_table_version')})`,
                 legend: 'version announced by {{aap}}',
               },
             ],
@@ -554,15 +565,18 @@ export function pmipOverview(config: DashboardsConfig = defaultConfig): dashboar
             unit: 'cps',
             queries: [
               {
-                expr: `sum by (source) (${rate(c, 'pmip_subnet_map_updates_total')})`,
+                expr: `sum by (site, source) (${rate(c, 'pmip_subnet_map_updates_total')})`,
                 legend: 'map update ({{source}})',
               },
-              { expr: `sum(${rate(c, 'pmip_aap_failovers_total')})`, legend: 'failovers' },
-              { expr: `sum(${rate(c, 'pmip_aap_push_retries_total')})`, legend: 'push retries' },
-              { expr: `sum(${rate(c, 'pmip_aap_handovers_total')})`, legend: 'handovers' },
-              { expr: `sum(${rate(c, 'pmip_aap_reconciliations_total')})`, legend: 'reconciliations' },
+              { expr: `sum by (site) (${rate(c, 'pmip_aap_failovers_total')})`, legend: 'failovers' },
+              { expr: `sum by (site) (${rate(c, 'pmip_aap_push_retries_total')})`, legend: 'push retries' },
+              { expr: `sum by (site) (${rate(c, 'pmip_aap_handovers_total')})`, legend: 'handovers' },
               {
-                expr: `sum by (reason) (${rate(c, 'pmip_aap_messages_refused_total')})`,
+                expr: `sum by (site) (${rate(c, 'pmip_aap_reconciliations_total')})`,
+                legend: 'reconciliations',
+              },
+              {
+                expr: `sum by (site, reason) (${rate(c, 'pmip_aap_messages_refused_total')})`,
                 legend: 'refused ({{reason}})',
               },
             ],
@@ -581,7 +595,7 @@ export function pmipOverview(config: DashboardsConfig = defaultConfig): dashboar
             unit: 'bool_yes_no',
             queries: [
               {
-                expr: `min by (instance) (min_over_time(${selector(c, 'up')}[${RATE_INTERVAL}]))`,
+                expr: `min by (site, instance) (min_over_time(${selector(c, 'up')}[${RATE_INTERVAL}]))`,
                 legend: '{{instance}}',
               },
             ],
@@ -599,7 +613,7 @@ export function pmipOverview(config: DashboardsConfig = defaultConfig): dashboar
             unit: 's',
             queries: [
               {
-                expr: `max by (instance) (${overTime('max_over_time', c, 'pmip_exporter_render_duration_seconds')})`,
+                expr: `max by (site, instance) (${overTime('max_over_time', c, 'pmip_exporter_render_duration_seconds')})`,
                 legend: '{{instance}}',
               },
             ],
@@ -614,9 +628,15 @@ export function pmipOverview(config: DashboardsConfig = defaultConfig): dashboar
               'Engine events per second the collector counted, could not use (dropped), or counted under the label value "other" (from unconfigured nodes).',
             unit: 'cps',
             queries: [
-              { expr: `sum(${rate(c, 'pmip_exporter_events_ingested_total')})`, legend: 'ingested' },
-              { expr: `sum(${rate(c, 'pmip_exporter_events_dropped_total')})`, legend: 'dropped' },
-              { expr: `sum(${rate(c, 'pmip_exporter_events_folded_total')})`, legend: 'folded into "other"' },
+              {
+                expr: `sum by (site) (${rate(c, 'pmip_exporter_events_ingested_total')})`,
+                legend: 'ingested',
+              },
+              { expr: `sum by (site) (${rate(c, 'pmip_exporter_events_dropped_total')})`, legend: 'dropped' },
+              {
+                expr: `sum by (site) (${rate(c, 'pmip_exporter_events_folded_total')})`,
+                legend: 'folded into "other"',
+              },
             ],
             width: 8,
             height: 8,
@@ -634,7 +654,7 @@ export function pmipOverview(config: DashboardsConfig = defaultConfig): dashboar
             unit: 'reqps',
             queries: [
               {
-                expr: `sum by (home_agent, kind) (${rate(c, 'pmip_ha_registration_requests_received_total')})`,
+                expr: `sum by (site, home_agent, kind) (${rate(c, 'pmip_ha_registration_requests_received_total')})`,
                 legend: '{{home_agent}} {{kind}}',
               },
             ],
@@ -648,7 +668,7 @@ export function pmipOverview(config: DashboardsConfig = defaultConfig): dashboar
             unit: 'reqps',
             queries: [
               {
-                expr: `sum by (home_agent, code, reason) (${rate(c, 'pmip_ha_registration_denials_total')}) > 0`,
+                expr: `sum by (site, home_agent, code, reason) (${rate(c, 'pmip_ha_registration_denials_total')}) > 0`,
                 legend: '{{home_agent}} {{code}} {{reason}}',
               },
             ],
@@ -663,11 +683,11 @@ export function pmipOverview(config: DashboardsConfig = defaultConfig): dashboar
             unit: 'short',
             queries: [
               {
-                expr: `sum by (home_agent) (${last('pmip_ha_bindings')})`,
+                expr: `sum by (site, home_agent) (${last('pmip_ha_bindings')})`,
                 legend: 'bindings at {{home_agent}}',
               },
               {
-                expr: `sum by (foreign_agent) (${last('pmip_fa_visitors')})`,
+                expr: `sum by (site, foreign_agent) (${last('pmip_fa_visitors')})`,
                 legend: 'visitors at {{foreign_agent}}',
               },
             ],
@@ -682,11 +702,11 @@ export function pmipOverview(config: DashboardsConfig = defaultConfig): dashboar
             unit: 'reqps',
             queries: [
               {
-                expr: `sum by (foreign_agent) (${rate(c, 'pmip_fa_registration_requests_relayed_total')})`,
+                expr: `sum by (site, foreign_agent) (${rate(c, 'pmip_fa_registration_requests_relayed_total')})`,
                 legend: '{{foreign_agent}} relayed',
               },
               {
-                expr: `sum by (foreign_agent, reason) (${rate(c, 'pmip_fa_replies_dropped_total')})`,
+                expr: `sum by (site, foreign_agent, reason) (${rate(c, 'pmip_fa_replies_dropped_total')})`,
                 legend: '{{foreign_agent}} dropped ({{reason}})',
               },
             ],

@@ -245,9 +245,14 @@ export function stateTimelinePanel(spec: StateSpec): statetimeline.PanelBuilder 
     .thresholds(thresholdSteps(undefined));
 }
 
-/** The `datasource`, `job` and `instance` variables (the dashboard linter's template rules). */
+/**
+ * The `datasource`, `site`, `job` and `instance` variables (the dashboard linter's template
+ * rules). `site` is the label a fleet's per-site Prometheus adds (`external_labels`, see
+ * docs/fleet.md); its All is `.*`, which also matches a series without the label, so the same
+ * dashboards work on one plain Prometheus that has no `site` at all.
+ */
 export function standardVariables(config: DashboardsConfig): dashboard.VariableModel[] {
-  const labelVariable = (name: string, label: string, query: string, description: string) =>
+  const labelVariable = (name: string, label: string, query: string, description: string, allValue = '.+') =>
     new dashboard.QueryVariableBuilder(name)
       .label(label)
       .description(description)
@@ -256,21 +261,34 @@ export function standardVariables(config: DashboardsConfig): dashboard.VariableM
       .definition(query)
       .multi(true)
       .includeAll(true)
-      .allValue('.+')
+      .allValue(allValue)
       .refresh(dashboard.VariableRefresh.OnTimeRangeChanged)
       .sort(dashboard.VariableSort.AlphabeticalAsc)
       .build();
+  const site = `${config.siteLabel}=~"$site"`;
   return [
     new dashboard.DatasourceVariableBuilder('datasource')
       .label('Data source')
       .description('The Prometheus that scrapes pmip-exporter.')
       .type(config.datasourceType)
       .build(),
-    labelVariable('job', 'Job', `label_values(${config.infoMetric}, job)`, 'Scrape job(s) of pmip-exporter.'),
+    labelVariable(
+      'site',
+      'Site',
+      `label_values(${config.infoMetric}, ${config.siteLabel})`,
+      "Site(s) of a fleet: the label each site's Prometheus adds. Empty on a single Prometheus without it; All matches that too.",
+      '.*',
+    ),
+    labelVariable(
+      'job',
+      'Job',
+      `label_values(${config.infoMetric}{${site}}, job)`,
+      'Scrape job(s) of pmip-exporter.',
+    ),
     labelVariable(
       'instance',
       'Instance',
-      `label_values(${config.infoMetric}{job=~"$job"}, instance)`,
+      `label_values(${config.infoMetric}{${site},job=~"$job"}, instance)`,
       'Exporter instance(s): one per site.',
     ),
   ];

@@ -126,14 +126,24 @@ describe('every alert', () => {
     for (const m of metrics) expect(isDocumented(m), `${m} is not in docs/metrics.md`).toBe(true);
   });
 
-  it('groups every aggregation by job and instance, so one alert names one site', () => {
+  it('groups every aggregation and match by site, job and instance, so one alert names one site of a fleet', () => {
     for (const rule of rules.groups.flatMap((g) => g.rules)) {
-      for (const [, labels] of rule.expr.matchAll(/\bby \(([^)]*)\)/g)) {
+      for (const [, labels] of rule.expr.matchAll(/\b(?:by|on) \(([^)]*)\)/g)) {
         const names = labels!.split(',').map((l) => l.trim());
-        expect(names, `${rule.alert ?? rule.record}: by (${labels})`).toEqual(
-          expect.arrayContaining(['job', 'instance']),
+        expect(names, `${rule.alert ?? rule.record}: (${labels})`).toEqual(
+          expect.arrayContaining(['site', 'job', 'instance']),
         );
       }
+    }
+  });
+
+  it('names the site in every description when there is one, and nothing when there is none', () => {
+    for (const a of alerts) {
+      expect(a.annotations?.['description'], a.alert).toMatch(
+        /\{\{ with \$labels\.site \}\}[^{]*\{\{ \. \}\}/,
+      );
+      // The site is never printed bare (an empty "site " when the label is absent).
+      expect(a.annotations?.['description'], a.alert).not.toMatch(/site \{\{ \$labels\.site \}\}/);
     }
   });
 

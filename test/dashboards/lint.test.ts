@@ -10,8 +10,12 @@ import { isRow, lintDashboard, panelsOf, targetsOf } from './lint.ts';
 const dashboards = committedDashboards();
 
 describe('the committed dashboards pass the dashboard-linter rules', () => {
-  it('finds both dashboards', () => {
-    expect(dashboards.map((d) => d.file)).toEqual(['pmip-access-point.json', 'pmip-overview.json']);
+  it('finds the three dashboards', () => {
+    expect(dashboards.map((d) => d.file)).toEqual([
+      'pmip-access-point.json',
+      'pmip-fleet.json',
+      'pmip-overview.json',
+    ]);
   });
 
   for (const { file, dashboard } of dashboards) {
@@ -20,10 +24,17 @@ describe('the committed dashboards pass the dashboard-linter rules', () => {
     });
   }
 
-  it('gives every dashboard the datasource, job and instance variables, and the access point one the ap variable', () => {
+  it('gives every dashboard the datasource, site, job and instance variables, and the access point one the ap variable', () => {
     for (const { file, dashboard } of dashboards) {
       const names = (dashboard.templating.list ?? []).map((v) => v.name);
-      expect(names.slice(0, 3)).toEqual(['datasource', 'job', 'instance']);
+      expect(names.slice(0, 4)).toEqual(['datasource', 'site', 'job', 'instance']);
+      const site = dashboard.templating.list!.find((v) => v.name === 'site')!;
+      expect([site.query, site.multi, site.includeAll, site.allValue]).toEqual([
+        'label_values(pmip_build_info, site)',
+        true,
+        true,
+        '.*',
+      ]);
       expect(names.includes('ap')).toBe(file === 'pmip-access-point.json');
     }
   });
@@ -50,7 +61,7 @@ describe('the committed dashboards pass the dashboard-linter rules', () => {
           expect(t.expr).not.toMatch(/sum(\s+by\s*\([^)]*\))?\s*\(max_over_time/);
           if (t.expr.includes('pmip_mobile_clients'))
             expect(t.expr).toMatch(
-              /^sum( by \((state|access_point)\) )?\(last_over_time\(pmip_mobile_clients\{/,
+              /^sum by \(site(, (state|access_point))?\) \(last_over_time\(pmip_mobile_clients\{/,
             );
         }
   });
@@ -58,7 +69,7 @@ describe('the committed dashboards pass the dashboard-linter rules', () => {
   it('gives dashboards distinct uids', () => {
     const uids = dashboards.map((d) => d.dashboard.uid);
     expect(new Set(uids).size).toBe(uids.length);
-    expect(uids).toEqual(['pmip-access-point', 'pmip-overview']);
+    expect(uids).toEqual(['pmip-access-point', 'pmip-fleet', 'pmip-overview']);
   });
 });
 
@@ -91,6 +102,37 @@ describe('each rule catches its mistake', () => {
       (d) => {
         const t = targetsOf(firstPanel(d))[0]!;
         t.expr = t.expr.replaceAll(',instance=~"$instance"', '');
+      },
+    ],
+    [
+      'a missing site matcher',
+      'target-site-rule',
+      (d) => {
+        const t = targetsOf(firstPanel(d))[0]!;
+        t.expr = t.expr.replaceAll('site=~"$site",', '');
+      },
+    ],
+    [
+      'an aggregation that adds the sites up',
+      'target-aggregation-site-rule',
+      (d) => {
+        const t = targetsOf(firstPanel(d))[0]!;
+        t.expr = t.expr.replaceAll('sum by (site) (', 'sum(');
+      },
+    ],
+    [
+      'an aggregation by other labels only',
+      'target-aggregation-site-rule',
+      (d) => {
+        targetsOf(firstPanel(d))[0]!.expr =
+          'sum by (access_point) (rate(pmip_mn_moves_total{site=~"$site",job=~"$job",instance=~"$instance"}[$__rate_interval]))';
+      },
+    ],
+    [
+      'a site variable whose All does not match a series without the label',
+      'template-site-rule',
+      (d) => {
+        d.templating.list!.find((v) => v.name === 'site')!.allValue = '.+';
       },
     ],
     [

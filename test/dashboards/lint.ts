@@ -66,9 +66,10 @@ function templateRules(d: Dashboard, report: Report): void {
     if (ds.query !== 'prometheus')
       report('template-datasource-rule', 'datasource variable is not for prometheus');
   }
-  for (const [name, label] of [
-    ['job', 'Job'],
-    ['instance', 'Instance'],
+  for (const [name, label, allValue] of [
+    ['site', 'Site', '.*'],
+    ['job', 'Job', '.+'],
+    ['instance', 'Instance', '.+'],
   ] as const) {
     const rule = `template-${name}-rule`;
     const v = variable(d, name);
@@ -81,7 +82,8 @@ function templateRules(d: Dashboard, report: Report): void {
     if (v.type !== 'query') report(rule, `${name} template should be a Prometheus query`);
     if (v.label !== label) report(rule, `${name} template should be labelled ${label}`);
     if (v.multi !== true) report(rule, `${name} template should be a multi select`);
-    if (v.allValue !== '.+') report(rule, `${name} template allValue should be '.+'`);
+    // site's All is `.*`: it also matches a series without the label (a single Prometheus).
+    if (v.allValue !== allValue) report(rule, `${name} template allValue should be '${allValue}'`);
   }
   for (const v of vars.filter((x) => x.type === 'query')) {
     const problem = labelQueryProblem(v.query);
@@ -144,11 +146,12 @@ function panelRules(d: Dashboard, report: Report): void {
   }
 }
 
-/** Which matchers a target must carry: job and instance always, access_point on a dashboard with `ap`. */
+/** Which matchers a target must carry: site, job and instance always, access_point on a dashboard with `ap`. */
 function requiredMatchers(
   d: Dashboard,
 ): Array<{ rule: string; label: string; op: '=' | '=~'; value: string }> {
   const required: Array<{ rule: string; label: string; op: '=' | '=~'; value: string }> = [
+    { rule: 'target-site-rule', label: 'site', op: '=~', value: '$site' },
     { rule: 'target-job-rule', label: 'job', op: '=~', value: '$job' },
     { rule: 'target-instance-rule', label: 'instance', op: '=~', value: '$instance' },
   ];
@@ -211,6 +214,14 @@ function targetRules(d: Dashboard, report: Report): void {
         const nearest = [...parents].reverse().find((x) => x.kind === 'aggregate');
         if (nearest?.kind === 'aggregate' && ['sum', 'count', 'avg'].includes(nearest.op))
           report('target-gauge-sum-rule', `${nearest.op} over ${n.func}: sums worst values`, at);
+      });
+      // This project's rule: an aggregation keeps `site` (by (site, ...), or a without () that
+      // does not drop it), so a fleet view has one series per site and never adds sites up.
+      // topk/bottomk/quantile-like selections keep every label of what they pick.
+      walk(expr, (n) => {
+        if (n.kind !== 'aggregate' || ['topk', 'bottomk'].includes(n.op)) return;
+        const keeps = n.without ? !n.grouping.includes('site') : n.grouping.includes('site');
+        if (!keeps) report('target-aggregation-site-rule', `${n.op} drops the site label`, at);
       });
       if (ranges === 0) report('target-rate-interval-rule', 'query does not use $__rate_interval', at);
     }

@@ -38,9 +38,24 @@ const RATE_INTERVAL = '1m';
 
 const expressions = committedDashboards().flatMap(({ dashboard }) => expressionsOf(dashboard));
 
+/**
+ * `$site` is All (`.*`): this Prometheus scrapes one exporter and adds no `site` label, and an
+ * absent label matches `=~".*"`, so the fleet-ready queries work here unchanged.
+ */
+const SITE = '.*';
+
 function concrete(expr: string, instance: string): string {
-  const values: Record<string, string> = { __rate_interval: RATE_INTERVAL, job: JOB, instance, ap: AP };
-  const out = expr.replace(/\$(__rate_interval|job|instance|ap)\b/g, (_m, name: string) => values[name]!);
+  const values: Record<string, string> = {
+    __rate_interval: RATE_INTERVAL,
+    site: SITE,
+    job: JOB,
+    instance,
+    ap: AP,
+  };
+  const out = expr.replace(
+    /\$(__rate_interval|site|job|instance|ap)\b/g,
+    (_m, name: string) => values[name]!,
+  );
   if (out.includes('$')) throw new Error(`an unknown variable is left in ${out}`);
   return out;
 }
