@@ -113,31 +113,55 @@ export function packetFromFrame(frame: CaptureFrame): CapturePacket | undefined 
   if (declaredEnd < ip + headerLength) return undefined;
   const end = Math.min(declaredEnd, data.length); // drops Ethernet padding
   const payloadStart = ip + headerLength;
-  const base = {
-    frame: frame.frame,
-    timestampNs: frame.timestampNs,
-    src: ipv4String(data, ip + 12),
-    dst: ipv4String(data, ip + 16),
-    protocol: data[ip + 9]!,
-    ttl: data[ip + 8]!,
-    truncated: declaredEnd > data.length || moreFragments,
-  };
+  // Object literals written out, not spread from a common base: a spread of an object holding a
+  // bigint took about 10 us per packet, more than everything else here together.
+  const src = ipv4String(data, ip + 12);
+  const dst = ipv4String(data, ip + 16);
+  const protocol = data[ip + 9]!;
+  const ttl = data[ip + 8]!;
+  const truncated = declaredEnd > data.length || moreFragments;
   const payload = data.subarray(payloadStart, end);
 
-  if (base.protocol === IP_PROTOCOL_UDP && payload.length >= 8) {
+  if (protocol === IP_PROTOCOL_UDP && payload.length >= 8) {
     const udpLength = payload.readUInt16BE(4);
     const declaredPayload = udpLength >= 8 ? udpLength - 8 : declaredEnd - payloadStart - 8;
     const available = payload.length - 8;
     return {
-      ...base,
+      frame: frame.frame,
+      timestampNs: frame.timestampNs,
+      src,
+      dst,
+      protocol,
+      ttl,
+      truncated: truncated || declaredPayload > available,
       kind: 'udp',
       srcPort: payload.readUInt16BE(0),
       dstPort: payload.readUInt16BE(2),
       payload: payload.subarray(8, 8 + Math.min(declaredPayload, available)),
       declaredLength: declaredPayload,
-      truncated: base.truncated || declaredPayload > available,
     };
   }
-  if (base.protocol === IP_PROTOCOL_ICMP) return { ...base, kind: 'icmp', icmp: payload };
-  return { ...base, kind: 'ip', payload, truncated: base.truncated || base.protocol === IP_PROTOCOL_UDP };
+  if (protocol === IP_PROTOCOL_ICMP)
+    return {
+      frame: frame.frame,
+      timestampNs: frame.timestampNs,
+      src,
+      dst,
+      protocol,
+      ttl,
+      truncated,
+      kind: 'icmp',
+      icmp: payload,
+    };
+  return {
+    frame: frame.frame,
+    timestampNs: frame.timestampNs,
+    src,
+    dst,
+    protocol,
+    ttl,
+    truncated: truncated || protocol === IP_PROTOCOL_UDP,
+    kind: 'ip',
+    payload,
+  };
 }
