@@ -50,7 +50,7 @@ export function registerInfluxMetrics(registry: Registry, status: () => InfluxWr
   });
   new Gauge({
     name: 'pmip_influxdb_last_write_duration_seconds',
-    help: 'How long the last InfluxDB write request took, seconds (successful or not); absent before the first.',
+    help: 'How long the last InfluxDB write request took, seconds (successful or not); 0 before the first.',
     registers: [registry],
     collect() {
       const d = status().lastWriteDurationSeconds;
@@ -60,7 +60,7 @@ export function registerInfluxMetrics(registry: Registry, status: () => InfluxWr
   });
   new Gauge({
     name: 'pmip_influxdb_last_success_timestamp_seconds',
-    help: 'When the InfluxDB server last accepted a write, Unix seconds; absent before the first.',
+    help: 'When the InfluxDB server last accepted a write, Unix seconds; 0 before the first.',
     registers: [registry],
     collect() {
       const t = status().lastSuccessAt;

@@ -5,12 +5,14 @@
  * Then the failures: an unknown database, wrong credentials (a server with auth enabled), reported
  * in the self-metrics and one log line, nothing crashing, no password anywhere.
  */
+import { readFileSync } from 'node:fs';
 import { Registry } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { registerInfluxMetrics } from '../../../src/exporters/influx/metrics.ts';
 import { MEASUREMENTS } from '../../../src/exporters/influx/schema.ts';
 import { InfluxWriter } from '../../../src/exporters/influx/writer.ts';
-import { SITE } from '../../support/event-script.ts';
+import { Collector } from '../../../src/collector/collector.ts';
+import { SITE, scriptedSite, scriptedSiteEvents } from '../../support/event-script.ts';
 import { hasInfluxd, startInfluxdb } from '../../support/influxdb.ts';
 import type { InfluxdbServer } from '../../support/influxdb.ts';
 import { capturedLogger, exposition, influxConfig, sample, scriptedCollector, until } from './helpers.ts';
@@ -160,6 +162,39 @@ describe.skipIf(!hasInfluxd())('InfluxDB 1.6.7 through /write (influxd found)', 
     );
     expect(accepted[0]!.values[0]![1]).toBe(outcomeEvents.filter((e) => e.outcome === 'accepted').length);
   }, 30_000);
+
+  it('answers every InfluxQL query of docs/influxdb.md with data', async () => {
+    const writer = new InfluxWriter({
+      config: influxConfig({ url: influx.url, database: 'docs', outcomes: true }),
+      site: 'north',
+      logger: capturedLogger().logger,
+    });
+    await influx.query('CREATE DATABASE docs');
+    // The scripted events in four parts, a snapshot after each: counters that grow.
+    const start = Date.now() - 120_000;
+    const site = await scriptedSite(start);
+    const collector = new Collector({ ...site.collectorConfig });
+    const events = scriptedSiteEvents(start);
+    const part = Math.ceil(events.length / 4);
+    for (let k = 0; k < 4; k++) {
+      for (const e of events.slice(k * part, (k + 1) * part)) {
+        collector.ingest(e);
+        writer.handle(e);
+      }
+      writer.writeSnapshot({ ...collector.snapshot(), time: start + k * 10_000 });
+    }
+    await writer.close();
+    expect(writer.status().pointsWritten).toBe(writer.status().pointsQueued);
+    const doc = readFileSync(new URL('../../../docs/influxdb.md', import.meta.url), 'utf8');
+    const queries = [...doc.matchAll(/```sql\n([\s\S]*?)```/g)].map((m) =>
+      m[1]!.replaceAll('$timeFilter', 'time > now() - 1h').replaceAll('$__interval', '10s').trim(),
+    );
+    expect(queries.length).toBeGreaterThanOrEqual(6);
+    for (const q of queries) {
+      const series = await influx.query(q, 'docs');
+      if (!q.includes('"client" =')) expect(series.length, q).toBeGreaterThan(0);
+    }
+  }, 20_000);
 
   it('reports an unknown database: not_found, the points counted as rejected, one log line, no crash', async () => {
     const log = capturedLogger();
