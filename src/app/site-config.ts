@@ -20,6 +20,7 @@ import { uint32ToIpv4 } from '../pmip/wire/ipv4.ts';
 import { cryptoRandom, type RandomSource } from '../pmip/wire/identification.ts';
 import type { HostOptions } from './host.ts';
 
+import { localBindings, siteSecurityAssociations } from './security-associations.ts';
 export interface Listen {
   host: string;
   port: number;
@@ -115,21 +116,11 @@ export function accessPointConfig(
   return cfg;
 }
 
-/** The SA store of the local bindings. The key goes in as hex and never comes back out. */
+/** The SA store of the local bindings. The key goes in (hex or text) and never comes back out. */
 export function localSecurityAssociations(
   sa: Pick<SiteConfig['securityAssociations'], 'local'>,
 ): LocalSecurityAssociations {
-  return new LocalSecurityAssociations(
-    sa.local.map((b) => ({
-      address: b.address,
-      ...(b.rangeEnd !== undefined ? { rangeEnd: b.rangeEnd } : {}),
-      spi: b.spi,
-      keyHex: b.key,
-      algorithm: b.algorithm,
-      replay: b.replay,
-      replayWindowSeconds: b.replayWindowSeconds,
-    })),
-  );
+  return new LocalSecurityAssociations(localBindings(sa.local));
 }
 
 /** A hosted home agent: its own SA bindings when it lists them, else the file's (`shared`). */
@@ -264,11 +255,6 @@ export function knownAgents(
 export function sitePlan(site: SiteConfig, deps: SitePlanDeps): SitePlan {
   const scheduler = deps.scheduler ?? realScheduler;
   const warnings: string[] = [];
-  if (site.securityAssociations.radius) {
-    warnings.push(
-      `securityAssociations.radius: RADIUS lookups are not available yet; using the ${site.securityAssociations.local.length} local binding(s) only`,
-    );
-  }
   if (!site.aap && site.accessPoints.some((ap) => ap.pmip && ap.aaps.length > 0)) {
     warnings.push(
       'aap: no group key configured, so the access points cannot talk to their AAPs; the subnet map holds the configured rows only',
@@ -301,14 +287,16 @@ export function sitePlan(site: SiteConfig, deps: SitePlanDeps): SitePlan {
   const enabled = site.accessPoints.filter((ap) => ap.pmip);
   const prometheus = site.exporters.prometheus;
   const listen = parseListen(prometheus.listen);
-  const securityAssociations = localSecurityAssociations(site.securityAssociations);
+  // Home agents use the local bindings; the access points ask local and RADIUS in the configured order.
+  const sas = siteSecurityAssociations(site.securityAssociations, scheduler);
+  const securityAssociations = sas.local;
   const host: HostOptions = {
     accessPoints: enabled.map((ap) =>
       accessPointConfig(ap, site.securityAssociations, site.aap !== undefined),
     ),
     homeAgents: site.homeAgents.map((h) => homeAgentConfig(h, securityAssociations)),
     foreignAgents: site.foreignAgents.map(foreignAgentConfig),
-    securityAssociations,
+    securityAssociations: sas.accessPoints,
     subnetMap,
     scheduler,
     random: deps.random ?? cryptoRandom(),
@@ -355,6 +343,7 @@ export function sitePlan(site: SiteConfig, deps: SitePlanDeps): SitePlan {
   return plan;
 }
 
+  if (sas.radius) host.collector.radiusServers = sas.radius.servers.map((r) => r.name);
 function resolveFrom(dir: string, file: string): string {
   return isAbsolute(file) ? file : resolve(dir, file);
 }

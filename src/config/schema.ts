@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { isIpv4 } from '../pmip/wire/ipv4.ts';
 import { checkPmipRules } from '../pmip/proxy/rules.ts';
 import { maskToPrefixLength } from '../pmip/subnet-map/table.ts';
+import { parseKeyNotation } from '../pmip/security/key.ts';
 import { influxdbSchema } from './influxdb.ts';
 
 /**
@@ -47,7 +48,10 @@ const hostPort = z
   .string()
   .regex(/^[^:\s]+:\d{1,5}$/, { message: 'must be HOST:PORT', abort: true })
   .refine((s) => Number(s.split(':').pop()) <= 65535, { message: 'port must be 0-65535' });
-const keyHex = z.string().regex(/^[0-9a-fA-F]{32}$/, 'must be 32 hex digits (a 128-bit key)');
+/** An SA key: 32 hex digits (128 bits), `hex:` any even number of hex digits, or `text:` a secret. */
+const saKey = z.string().superRefine((text, ctx) => {
+  const parsed = parseKeyNotation(text);
+  if (!parsed.ok) ctx.addIssue({ code: 'custom', message: parsed.rule });
 /** Ids and names of access points and agents: the `node` of events and label values in /metrics. */
 const nodeId = z
   .string()
@@ -126,23 +130,85 @@ export const localBindingSchema = z
     address: ipv4,
     rangeEnd: ipv4.optional(),
     spi: z.number().int().min(256, 'must be >= 256 (SPIs 0-255 are reserved)').max(0xffffffff),
-    key: keyHex,
+    key: saKey,
     algorithm: z.enum(['prefix-suffix', 'hmac-md5']).default('prefix-suffix'),
     replay: z.enum(['timestamp', 'nonce']).default('timestamp'),
     replayWindowSeconds: z.number().int().min(1).max(3600).default(7),
   })
   .strict();
 
-export const radiusSchema = z
+export const radiusServerSchema = z
   .object({
-    server: endpoint,
-    secret: z.string().min(1, 'must not be empty'),
-    password: z.string().min(1, 'must not be empty'),
-    timeoutMs: z.number().int().min(100).default(3000),
-    retries: z.number().int().min(0).max(10).default(2),
-    cacheSeconds: z.number().int().min(0).default(300),
+    // `a.b.c.d[:port]`, port 1812 when left out.
+    address: endpoint,
+    // This server's shared secret; absent: securityAssociations.radius.secret.
+    secret: z.string().min(1, 'must not be empty').optional(),
+    // The server's label in /metrics and the pages; absent: its address:port.
+    name: nodeId.optional(),
   })
   .strict();
+
+export const radiusSchema = z
+  .object({
+    // One or more servers, asked in this order (failover on timeout).
+    servers: z.array(radiusServerSchema).min(1, 'at least one server').optional(),
+    // The one-server form of earlier versions; use `servers` for several.
+    server: endpoint.optional(),
+    secret: z.string().min(1, 'must not be empty').optional(),
+    password: z.string().min(1, 'must not be empty'),
+    userName: z.enum(['home-address', 'nai']).default('home-address'),
+    order: z.enum(['local-first', 'radius-first', 'radius-only']).default('local-first'),
+    attributeStyle: z.enum(['auto', 'cisco', '3gpp2']).default('auto'),
+    timeoutMs: z.number().int().min(100).max(60000).default(3000),
+    retries: z.number().int().min(0).max(10).default(2),
+    holdDownSeconds: z.number().int().min(0).max(86400).default(30),
+    cacheSeconds: z.number().int().min(0).default(300),
+    negativeCacheSeconds: z.number().int().min(0).default(30),
+    messageAuthenticator: z.boolean().default(true),
+    // For SAs whose attributes do not say (3GPP2 names neither algorithm nor replay protection).
+    algorithm: z.enum(['prefix-suffix', 'hmac-md5']).default('prefix-suffix'),
+    replay: z.enum(['timestamp', 'nonce']).default('timestamp'),
+    replayWindowSeconds: z.number().int().min(1).max(3600).default(7),
+  })
+  .strict()
+  .superRefine((r, ctx) => {
+    if (r.servers === undefined && r.server === undefined)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['servers'],
+        message: 'at least one server (servers, or server)',
+      });
+    if (r.servers !== undefined && r.server !== undefined)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['server'],
+        message: 'must not be given with servers (list it there)',
+      });
+    if (r.secret === undefined) {
+      if (r.servers === undefined)
+        ctx.addIssue({
+          code: 'custom',
+          path: ['secret'],
+          message: 'required (the shared secret of the server)',
+        });
+      else
+        r.servers.forEach((s, i) => {
+          if (s.secret === undefined)
+            ctx.addIssue({
+              code: 'custom',
+              path: ['servers', i, 'secret'],
+              message: 'required when securityAssociations.radius.secret is not given',
+            });
+        });
+    }
+    const names = new Set<string>();
+    (r.servers ?? []).forEach((s, i) => {
+      const name = s.name ?? (s.address.includes(':') ? s.address : `${s.address}:1812`);
+      if (names.has(name))
+        ctx.addIssue({ code: 'custom', path: ['servers', i], message: `duplicate server "${name}"` });
+      names.add(name);
+    });
+  });
 
 /** Agent advertisements (RFC 5944 section 2) over UDP: loopback and labs have no ICMP link. */
 const advertisementFields = {
