@@ -52,6 +52,7 @@ const hostPort = z
 const saKey = z.string().superRefine((text, ctx) => {
   const parsed = parseKeyNotation(text);
   if (!parsed.ok) ctx.addIssue({ code: 'custom', message: parsed.rule });
+});
 /** Ids and names of access points and agents: the `node` of events and label values in /metrics. */
 const nodeId = z
   .string()
@@ -148,6 +149,16 @@ export const radiusServerSchema = z
   })
   .strict();
 
+/** A per-node SA for proxy-mode authentication (RFC 5563 section 3.1): extension 34, not 32. */
+const perNodeFields = {
+  spi: z.number().int().min(256, 'must be >= 256 (SPIs 0-255 are reserved)').max(0xffffffff),
+  key: z.string().regex(/^[0-9a-fA-F]{32}$/, 'must be 32 hex digits (a 128-bit key)'),
+  algorithm: z.enum(['prefix-suffix', 'hmac-md5']).default('prefix-suffix'),
+  replay: z.enum(['timestamp', 'nonce']).default('timestamp'),
+  replayWindowSeconds: z.number().int().min(1).max(3600).default(7),
+};
+export const perNodeBindingSchema = z.object({ homeAgent: ipv4, ...perNodeFields }).strict();
+
 export const radiusSchema = z
   .object({
     // One or more servers, asked in this order (failover on timeout).
@@ -236,6 +247,8 @@ export const homeAgentSchema = z
     reverseTunnel: z.boolean().default(true),
     // Absent: the file's securityAssociations.local bindings serve this home agent.
     securityAssociations: z.array(localBindingSchema).optional(),
+    // Proxy mode (RFC 5563): requests with extension 47 are checked with 34 and one of these.
+    perNodeSecurityAssociations: z.array(z.object(perNodeFields).strict()).optional(),
     advertisements: z.object(advertisementFields).strict().optional(),
   })
   .strict();
@@ -295,9 +308,14 @@ export const siteSchema = z
     homeAgents: z.array(homeAgentSchema).default([]),
     foreignAgents: z.array(foreignAgentSchema).default([]),
     securityAssociations: z
-      .object({ local: z.array(localBindingSchema).default([]), radius: radiusSchema.optional() })
+      .object({
+        local: z.array(localBindingSchema).default([]),
+        radius: radiusSchema.optional(),
+        // Proxy mode towards these home agents: one per-node SA each (RFC 5563 section 3.1).
+        perNode: z.array(perNodeBindingSchema).default([]),
+      })
       .strict()
-      .default({ local: [] }),
+      .default({ local: [], perNode: [] }),
     // `name`: the home agent's display name (its label in /metrics and the pages).
     subnetMap: z.array(z.object({ homeAgent: ipv4, mask, name: nodeId.optional() }).strict()).default([]),
     aap: z
