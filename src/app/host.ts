@@ -72,6 +72,10 @@ export async function startHost(o: HostOptions): Promise<Host> {
   });
   bus.subscribe(collector.ingest);
   for (const s of o.subscribers ?? []) bus.subscribe(s);
+  // A RADIUS SA provider reports its lookups on the bus too.
+  (o.securityAssociations as { attachEvents?: (emit: (e: PmipEvent) => void) => void }).attachEvents?.(
+    bus.emit,
+  );
 
   const homeAgents = new Map<string, HomeAgent>();
   const foreignAgents = new Map<string, ForeignAgent>();
@@ -127,6 +131,7 @@ export async function startHost(o: HostOptions): Promise<Host> {
           await Promise.allSettled([...accessPoints.values()].map((ap) => ap.stop()));
           await Promise.allSettled([...foreignAgents.values(), ...homeAgents.values()].map((x) => x.stop()));
           await server.close();
+          await (o.securityAssociations as { close?: () => Promise<void> }).close?.();
         })();
         return stopping;
       },

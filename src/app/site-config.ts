@@ -5,6 +5,7 @@
  * knows by name, the exporter listener, and the association HTTP API listener.
  * Pure apart from reading nothing: key material goes straight into the SA store.
  */
+import { perNodeSecurityAssociation } from '../pmip/security/per-node.ts';
 import { isAbsolute, resolve } from 'node:path';
 import type { Logger } from 'pino';
 import type { ForeignAgentSiteConfig, HomeAgentSiteConfig, SiteConfig } from '../config/schema.ts';
@@ -19,8 +20,8 @@ import { SubnetMapTable, prefixLengthToMask } from '../pmip/subnet-map/table.ts'
 import { uint32ToIpv4 } from '../pmip/wire/ipv4.ts';
 import { cryptoRandom, type RandomSource } from '../pmip/wire/identification.ts';
 import type { HostOptions } from './host.ts';
-
 import { localBindings, siteSecurityAssociations } from './security-associations.ts';
+
 export interface Listen {
   host: string;
   port: number;
@@ -104,6 +105,13 @@ export function accessPointConfig(
     radius: sa.radius !== undefined,
     localBindings: sa.local.length,
   };
+  const perNode = new Map(
+    (sa.perNode ?? []).map((b, i) => [
+      b.homeAgent,
+      perNodeSecurityAssociation({ ...b, keyHex: b.key }, `securityAssociations.perNode[${i}]`),
+    ]),
+  );
+  if (perNode.size > 0) cfg.perNodeSecurityAssociation = (homeAgent) => perNode.get(homeAgent);
   if (ap.foreignAgent) {
     const fa = ap.foreignAgent;
     cfg.foreignAgent = {
@@ -142,6 +150,13 @@ export function homeAgentConfig(
       ? localSecurityAssociations({ local: h.securityAssociations })
       : shared,
   };
+  if (h.perNodeSecurityAssociations && h.perNodeSecurityAssociations.length > 0)
+    cfg.perNodeSecurityAssociations = h.perNodeSecurityAssociations.map((b, i) =>
+      perNodeSecurityAssociation(
+        { ...b, keyHex: b.key },
+        `homeAgents[${h.id}].perNodeSecurityAssociations[${i}]`,
+      ),
+    );
   // Loopback has no broadcast: receive on the subnet's broadcast address explicitly (the AAP probe).
   if (h.listenOnBroadcast)
     cfg.extraListen = [resolveSubnet(h.subnet, h.address, `homeAgents[${h.id}].subnet`).broadcast];
@@ -328,6 +343,17 @@ export function sitePlan(site: SiteConfig, deps: SitePlanDeps): SitePlan {
     foreignAgents: known.foreignAgents.map((a) => ({ ...a, hosted: hostedFa.has(a.address) })),
   };
   if (aapLabels.length > 0) host.collector.aaps = aapLabels;
+  // Proxy mode (RFC 5563) towards some home agents: say which mode each known home agent gets.
+  const perNode = new Set((site.securityAssociations.perNode ?? []).map((b) => b.homeAgent));
+  if (perNode.size > 0) {
+    const names = new Map(known.homeAgents.map((a) => [a.address, a.id]));
+    const addresses = [...new Set([...site.subnetMap.map((r) => r.homeAgent), ...perNode])];
+    host.collector.homeAgentAuthentication = addresses.map((address) => ({
+      homeAgent: names.get(address) ?? address,
+      mode: perNode.has(address) ? 'per-node' : 'mobile-home',
+    }));
+  }
+  if (sas.radius) host.collector.radiusServers = sas.radius.servers.map((r) => r.name);
   // The pages show the first access point's table when each keeps its own.
   if (subnetMapClients[0]) host.subnetMap = subnetMapClients[0].table;
   const plan: SitePlan = {
@@ -343,7 +369,6 @@ export function sitePlan(site: SiteConfig, deps: SitePlanDeps): SitePlan {
   return plan;
 }
 
-  if (sas.radius) host.collector.radiusServers = sas.radius.servers.map((r) => r.name);
 function resolveFrom(dir: string, file: string): string {
   return isAbsolute(file) ? file : resolve(dir, file);
 }

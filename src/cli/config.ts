@@ -1,6 +1,9 @@
 import type { Command } from 'commander';
 import { ConfigError, loadSiteConfig } from '../config/load.ts';
-import { LocalSecurityAssociations } from '../pmip/security/store.ts';
+import type { SiteConfig } from '../config/schema.ts';
+import { siteSecurityAssociations } from '../app/security-associations.ts';
+import { realScheduler } from '../pmip/runtime/scheduler.ts';
+import { SecurityAssociationUnavailable } from '../pmip/security/store.ts';
 import { isIpv4 } from '../pmip/wire/ipv4.ts';
 import { CliError } from './errors.ts';
 
@@ -36,32 +39,108 @@ export function registerConfigCommands(program: Command): void {
     .argument('<address>', 'client IPv4 address')
     .requiredOption('--config <file>', 'YAML configuration file')
     .option('--json', 'print JSON')
-    .action((address: string, opts: { config: string; json?: boolean }) => {
-      if (!isIpv4(address)) throw new CliError(`address: "${address}" is not a dotted-quad IPv4 address`);
-      const site = loadOrExplain(opts.config);
-      const local = new LocalSecurityAssociations(
-        site.securityAssociations.local.map((b) => ({ ...b, keyHex: b.key })),
-      );
-      const found = local.lookup(address);
-      if (!found) {
-        const radius = site.securityAssociations.radius;
-        const text = radius
-          ? `${address}: no local binding; the SA would be requested from RADIUS ${radius.server}`
-          : `${address}: no security association (no local binding covers it and no RADIUS server is configured)`;
-        if (opts.json)
-          console.log(JSON.stringify({ address, found: false, radius: radius ? radius.server : null }));
-        else console.log(text);
-        process.exitCode = 1;
-        return;
-      }
-      const d = found.description;
-      if (opts.json) console.log(JSON.stringify({ address, found: true, ...d }));
-      else
-        console.log(
-          `${address}: SPI ${d.spi}, algorithm ${d.algorithm}, replay ${d.replay}` +
-            `${d.replay === 'timestamp' ? ` (window ${d.replayWindowSeconds} s)` : ''}, source ${d.source} binding ${d.scope}`,
-        );
+    .option('--nai <nai>', 'the client NAI, for RADIUS servers asked by NAI (userName: nai)')
+    .option('--no-radius', 'look at the local bindings only')
+    .action(
+      async (address: string, opts: { config: string; json?: boolean; nai?: string; radius: boolean }) => {
+        if (!isIpv4(address)) throw new CliError(`address: "${address}" is not a dotted-quad IPv4 address`);
+        const site = loadOrExplain(opts.config);
+        const result = await lookUpSecurityAssociation(site, address, {
+          radius: opts.radius,
+          ...(opts.nai !== undefined ? { nai: opts.nai } : {}),
+        });
+        if (opts.json) console.log(JSON.stringify(result));
+        else console.log(result.text);
+        if (!result.found) process.exitCode = 1;
+      },
+    );
+}
+
+/** What `sa lookup` prints: where the SA came from and everything but the key. */
+export interface SaLookupResult {
+  address: string;
+  found: boolean;
+  text: string;
+  spi?: number;
+  algorithm?: string;
+  replay?: string;
+  replayWindowSeconds?: number;
+  scope?: string;
+  source?: 'local' | 'radius';
+  server?: string;
+  attributeStyle?: string;
+  homeAgent?: string;
+  /** Not found after asking RADIUS: why (rejected, timeout, malformed, bad-authenticator). */
+  cause?: string;
+  /** The RADIUS servers configured, in order (names only). */
+  radius: string[] | null;
+}
+
+/**
+ * The SA the access points would use for `address`, asking in the configured order; RADIUS is
+ * asked past the cache (there is none in a one-shot command). Never the key, secret or password.
+ */
+export async function lookUpSecurityAssociation(
+  site: SiteConfig,
+  address: string,
+  o: { radius?: boolean; nai?: string } = {},
+): Promise<SaLookupResult> {
+  const radiusConfig = o.radius === false ? undefined : site.securityAssociations.radius;
+  const sas = siteSecurityAssociations({ ...site.securityAssociations, radius: radiusConfig }, realScheduler);
+  const servers = sas.radius ? sas.radius.servers.map((s) => s.name) : null;
+  try {
+    const found = await sas.accessPoints.lookup(address, {
+      bypassCache: true,
+      ...(o.nai !== undefined ? { nai: o.nai } : {}),
     });
+    if (!found) {
+      return {
+        address,
+        found: false,
+        radius: servers,
+        text: `${address}: no security association (no local binding covers it${
+          site.securityAssociations.radius && o.radius === false
+            ? '; RADIUS not asked (--no-radius)'
+            : ' and no RADIUS server is configured'
+        })`,
+      };
+    }
+    const d = found.description;
+    const from =
+      d.source === 'radius'
+        ? `source radius server ${d.server ?? '?'} (${d.attributeStyle ?? '?'} attributes${d.homeAgent !== undefined ? `, home agent ${d.homeAgent}` : ''})`
+        : `source local binding ${d.scope}`;
+    return {
+      address,
+      found: true,
+      radius: servers,
+      spi: d.spi,
+      algorithm: d.algorithm,
+      replay: d.replay,
+      replayWindowSeconds: d.replayWindowSeconds,
+      scope: d.scope,
+      source: d.source,
+      ...(d.server !== undefined ? { server: d.server } : {}),
+      ...(d.attributeStyle !== undefined ? { attributeStyle: d.attributeStyle } : {}),
+      ...(d.homeAgent !== undefined ? { homeAgent: d.homeAgent } : {}),
+      text:
+        `${address}: SPI ${d.spi}, algorithm ${d.algorithm}, replay ${d.replay}` +
+        `${d.replay === 'timestamp' ? ` (window ${d.replayWindowSeconds} s)` : ''}, ${from}`,
+    };
+  } catch (e) {
+    if (!(e instanceof SecurityAssociationUnavailable)) throw e;
+    return {
+      address,
+      found: false,
+      radius: servers,
+      cause: e.reason,
+      server: e.server,
+      text: `${address}: no security association: ${e.message}`,
+    };
+  } finally {
+    sas.local.clear();
+    await sas.radius?.close();
+  }
 }
 
 function loadOrExplain(file: string) {

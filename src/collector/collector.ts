@@ -8,6 +8,7 @@
  * timeouts) never look a client up: a per-event lookup in a table of 50,000 clients costs more
  * than all the counting.
  */
+import { RadiusStatistics } from './radius.ts';
 import { ATTEMPT_DISCARD_REASONS } from '../pmip/events.ts';
 import type { ClientState, PmipEvent, RegistrationOutcomeKind } from '../pmip/events.ts';
 import type { SecurityAssociationDescription } from '../pmip/security/store.ts';
@@ -172,6 +173,7 @@ export class Collector {
   private readonly denialsByCode = new Float64Array(256);
   private readonly roundTrip = new RoundTripHistogram();
   private readonly malformed = new Map<string, MalformedCount>();
+  private readonly homeAgentAuthentication: CollectorSnapshot['homeAgentAuthentication'];
   private readonly lenient = new Map<string, { nodeKind: string; what: string; count: number }>();
   private readonly subnetMapUpdates: Record<string, number> = Object.fromEntries(
     SUBNET_MAP_SOURCES.map((s) => [s, 0]),
@@ -187,6 +189,7 @@ export class Collector {
   private readonly aapRefused: Record<string, number> = Object.fromEntries(
     AAP_REFUSAL_REASONS.map((r) => [r, 0]),
   );
+  private readonly radius: RadiusStatistics | undefined;
   private readonly idleMs: number;
   private readonly mode: 'proxied' | 'observed';
   private ingested = 0;
@@ -198,6 +201,8 @@ export class Collector {
       throw new Error('maxUnconfiguredNodes: must be a non-negative integer');
     }
     this.clock = config.clock ?? Date.now;
+    this.homeAgentAuthentication = (config.homeAgentAuthentication ?? []).map((a) => ({ ...a }));
+    this.radius = config.radiusServers ? new RadiusStatistics(config.radiusServers) : undefined;
     this.views = config.views ?? {};
     this.mode = config.mode ?? 'proxied';
     this.idleMs = (config.clientIdleSeconds ?? 3600) * 1000;
@@ -516,6 +521,11 @@ export class Collector {
         add(this.haSeen.counters, h * Seen.width + column - Ha.probesSent + Seen.probesSent);
         break;
       }
+      case 'radius-exchange':
+      case 'radius-failover':
+      case 'radius-cache-hit':
+        if (!this.radius?.ingest(e, this.clock())) return this.drop();
+        break;
       case 'aap-message-refused':
         if (!(e.reason in this.aapRefused)) return this.drop();
         this.aapRefused[e.reason] = this.aapRefused[e.reason]! + 1;
@@ -700,8 +710,10 @@ export class Collector {
       roundTrip: this.roundTrip.snapshot(),
       malformed: [...this.malformed.values()].map((m) => ({ ...m })),
       lenientDecodes: [...this.lenient.values()].map((m) => ({ ...m })),
+      homeAgentAuthentication: this.homeAgentAuthentication.map((a) => ({ ...a })),
       subnetMap: { lastReportedRows: this.lastReportedRows, updates: { ...this.subnetMapUpdates } },
       aap: { ...this.aapCounts, refused: { ...this.aapRefused }, status: this.aapTable.list() },
+      ...(this.radius ? { radius: this.radius.snapshot() } : {}),
       self: {
         eventsIngested: this.ingested,
         eventsDropped: this.dropped,
@@ -782,6 +794,10 @@ export class Collector {
       replayWindowSeconds: d.replayWindowSeconds,
       scope: d.scope,
       source: d.source,
+      ...(d.server !== undefined ? { server: d.server } : {}),
+      ...(d.attributeStyle !== undefined ? { attributeStyle: d.attributeStyle } : {}),
+      ...(d.homeAgent !== undefined ? { homeAgent: d.homeAgent } : {}),
+      ...(d.ageSeconds !== undefined ? { ageSeconds: d.ageSeconds } : {}),
     }));
   }
 

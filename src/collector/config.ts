@@ -27,6 +27,14 @@ export interface CollectorConfig {
   foreignAgents?: ReadonlyArray<string | AgentConfig>;
   /** Authoritative access points whose reachability and table version the AAP page shows. */
   aaps?: readonly string[];
+  /** RADIUS servers of the SA lookups (their labels); absent: no RADIUS statistics at all. */
+  radiusServers?: readonly string[];
+  /**
+   * How the access points authenticate to each home agent (by its label): `per-node` is the proxy
+   * mode of RFC 5563 (extension 34 with a per-node SA), `mobile-home` the client's own SA (32).
+   * Given only when some home agent uses proxy mode; shown as pmip_home_agent_authentication_info.
+   */
+  homeAgentAuthentication?: ReadonlyArray<{ homeAgent: string; mode: 'per-node' | 'mobile-home' }>;
   /** Unconfigured nodes admitted as label values of their own, per kind, before folding into `other`. */
   maxUnconfiguredNodes?: number;
   /** A client row with no event for this long is dropped. Default 3600 s. */

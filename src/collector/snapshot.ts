@@ -5,6 +5,7 @@
  */
 import type { ClientState } from '../pmip/events.ts';
 import type { AapStatus } from './aaps.ts';
+import type { RadiusSnapshot } from './radius.ts';
 import { OUTCOMES } from './counters.ts';
 import type { RoundTripSnapshot } from './round-trip.ts';
 
@@ -106,6 +107,8 @@ export interface CollectorSnapshot {
     refused: Record<string, number>;
     status: AapStatus[];
   };
+  /** Present when RADIUS servers are configured (collector config `radiusServers`). */
+  radius?: RadiusSnapshot;
   self: {
     eventsIngested: number;
     eventsDropped: number;

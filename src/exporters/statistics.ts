@@ -141,6 +141,10 @@ export interface StatisticsDocument extends MobileNodeStatistics {
     status: AapStatus[];
   };
   malformedDatagrams: Array<{ nodeKind: string; socket: string; errorKind: string; count: number }>;
+  /** Datagrams decoded only leniently (extension 47 in the short form), by node kind. */
+  lenientDecodes: CollectorSnapshot['lenientDecodes'];
+  /** How the access points authenticate to each home agent; empty unless proxy mode is used. */
+  homeAgentAuthentication: CollectorSnapshot['homeAgentAuthentication'];
   exporter: CollectorSnapshot['self'];
   /** The InfluxDB writer (docs/influxdb.md), when `exporters.influxdb` is configured. */
   influxdb?: InfluxdbStatistics;
@@ -412,6 +416,8 @@ export function statisticsDocument(s: CollectorSnapshot): StatisticsDocument {
     subnetMap: { lastReportedRows: s.subnetMap.lastReportedRows, updates: { ...s.subnetMap.updates } },
     aap: { ...s.aap, refused: { ...s.aap.refused }, status: s.aap.status },
     malformedDatagrams: s.malformed,
+    lenientDecodes: s.lenientDecodes,
+    homeAgentAuthentication: s.homeAgentAuthentication,
     exporter: { ...s.self },
   };
 }

@@ -202,7 +202,6 @@ describe('pmip-exporter run --config', () => {
     const logs = run.logs();
     expect(logs.map((l) => l.msg)).toEqual(
       expect.arrayContaining([
-        'securityAssociations.radius: RADIUS lookups are not available yet; using the 2 local binding(s) only',
         'exporter listening',
         'association API listening',
         'access point started',

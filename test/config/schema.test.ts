@@ -518,7 +518,7 @@ const CASES: Case[] = [
       ]),
     expected: [
       'homeAgents[0].securityAssociations[1].spi: must be >= 256 (SPIs 0-255 are reserved)',
-      'homeAgents[0].securityAssociations[1].key: must be 32 hex digits (a 128-bit key)',
+      'homeAgents[0].securityAssociations[1].key: must be 32 hex digits, "hex:" and hex digits, or "text:" and the secret',
       'homeAgents[0].securityAssociations[0].rangeEnd: must not be below address 10.8.0.32',
     ],
   },
@@ -582,12 +582,46 @@ const CASES: Case[] = [
   {
     rule: 'key of 30 hex digits',
     change: (s) => (binding(s).key = BAD_SECRETS[0]),
-    expected: ['securityAssociations.local[0].key: must be 32 hex digits (a 128-bit key)'],
+    expected: [
+      'securityAssociations.local[0].key: must be 32 hex digits, "hex:" and hex digits, or "text:" and the secret',
+    ],
   },
   {
     rule: 'key not hex',
     change: (s) => (binding(s).key = BAD_SECRETS[1]),
-    expected: ['securityAssociations.local[0].key: must be 32 hex digits (a 128-bit key)'],
+    expected: [
+      'securityAssociations.local[0].key: must be 32 hex digits, "hex:" and hex digits, or "text:" and the secret',
+    ],
+  },
+  {
+    rule: 'key as hex: of any length, or as text:',
+    change: (s) => {
+      binding(s).key = 'hex:00112233445566778899aabbccddeeff0011';
+      s.securityAssociations.local.push({ ...binding(s), address: '10.1.0.9', key: 'text:an ASCII secret' });
+    },
+    expected: [],
+  },
+  {
+    rule: 'key hex: needs whole bytes',
+    change: (s) => (binding(s).key = 'hex:abc'),
+    expected: [
+      'securityAssociations.local[0].key: after "hex:" must come an even number of hex digits (at least 2)',
+    ],
+  },
+  {
+    rule: 'key text: not empty, at most 255 bytes',
+    change: (s) => {
+      binding(s).key = 'text:';
+      s.securityAssociations.local.push({
+        ...binding(s),
+        address: '10.1.0.9',
+        key: `text:${'x'.repeat(256)}`,
+      });
+    },
+    expected: [
+      'securityAssociations.local[0].key: after "text:" must come at least one character',
+      'securityAssociations.local[1].key: must be at most 255 bytes',
+    ],
   },
   {
     rule: 'key missing',
@@ -632,6 +666,70 @@ const CASES: Case[] = [
       'securityAssociations.radius.timeoutMs: Too small: expected number to be >=100',
       'securityAssociations.radius.retries: Too big: expected number to be <=10',
       'securityAssociations.radius.cacheSeconds: Too small: expected number to be >=0',
+    ],
+  },
+  {
+    rule: 'RADIUS servers list, each with a secret',
+    change: (s) => {
+      const r = s.securityAssociations.radius!;
+      delete r.server;
+      delete r.secret;
+      r.servers = [
+        { address: '192.0.2.5', secret: SECRETS.radiusSecret, name: 'aaa-1' },
+        { address: '192.0.2.6:1645' },
+        { address: '192.0.2.7:1812', secret: '' },
+      ];
+    },
+    expected: [
+      'securityAssociations.radius.servers[2].secret: must not be empty',
+      'securityAssociations.radius.servers[1].secret: required when securityAssociations.radius.secret is not given',
+    ],
+  },
+  {
+    rule: 'RADIUS servers: at least one, not twice, not with server',
+    change: (s) => {
+      s.securityAssociations.radius!.servers = [{ address: '192.0.2.5' }, { address: '192.0.2.5:1812' }];
+    },
+    expected: [
+      'securityAssociations.radius.server: must not be given with servers (list it there)',
+      'securityAssociations.radius.servers[1]: duplicate server "192.0.2.5:1812"',
+    ],
+  },
+  {
+    rule: 'RADIUS servers list not empty',
+    change: (s) => {
+      delete s.securityAssociations.radius!.server;
+      s.securityAssociations.radius!.servers = [];
+    },
+    expected: ['securityAssociations.radius.servers: at least one server'],
+  },
+  {
+    rule: 'RADIUS needs a server and its secret',
+    change: (s) => {
+      delete s.securityAssociations.radius!.server;
+      delete s.securityAssociations.radius!.secret;
+    },
+    expected: [
+      'securityAssociations.radius.servers: at least one server (servers, or server)',
+      'securityAssociations.radius.secret: required (the shared secret of the server)',
+    ],
+  },
+  {
+    rule: 'RADIUS choices',
+    change: (s) =>
+      Object.assign(s.securityAssociations.radius!, {
+        userName: 'mac',
+        order: 'local-only',
+        attributeStyle: 'juniper',
+        holdDownSeconds: -1,
+        negativeCacheSeconds: -1,
+      }),
+    expected: [
+      'securityAssociations.radius.userName: Invalid option: expected one of "home-address"|"nai"',
+      'securityAssociations.radius.order: Invalid option: expected one of "local-first"|"radius-first"|"radius-only"',
+      'securityAssociations.radius.attributeStyle: Invalid option: expected one of "auto"|"cisco"|"3gpp2"',
+      'securityAssociations.radius.holdDownSeconds: Too small: expected number to be >=0',
+      'securityAssociations.radius.negativeCacheSeconds: Too small: expected number to be >=0',
     ],
   },
   {
@@ -937,7 +1035,7 @@ describe('site configuration schema', () => {
       'accessPoints[1].lifetime: Too small: expected number to be >=1',
       'accessPoints[1]: Unrecognized key: "unknown"',
       'securityAssociations.local[0].spi: must be >= 256 (SPIs 0-255 are reserved)',
-      'securityAssociations.local[0].key: must be 32 hex digits (a 128-bit key)',
+      'securityAssociations.local[0].key: must be 32 hex digits, "hex:" and hex digits, or "text:" and the secret',
       'subnetMap[0].mask: must be a contiguous netmask such as 255.255.255.0',
       'associations.http.token: must be at least 16 characters',
       'logging.level: Invalid option: expected one of "debug"|"info"|"warn"|"error"',

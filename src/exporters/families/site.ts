@@ -87,6 +87,21 @@ export function renderSiteFamilies(w: ExpositionWriter, s: CollectorSnapshot): v
     );
   }
 
+  // Only for a site where some home agent is in proxy mode: other sites keep their exposition.
+  if (s.homeAgentAuthentication.length > 0) {
+    w.family(
+      'pmip_home_agent_authentication_info',
+      'gauge',
+      'How the access points authenticate to each home agent: per_node (RFC 5563 proxy mode, extension 34 with a per-node SA) or mobile_home (the client SA, extension 32).',
+    );
+    for (const a of s.homeAgentAuthentication)
+      w.sample(
+        'pmip_home_agent_authentication_info',
+        `${label('home_agent', a.homeAgent)},${enumLabel('mode', a.mode)}`,
+        1,
+      );
+  }
+
   // Only once something was read leniently: a site that never sees one keeps its exposition.
   if (s.lenientDecodes.length > 0) {
     w.family(

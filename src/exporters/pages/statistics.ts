@@ -93,6 +93,18 @@ function outcomesTable(doc: StatisticsDocument): SafeHtml {
     ],
     'Outcomes (registration attempts, as the access points see them)',
   )}
+  ${
+    doc.homeAgentAuthentication.length > 0
+      ? note(
+          `Authentication to the home agents: ${doc.homeAgentAuthentication
+            .map(
+              (a) =>
+                `${a.homeAgent} ${a.mode === 'per-node' ? 'proxy mode (per-node SA, extension 34)' : 'per client (Mobile-Home, extension 32)'}`,
+            )
+            .join('; ')}.`,
+        )
+      : html``
+  }
   ${note(
     'An attempt is one registration request with its retransmissions, counted once when it ends, in exactly one outcome; the Registration table below counts every transmission and every reply instead.',
   )}

@@ -9,6 +9,8 @@ import {
   identificationToUnixSeconds,
   ipv4ToUint32,
   makeIdentification,
+  PerNodeAuthenticationMethod,
+  PmipNonSkippableSubtype,
   replyCode,
   verifyAuthentication,
   type AdvertisementFlags,
@@ -90,6 +92,12 @@ export interface HomeAgentConfig {
   reverseTunnel?: boolean;
   /** The mobility security associations, looked up by home address. */
   securityAssociations: SecurityAssociationProvider;
+  /**
+   * Proxy mode (RFC 5563 section 3.1): per-node SAs, found by the SPI of the Foreign-Home
+   * extension (34) of a request that carries the per-node authentication method extension (47,
+   * method FA-HA). Such requests are authenticated with 34 alone and answered with 34 alone.
+   */
+  perNodeSecurityAssociations?: SecurityAssociation[];
   /** Periodic agent advertisements with the H flag. */
   advertisements?: HomeAgentAdvertisementConfig;
 }
@@ -147,8 +155,21 @@ interface BindingRecord {
   timer?: TimerHandle;
 }
 
+/** The per-node authentication method of a request's extension 47 (sub-type 1), if it has one. */
+function perNodeMethod(req: RegistrationRequest): number | undefined {
+  for (const e of req.extensions)
+    if (
+      e.kind === 'long' &&
+      e.type === 47 &&
+      e.subtype === PmipNonSkippableSubtype.perNodeAuthenticationMethod
+    )
+      return e.data[0] ?? 0;
+  return undefined;
+}
+
 const DEFAULT_MAX_SIMULTANEOUS_BINDINGS = 5;
 const ZERO_ADDRESS = '0.0.0.0';
+const HA_ADMINISTRATIVELY_PROHIBITED = 129;
 const HA_TOO_MANY_BINDINGS = 135;
 const HA_REVERSE_TUNNEL_UNAVAILABLE = 137;
 const HA_ENCAPSULATION_UNAVAILABLE = 139;
@@ -392,6 +413,11 @@ export class HomeAgent {
       return;
     }
 
+    // 1'. Proxy mode (RFC 5563 section 3.1): the per-node authentication method extension says
+    // the proxy authenticates for the node with the Foreign-Home extension and a per-node SA.
+    const method = perNodeMethod(req);
+    if (method !== undefined) return this.onProxyRequest(decoded, from, method, deregistration);
+
     // 1. Authentication (RFC 5944 section 3.8.2): the Mobile-Home extension with the SA.
     const ext = findAuthExtension(decoded, 32);
     let sa: SecurityAssociation | undefined;
@@ -412,12 +438,51 @@ export class HomeAgent {
     if (ext.extension.spi !== sa.spi) return authFailure('bad-spi', sa);
     if (verifyAuthentication(decoded, { spi: sa.spi, key: sa.key, algorithm: sa.algorithm }) !== 'ok')
       return authFailure('bad-authenticator', sa);
+    this.accept(req, from, sa, deregistration, 32);
+  }
 
+  /** A proxy-mode request: extension 34 with a per-node SA (RFC 5563 section 3.1). */
+  private onProxyRequest(
+    decoded: DecodedRegistration<RegistrationRequest>,
+    from: Peer,
+    method: number,
+    deregistration: boolean,
+  ): void {
+    const req = decoded.message;
+    const perNode = this.config.perNodeSecurityAssociations ?? [];
+    const ext = findAuthExtension(decoded, 34);
+    const sa = ext ? perNode.find((x) => x.spi === ext.extension.spi) : undefined;
+    const failure = (reason: SecurityViolationReason, replySa: SecurityAssociation | undefined): void => {
+      this.violation(reason, from);
+      this.deny(ReplyCode.haFaFailedAuthentication, req, from, replySa, req.identification, 34);
+    };
+    // Only FA-HA authentication is offered here (method 2, IPsec, is not), and only when configured.
+    if (method !== PerNodeAuthenticationMethod.faHa || perNode.length === 0) {
+      this.deny(HA_ADMINISTRATIVELY_PROHIBITED, req, from, undefined, req.identification);
+      return;
+    }
+    if (!ext) return failure('missing-security-extension', undefined);
+    if (!sa) return failure('bad-spi', undefined);
+    if (
+      verifyAuthentication(decoded, { type: 34, spi: sa.spi, key: sa.key, algorithm: sa.algorithm }) !== 'ok'
+    )
+      return failure('bad-authenticator', sa);
+    this.accept(req, from, sa, deregistration, 34);
+  }
+
+  /** After authentication: replay protection, then the checks of the request and the binding. */
+  private accept(
+    req: RegistrationRequest,
+    from: Peer,
+    sa: SecurityAssociation,
+    deregistration: boolean,
+    authType: 32 | 34,
+  ): void {
     // 2. Replay protection (section 5.7).
     const idCheck = this.checkIdentification(req, sa);
     if (!idCheck.ok) {
       if (idCheck.violation) this.violation('bad-identifier', from);
-      this.deny(ReplyCode.haIdentificationMismatch, req, from, sa, idCheck.reply);
+      this.deny(ReplyCode.haIdentificationMismatch, req, from, sa, idCheck.reply, authType);
       return;
     }
     // From here on every authenticated reply in nonce mode hands out the next nonce.
@@ -425,18 +490,18 @@ export class HomeAgent {
 
     // 3. The request must name this home agent's unicast address (home agent discovery, 136).
     if (req.homeAgent !== this.config.address) {
-      this.deny(ReplyCode.haUnknownHomeAgentAddress, req, from, sa, replyId());
+      this.deny(ReplyCode.haUnknownHomeAgentAddress, req, from, sa, replyId(), authType);
       return;
     }
 
     // 4. Services asked for.
     const asked = req.flags.G || req.flags.M;
     if (asked && !((req.flags.G && this.gre) || (req.flags.M && this.minimal))) {
-      this.deny(HA_ENCAPSULATION_UNAVAILABLE, req, from, sa, replyId());
+      this.deny(HA_ENCAPSULATION_UNAVAILABLE, req, from, sa, replyId(), authType);
       return;
     }
     if (req.flags.T && !this.reverse) {
-      this.deny(HA_REVERSE_TUNNEL_UNAVAILABLE, req, from, sa, replyId());
+      this.deny(HA_REVERSE_TUNNEL_UNAVAILABLE, req, from, sa, replyId(), authType);
       return;
     }
     const multiple = req.flags.S && this.config.simultaneousBindings === true;
@@ -449,7 +514,7 @@ export class HomeAgent {
       !existing.has(req.careOfAddress) &&
       existing.size >= this.maxSimultaneous
     ) {
-      this.deny(HA_TOO_MANY_BINDINGS, req, from, sa, replyId());
+      this.deny(HA_TOO_MANY_BINDINGS, req, from, sa, replyId(), authType);
       return;
     }
 
@@ -464,7 +529,7 @@ export class HomeAgent {
       granted = Math.min(req.lifetime, this.config.maxLifetime);
       this.bindOrRenew(req, from, granted, multiple);
     }
-    this.reply(code, granted, req, from, sa, replyId());
+    this.reply(code, granted, req, from, sa, replyId(), authType);
   }
 
   private checkIdentification(req: RegistrationRequest, sa: SecurityAssociation): IdentificationCheck {
@@ -653,10 +718,11 @@ export class HomeAgent {
     from: Peer,
     sa: SecurityAssociation | undefined,
     identification: bigint,
+    authType: 32 | 34 = 32,
   ): void {
     const info = replyCode(code);
     this.emit({ type: 'request-denied', code, reason: info.reason, homeAddress: req.homeAddress });
-    this.reply(code, 0, req, from, sa, identification);
+    this.reply(code, 0, req, from, sa, identification, authType);
   }
 
   /**
@@ -671,6 +737,7 @@ export class HomeAgent {
     to: Peer,
     sa: SecurityAssociation | undefined,
     identification: bigint,
+    authType: 32 | 34 = 32,
   ): void {
     const socket = this.sockets[0];
     if (this.stopped || !socket) return;
@@ -685,7 +752,7 @@ export class HomeAgent {
     };
     const bytes = encodeRegistration(
       reply,
-      sa ? { type: 32, spi: sa.spi, key: sa.key, algorithm: sa.algorithm } : undefined,
+      sa ? { type: authType, spi: sa.spi, key: sa.key, algorithm: sa.algorithm } : undefined,
     );
     try {
       socket.send(bytes, to);

@@ -7,6 +7,8 @@ import {
   ipv4ToUint32,
   isWireError,
   lenientDecodes,
+  perNodeAuthenticationMethod,
+  PerNodeAuthenticationMethod,
   makeIdentification,
   ntpTimestamp,
   replyCode,
@@ -86,6 +88,14 @@ export interface AccessPointConfig {
    * agent tunnels to the access point, which decapsulates. Default false.
    */
   colocatedCareOfAddress?: boolean;
+  /**
+   * Proxy-mode authentication (RFC 5563 section 3.1): the per-node SA shared with a home agent,
+   * by its address, when that home agent authenticates per node. Requests to it then carry the
+   * per-node authentication method extension (47, method FA-HA) and the Foreign-Home
+   * authentication extension (34) computed with this SA instead of the client's Mobile-Home
+   * extension, and its replies must carry extension 34 with the same SA.
+   */
+  perNodeSecurityAssociation?: (homeAgent: string) => SecurityAssociation | undefined;
   /**
    * Agent discovery: accept advertisements only from these addresses (besides being on `subnet`),
    * and prefer them in this order when a foreign agent has to be chosen. Default: any address on
@@ -184,12 +194,16 @@ interface PendingRequest {
   sent: number;
   /** Denial codes already corrected once for this registration (133, 69, 136). */
   corrected: Set<number>;
+  /** Proxy mode (RFC 5563): 47 + Foreign-Home (34) with the per-node SA, replies checked with 34. */
+  perNode: boolean;
 }
 
 interface ClientRecord extends ClientView {
   ref: ClientRef;
   home: boolean;
   sa?: SecurityAssociation;
+  /** `sa` is a home agent's per-node SA (proxy mode), not the client's own. */
+  perNode?: boolean;
   /** The next SA lookup goes past any cache (an operator's renew with refresh). */
   refreshSecurityAssociation?: boolean;
   /** Nonce mode: the nonce from the home agent's last reply. */
@@ -574,6 +588,16 @@ export class AccessPoint {
       this.fail(c, kind, undefined);
       return;
     }
+    // Proxy mode: the home agent's per-node SA stands in for the client's (RFC 5563 section 3.1).
+    const perNodeSa = this.config.perNodeSecurityAssociation?.(homeAgent);
+    if (perNodeSa) {
+      if (!c.perNode || c.sa !== perNodeSa) c.lastAcceptedId = 0n;
+      c.sa = perNodeSa;
+      c.perNode = true;
+    } else if (c.perNode) {
+      delete c.sa;
+      c.perNode = false;
+    }
     if (!c.sa) {
       let found;
       let shortfall: SecurityAssociationShortfall | undefined;
@@ -652,6 +676,7 @@ export class AccessPoint {
       retransmissions: 0,
       sent: 0,
       corrected: c.pending?.kind === kind ? c.pending.corrected : new Set(),
+      perNode: c.perNode === true,
     };
     c.homeAgent = homeAgent;
     c.attemptStartedAt = c.pending.startedAt;
@@ -680,6 +705,7 @@ export class AccessPoint {
       id = this.nextIdentification(c, p.homeAgent);
       const extensions: Extension[] = [];
       if (c.nai !== undefined) extensions.push({ kind: 'nai', type: 131, nai: c.nai });
+      if (p.perNode) extensions.push(perNodeAuthenticationMethod(PerNodeAuthenticationMethod.faHa));
       const request: RegistrationRequest = {
         type: 'registration-request',
         flags: requestFlags({
@@ -695,7 +721,12 @@ export class AccessPoint {
         identification: id,
         extensions,
       };
-      p.bytes = encodeRegistration(request, { spi: sa.spi, key: sa.key, algorithm: sa.algorithm });
+      p.bytes = encodeRegistration(request, {
+        type: p.perNode ? 34 : 32,
+        spi: sa.spi,
+        key: sa.key,
+        algorithm: sa.algorithm,
+      });
     }
     p.transmissions.push({ id, sentAt: now });
     if (p.transmissions.length > 8) p.transmissions.shift();
@@ -848,8 +879,14 @@ export class AccessPoint {
     }
     const sa = c.sa!;
     if (info.issuer !== 'foreign-agent') {
-      // Everything but a foreign agent's denial must carry a valid Mobile-Home authenticator.
-      const check = verifyAuthentication(decoded, { spi: sa.spi, key: sa.key, algorithm: sa.algorithm });
+      // Everything but a foreign agent's denial must carry a valid Mobile-Home authenticator, or
+      // in proxy mode a Foreign-Home one with the per-node SA (RFC 5563: such home agents send 34 only).
+      const check = verifyAuthentication(decoded, {
+        type: p.perNode ? 34 : 32,
+        spi: sa.spi,
+        key: sa.key,
+        algorithm: sa.algorithm,
+      });
       if (check !== 'ok') {
         const reason: SecurityViolationReason =
           check === 'missing'

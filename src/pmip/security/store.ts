@@ -1,6 +1,6 @@
 import { ipv4ToUint32 } from '../wire/ipv4.ts';
 import type { AuthAlgorithm } from '../wire/auth.ts';
-import type { ReplayMode } from '../events.ts';
+import type { PmipEvent, ReplayMode } from '../events.ts';
 
 /**
  * Security associations (SPI, key, algorithm, replay protection) between a mobile client and its
@@ -243,6 +243,17 @@ export class SecurityAssociationChain implements SecurityAssociationProvider {
     }
     if (unavailable) throw unavailable;
     return undefined;
+  }
+
+  /** Passes the event sink to the providers that emit events (RADIUS). */
+  attachEvents(emit: (e: PmipEvent) => void): void {
+    for (const p of this.providers)
+      (p as { attachEvents?: (e: (x: PmipEvent) => void) => void }).attachEvents?.(emit);
+  }
+
+  /** Closes what the providers hold open (the RADIUS socket). */
+  async close(): Promise<void> {
+    for (const p of this.providers) await (p as { close?: () => Promise<void> }).close?.();
   }
 
   /** Zeroes every provider's keys (disabling PMIP). */

@@ -138,6 +138,8 @@ export class RadiusClient {
           const key = `${rinfo.address}:${rinfo.port}/${msg.length >= 2 ? msg[1] : -1}`;
           this.pending.get(key)?.onAnswer(msg);
         });
+        // Lookups are driven by registrations: an idle client socket keeps no process alive.
+        s.unref();
         this.socket = s;
         resolve(s);
       });

@@ -56,8 +56,11 @@ export class RadiusSecurityAssociations implements SecurityAssociationProvider {
   private readonly cache: RadiusSaCache;
   private readonly inFlight = new Map<string, Promise<SecurityAssociationLookup>>();
 
+  private sink: ((e: PmipEvent) => void) | undefined;
+
   constructor(private readonly o: RadiusProviderOptions) {
-    this.client = new RadiusClient(o);
+    this.sink = o.emit;
+    this.client = new RadiusClient({ ...o, emit: (e) => this.sink?.(e) });
     this.cache = new RadiusSaCache(o.cacheSeconds * 1000, o.negativeCacheSeconds * 1000);
   }
 
@@ -79,7 +82,7 @@ export class RadiusSecurityAssociations implements SecurityAssociationProvider {
     if (!options?.bypassCache) {
       const hit = this.cache.get(userName, now);
       if (hit) {
-        this.o.emit?.({
+        this.sink?.({
           type: 'radius-cache-hit',
           server: hit.server,
           negative: hit.kind === 'reject',
@@ -158,6 +161,11 @@ export class RadiusSecurityAssociations implements SecurityAssociationProvider {
       ...e.found.description,
       ageSeconds: Math.max(0, Math.floor((now - e.fetchedAt) / 1000)),
     }));
+  }
+
+  /** Where the events go (the host's bus, known only once the host starts). */
+  attachEvents(emit: (e: PmipEvent) => void): void {
+    this.sink = emit;
   }
 
   clear(): void {
