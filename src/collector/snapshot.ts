@@ -91,6 +91,8 @@ export interface CollectorSnapshot {
   clientsByState: Record<ClientState, number>;
   roundTrip: RoundTripSnapshot;
   malformed: MalformedCount[];
+  /** How the access points authenticate to each home agent (empty unless proxy mode is used). */
+  homeAgentAuthentication: Array<{ homeAgent: string; mode: 'per-node' | 'mobile-home' }>;
   /** Datagrams decoded only leniently (lenient-decode events), by node kind and what. */
   lenientDecodes: Array<{ nodeKind: string; what: string; count: number }>;
   subnetMap: {
