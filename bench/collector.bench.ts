@@ -60,7 +60,11 @@ function client(i: number): { mac: string; address: string } {
  * A real site: the access points are ours, the agents are routers this process does not host
  * (`hosted: false`: no agent-side pmip_ha_ or pmip_fa_ families). `hosted` = the lab layout.
  */
-function siteCollector(clients: number, clock = () => Date.UTC(2026, 0, 1), hosted = false): Collector {
+export function siteCollector(
+  clients: number,
+  clock = () => Date.UTC(2026, 0, 1),
+  hosted = false,
+): Collector {
   return new Collector({
     accessPoints: apIds,
     homeAgents: haIds.map((h) => ({ ...h, hosted })),
@@ -71,7 +75,7 @@ function siteCollector(clients: number, clock = () => Date.UTC(2026, 0, 1), host
   });
 }
 
-function clientState(i: number, time: number): PmipEvent {
+export function clientState(i: number, time: number): PmipEvent {
   const ha = haIds[i % HA_COUNT]!;
   return {
     type: 'client-state',
@@ -89,7 +93,7 @@ function clientState(i: number, time: number): PmipEvent {
 }
 
 /** The registration traffic of a busy site: requests, replies and their outcomes, a few denials and timeouts. */
-function trafficEvents(count: number, clients: number): PmipEvent[] {
+export function trafficEvents(count: number, clients: number): PmipEvent[] {
   const out: PmipEvent[] = [];
   const t = Date.UTC(2026, 0, 1);
   const kinds = ['initial', 'renewal', 'renewal', 'deregistration'] as const;

@@ -6,7 +6,6 @@
  * Counters are integer fields (`i`), ratios and seconds float fields. Every point of one snapshot
  * carries the snapshot's time, so a query for the last value of a field reads one consistent set.
  */
-import { Point } from '@influxdata/influxdb-client';
 import { CLIENT_STATES } from '../../collector/clients.ts';
 import {
   Mn,
@@ -66,17 +65,63 @@ export function nanos(ms: number, sequence = 0): string {
   return `${Math.floor(ms)}${String(sequence % 1_000_000).padStart(6, '0')}`;
 }
 
-function point(measurement: string, site: string, time: string): Point {
-  return new Point(measurement).tag('site', site).timestamp(time);
+/** Tag values (the operator's ids, the reply-code table's reasons): commas, spaces, `=` escaped. */
+export function escapeTag(value: string): string {
+  return /[,= \\\n]/.test(value) ? value.replace(/[,= \\]/g, (c) => `\\${c}`).replace(/\n/g, '\\n') : value;
 }
 
-function line(p: Point): string {
-  // Timestamps are already strings in the write precision (ns): no conversion.
-  return p.toLineProtocol({ convertTime: (t) => (typeof t === 'string' ? t : undefined) })!;
+/** String field values: in double quotes, `"` and `\` escaped. */
+function quoted(value: string): string {
+  return `"${value.replace(/["\\]/g, (c) => `\\${c}`).replace(/\n/g, '\\n')}"`;
+}
+
+/**
+ * One point in line protocol, built by hand: the client's `Point` sorts and escapes every key on
+ * each call (about 90 us per point of 40 fields measured here, 55 ms for one 500-access-point
+ * snapshot); our measurement, tag and field names are fixed identifiers that need no escaping, and
+ * only tag and string values are escaped. Tags are written in the order given (InfluxDB sorts them).
+ */
+class Line {
+  private head: string;
+  private fields = '';
+  constructor(
+    measurement: string,
+    site: string,
+    private readonly time: string,
+  ) {
+    this.head = `${measurement},site=${escapeTag(site)}`;
+  }
+  tag(key: string, value: string): this {
+    if (value !== '') this.head += `,${key}=${escapeTag(value)}`;
+    return this;
+  }
+  intField(key: string, value: number): this {
+    this.fields += `${this.fields === '' ? '' : ','}${key}=${Math.trunc(value)}i`;
+    return this;
+  }
+  floatField(key: string, value: number): this {
+    if (Number.isFinite(value)) this.fields += `${this.fields === '' ? '' : ','}${key}=${value}`;
+    return this;
+  }
+  stringField(key: string, value: string): this {
+    this.fields += `${this.fields === '' ? '' : ','}${key}=${quoted(value)}`;
+    return this;
+  }
+  toString(): string {
+    return `${this.head} ${this.fields} ${this.time}`;
+  }
+}
+
+function point(measurement: string, site: string, time: string): Line {
+  return new Line(measurement, site, time);
+}
+
+function line(p: Line): string {
+  return p.toString();
 }
 
 /** Attempts, accepted and failures by outcome of one node, plus the acceptance ratio once there is an attempt. */
-function outcomeFields(p: Point, g: NodeGroupSnapshot, slot: number): void {
+function outcomeFields(p: Line, g: NodeGroupSnapshot, slot: number): void {
   const base = slot * OUTCOMES;
   let attempts = 0;
   for (let v = 0; v < OUTCOMES; v++) attempts += g.outcomes[base + v]!;
@@ -121,7 +166,7 @@ function seenPoints(
   }
 }
 
-function codePoint(measurement: string, site: string, time: string, code: number): Point {
+function codePoint(measurement: string, site: string, time: string, code: number): Line {
   const rc = replyCode(code);
   return point(measurement, site, time)
     .tag('code', String(code))

@@ -73,7 +73,7 @@ describe('InfluxDB write requests', () => {
     expect(r.headers.authorization).toBe(`Basic ${Buffer.from('writer:pw-secret-1').toString('base64')}`);
     expect(r.headers['content-encoding']).toBeUndefined();
     const first = r.body.split('\n')[0]!;
-    expect(first).toMatch(/^pmip_access_point,access_point=ap-\w+,site=north .* \d{19}$/);
+    expect(first).toMatch(/^pmip_access_point,site=north,access_point=ap-\w+ .* \d{19}$/);
     expect(writer.status().pointsWritten).toBe(r.body.split('\n').length * influx.seen.length);
   });
 
