@@ -27,6 +27,8 @@ const SITES: SiteSpec[] = [
 const NAMES = SITES.map((s) => s.name).sort();
 const FAULTED = 'east';
 const OUTAGE_MS = 60_000;
+/** `$__rate_interval` for the checks: longer than the run so far, so every rate covers all of it. */
+const RATE_INTERVAL = '3m';
 
 const available =
   hasPrometheus() &&
@@ -45,7 +47,8 @@ function concrete(expr: string, site: string, rateInterval: string): string {
     site,
     job: 'pmip',
     instance: '.+',
-    ap: 'ap-1',
+    // ap-2: the demo's skewed access point, with a 133, a resync and an offset at every site.
+    ap: 'ap-2',
   };
   const out = expr.replace(
     /\$(__rate_interval|site|job|instance|ap)\b/g,
@@ -55,8 +58,14 @@ function concrete(expr: string, site: string, rateInterval: string): string {
   return out;
 }
 
-/** Series that only show what moved (`> 0`) or the leaders (topk) need not have every site. */
-const selective = (expr: string) => /> 0\b|topk\(/.test(expr);
+/**
+ * Series that only show what moved (`> 0`) or the leaders (topk) need not have every site; nor
+ * families whose series appear with their first event, which the small demo sites may never have
+ * (no malformed datagram, no discarded reply). Every query still answers each site what that site
+ * alone answers.
+ */
+const selective = (expr: string) =>
+  /> 0\b|topk\(/.test(expr) || /pmip_(malformed_datagrams|mn_replies_discarded)_total/.test(expr);
 
 async function metricsOf(url: string): Promise<string> {
   return (await fetch(`${url}/metrics`, { headers: { 'Accept-Encoding': 'identity' } })).text();
@@ -139,12 +148,12 @@ describe.skipIf(!available)('a fleet of three sites in one central VictoriaMetri
     const missing: string[] = [];
     const mixed: string[] = [];
     for (const { where, expr } of expressions) {
-      const fleetResult = await fleet.query(concrete(expr, all, '1m'), at);
+      const fleetResult = await fleet.query(concrete(expr, all, RATE_INTERVAL), at);
       const sites = new Set(fleetResult.map((s) => s.metric['site']));
       if (!selective(expr) && JSON.stringify([...sites].sort()) !== JSON.stringify(NAMES))
         missing.push(`${where}: ${[...sites].join(',')}`);
       for (const name of NAMES) {
-        const own = await fleet.query(concrete(expr, name, '1m'), at);
+        const own = await fleet.query(concrete(expr, name, RATE_INTERVAL), at);
         const key = (s: { metric: Record<string, string>; value: [number, string] }) =>
           `${JSON.stringify(Object.entries(s.metric).sort())}=${s.value[1]}`;
         const expected = fleetResult
@@ -209,31 +218,51 @@ describe.skipIf(!available)('a fleet of three sites in one central VictoriaMetri
     }
   }, 150_000);
 
-  it('fires PmipAuthenticationFailures for the faulted site only, naming it, through Alertmanager', async () => {
+  it('fires the wrong-key alert for the faulted site only, naming it, through Alertmanager', async () => {
     const alert = 'PmipAuthenticationFailures';
+    // The legs of the alert for attempts whose replies failed authentication (named by home agent
+    // or access point). Its other legs name a reply code or the node kind of a security violation:
+    // every demo site has ap-2's clock 3 hours ahead (docs/demo.md), whose 133s the hosted home
+    // agents count as security violations (bad_identifier), at every site alike.
+    const wrongKeyLeg = (labels: Record<string, string>) =>
+      labels['alertname'] === alert && labels['code'] === undefined && labels['node_kind'] === undefined;
     const end = Date.now() + 200_000;
-    while (!fleet.received.some((a) => a.labels['alertname'] === alert && a.status === 'firing')) {
+    while (!fleet.received.some((a) => wrongKeyLeg(a.labels) && a.status === 'firing')) {
       if (Date.now() > end) throw new Error(`${alert} never reached the webhook`);
       await new Promise((r) => setTimeout(r, 1000));
     }
-    const delivered = fleet.received.filter((a) => a.labels['alertname'] === alert);
+    const delivered = fleet.received.filter((a) => wrongKeyLeg(a.labels));
     for (const a of delivered) {
       expect(a.labels['site']).toBe(FAULTED);
       expect(a.annotations['description']).toContain(`(site ${FAULTED}, `);
+      expect(a.annotations['description']).toMatch(/failed authentication/);
     }
-    // The others: neither firing nor pending in vmalert, nothing in Alertmanager.
+    // Every alert that reached the webhook names its site, in its labels and its description.
+    for (const a of fleet.received) {
+      expect(NAMES, a.labels['alertname']).toContain(a.labels['site']);
+      expect(a.annotations['description'], a.labels['alertname']).toMatch(
+        new RegExp(`site ${a.labels['site']}\\b`),
+      );
+    }
+    // The others: that leg neither firing nor pending in vmalert, nothing in Alertmanager.
     const res = await fetch(`${fleet.vmalertUrl}/api/v1/alerts`);
     const body = (await res.json()) as {
-      data: { alerts: Array<{ name: string; labels: Record<string, string> }> };
+      data: { alerts: Array<{ name: string; labels: Record<string, string> }> | null };
     };
-    const sites = new Set(body.data.alerts.filter((a) => a.name === alert).map((a) => a.labels['site']));
+    const sites = new Set(
+      (body.data.alerts ?? [])
+        .filter((a) => wrongKeyLeg({ alertname: a.name, ...a.labels }))
+        .map((a) => a.labels['site']),
+    );
     expect([...sites]).toEqual([FAULTED]);
     const am = (await (
       await fetch(
         `${fleet.alertmanagerUrl}/api/v2/alerts?filter=${encodeURIComponent(`alertname="${alert}"`)}`,
       )
     ).json()) as Array<{ labels: Record<string, string> }>;
-    expect(new Set(am.map((a) => a.labels['site']))).toEqual(new Set([FAULTED]));
+    expect(new Set(am.filter((a) => wrongKeyLeg(a.labels)).map((a) => a.labels['site']))).toEqual(
+      new Set([FAULTED]),
+    );
     // What each site's own exporter counted: attempts whose replies failed authentication, at
     // the faulted site only.
     for (const site of fleet.sites) {

@@ -260,7 +260,7 @@ export async function startFleet(specs: SiteSpec[], scrapeIntervalSeconds = 2): 
       );
     }
     await waitUntil('alertmanager', am, async () => (await fetch(`${alertmanagerUrl}/-/ready`)).ok);
-    await waitUntil('vmalert', vmalert, async () => (await fetch(`${vmalertUrl}/api/v1/groups`)).ok);
+    await waitUntil('vmalert', vmalert, async () => (await fetch(`${vmalertUrl}/health`)).ok);
 
     const query: Fleet['query'] = async (expr, time) => {
       const params = new URLSearchParams({
