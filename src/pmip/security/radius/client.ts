@@ -13,6 +13,7 @@ import type { PmipEvent, RadiusExchangeResult } from '../../events.ts';
 import type { Scheduler, TimerHandle } from '../../runtime/scheduler.ts';
 import { SecurityAssociationUnavailable, type SecurityAssociationUnavailableCause } from '../store.ts';
 import { AttributeError } from './attributes.ts';
+import { checkAnswer } from './verify.ts';
 
 export interface RadiusServer {
   /** Label value and display name: `address:port` unless configured. */
@@ -199,7 +200,7 @@ export class RadiusClient {
       let transmissions = 0;
       let sentAt = 0;
       let timer: TimerHandle | undefined;
-      let badAuthenticator = false;
+      let badAuthenticator: string | undefined;
       let done = false;
       const end = (x: Exchange<T>, rtt: boolean): void => {
         if (done) return;
@@ -216,15 +217,8 @@ export class RadiusClient {
           // Send errors show as a timeout.
         });
         timer = this.o.scheduler.after(this.o.timeoutMs, () => {
-          if (badAuthenticator)
-            return end(
-              {
-                result: 'bad-authenticator',
-                detail:
-                  'the answer failed the Response Authenticator or Message-Authenticator check (shared secret?)',
-              },
-              true,
-            );
+          if (badAuthenticator !== undefined)
+            return end({ result: 'bad-authenticator', detail: badAuthenticator }, true);
           if (transmissions <= this.o.retries) send();
           else
             end(
@@ -241,15 +235,10 @@ export class RadiusClient {
         request,
         onAnswer: (msg) => {
           if (done) return;
-          let verified = false;
-          try {
-            verified = radius.verify_response({ request, response: Buffer.from(msg), secret: server.secret });
-          } catch {
-            verified = false;
-          }
+          const check = checkAnswer(request, msg, server.secret);
           // An answer that fails the check may be forged: remember it, keep waiting for a good one.
-          if (!verified) {
-            badAuthenticator = true;
+          if (!check.ok) {
+            badAuthenticator = check.problem;
             return;
           }
           let decoded: ReturnType<typeof radius.decode>;
