@@ -16,7 +16,7 @@ const rules = readRules();
 const alerts = alertsOf(rules);
 const runbooks = readFileSync(join(ALERTS_DIR, '..', 'docs', 'runbooks.md'), 'utf8');
 
-/** The alerts the issues ask for (the InfluxDB one comes with the InfluxDB exporter). */
+/** The alerts the issues ask for. */
 const EXPECTED_ALERTS = [
   'PmipHomeAgentUnreachable',
   'PmipRegistrationDenialRatioHigh',
@@ -27,6 +27,8 @@ const EXPECTED_ALERTS = [
   'PmipSubnetMapEmpty',
   'PmipExporterDown',
   'PmipMetricsRenderSlow',
+  'PmipInfluxdbWritesFailing',
+  'PmipInfluxdbPointsDropped',
 ];
 
 describe.skipIf(!hasPromtool)('promtool', () => {
@@ -188,9 +190,10 @@ describe('every alert', () => {
     expect(expr('PmipMetricsRenderSlow')).toContain(`> ${defaultConfig.thresholds.renderSeconds.critical}`);
   });
 
-  it('leaves the InfluxDB write-failure alert to the InfluxDB exporter, and says so', () => {
-    expect(runbooks).toMatch(
-      /InfluxDB write-failure alert is not here yet: it is added with the InfluxDB exporter/,
-    );
+  it('alerts on InfluxDB writes failing and on points dropped, from the writer self-metrics', () => {
+    const expr = (name: string) => alerts.find((a) => a.alert === name)!.expr;
+    expect(expr('PmipInfluxdbWritesFailing')).toContain('pmip_influxdb_write_failures_total');
+    expect(expr('PmipInfluxdbWritesFailing')).toContain('pmip_influxdb_last_success_timestamp_seconds');
+    expect(expr('PmipInfluxdbPointsDropped')).toContain('pmip_influxdb_points_dropped_total');
   });
 });
