@@ -33,7 +33,7 @@ import { consume, isMain, median, printFigure } from './lib.ts';
 export const TARGETS = { ratioToReading: 0.5 } as const;
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const CHUNK = 1 << 20;
+const CHUNK = 1 << 16;
 
 /** Writes the capture and returns its path and the number of Mobile IP messages in it. */
 export function generateCapture(messages: number, file: string): { file: string; messages: number } {
@@ -50,7 +50,13 @@ export function generateCapture(messages: number, file: string): { file: string;
     size = 0;
   };
   const add = (src: string, dst: string, payload: Buffer, at: number, toAgent: boolean): void => {
-    const ip = buildUdp({ src, dst, srcPort: toAgent ? 40000 : 434, dstPort: toAgent ? 434 : 40000, payload });
+    const ip = buildUdp({
+      src,
+      dst,
+      srcPort: toAgent ? 40000 : 434,
+      dstPort: toAgent ? 434 : 40000,
+      payload,
+    });
     const rec = pcapRecord(buildEthernet(ip), BigInt(at) * 1_000_000n);
     parts.push(rec);
     size += rec.length;
@@ -183,8 +189,19 @@ export function run(quick: boolean): void {
   }
   const ratio = median(ratios);
   const common = { bench: 'observe', messages, fileBytes: buf.length, generateSeconds };
-  printFigure({ ...common, name: 'observed messages/s', value: Math.round(median(subject)), unit: 'msg/s', attempts });
-  printFigure({ ...common, name: 'reading packets only, messages/s', value: Math.round(median(baseline)), unit: 'msg/s' });
+  printFigure({
+    ...common,
+    name: 'observed messages/s',
+    value: Math.round(median(subject)),
+    unit: 'msg/s',
+    attempts,
+  });
+  printFigure({
+    ...common,
+    name: 'reading packets only, messages/s',
+    value: Math.round(median(baseline)),
+    unit: 'msg/s',
+  });
   printFigure({
     ...common,
     name: 'observed / reading ratio',

@@ -28,7 +28,11 @@
  */
 import type {
   ClientOutcome,
+  ClientStateEvent,
   PmipEvent,
+  RegistrationOutcomeEvent,
+  RegistrationSentEvent,
+  ReplyReceivedEvent,
   RegistrationKind,
   RegistrationOutcomeKind,
   ReplyIssuerKind,
@@ -89,6 +93,8 @@ export type SkipKind =
 
 interface Transmission {
   id: bigint;
+  /** The identification's halves, read from the datagram (no bigint arithmetic per packet). */
+  high: number;
   low: number;
   at: number;
 }
@@ -105,6 +111,8 @@ interface Answer {
 }
 
 interface Attempt {
+  /** Numbers attempts, so the deadline queue can name one without holding it. */
+  seq: number;
   sender: string;
   homeAddress: string;
   homeAgent: string;
@@ -186,7 +194,15 @@ export class WireObserver {
   private readonly onSkip: ObserverOptions['onSkip'];
   private readonly clients = new Map<string, ClientWire>();
   /** Attempts by deadline, in the order they were set (capture time mostly increases). */
-  private readonly deadlines: Array<{ deadline: number; attempt: Attempt }> = [];
+  /**
+   * Deadlines in the order they were set (capture time mostly increases), as parallel arrays (no
+   * object per entry). Entries name the client and the attempt's number, not the attempt: a
+   * concluded attempt is garbage at once (young), instead of living on until its deadline.
+   */
+  private deadlineTimes: number[] = [];
+  private deadlineClients: ClientWire[] = [];
+  private deadlineSeqs: number[] = [];
+  private attemptSeq = 0;
   private deadlineHead = 0;
   private readonly agents = new Map<string, { sequence: number; lastReboot: number }>();
   /** Most transmissions seen in one attempt, per sender: its retransmission limit, as far as seen. */
@@ -257,7 +273,7 @@ export class WireObserver {
       this.packet(packet);
       return;
     }
-    this.advance(Number(f.timestampNs / 1_000_000n));
+    this.advance(msOf(f.timestampNs));
     if (!LINK_TYPES.has(f.linkType)) {
       this.skip('unsupported-link-type', `link type ${f.linkType} (frame ${f.frame})`);
       return;
@@ -274,7 +290,7 @@ export class WireObserver {
 
   /** One IPv4 packet (from `frame`, or decoded elsewhere). */
   packet(p: CapturePacket): void {
-    const at = Number(p.timestampNs / 1_000_000n);
+    const at = msOf(p.timestampNs);
     this.advance(at);
     if (p.kind === 'udp') {
       if (p.srcPort !== this.port && p.dstPort !== this.port) return;
@@ -314,13 +330,18 @@ export class WireObserver {
     if (!(at > this.clock)) return;
     if (this.firstAt === 0) this.firstAt = at;
     this.clock = at;
-    const q = this.deadlines;
-    while (this.deadlineHead < q.length && q[this.deadlineHead]!.deadline <= at) {
-      const { deadline, attempt } = q[this.deadlineHead++]!;
-      if (attempt.open && attempt.deadline === deadline) this.expire(attempt);
+    const times = this.deadlineTimes;
+    while (this.deadlineHead < times.length && times[this.deadlineHead]! <= at) {
+      const i = this.deadlineHead++;
+      const attempt = this.deadlineClients[i]!.attempt;
+      if (attempt?.open && attempt.seq === this.deadlineSeqs[i] && attempt.deadline === times[i])
+        this.expire(attempt);
     }
-    if (this.deadlineHead > 4096 && this.deadlineHead * 2 > q.length) {
-      q.splice(0, this.deadlineHead);
+    if (this.deadlineHead > 4096 && this.deadlineHead * 2 > times.length) {
+      const h = this.deadlineHead;
+      this.deadlineTimes = times.slice(h);
+      this.deadlineClients = this.deadlineClients.slice(h);
+      this.deadlineSeqs = this.deadlineSeqs.slice(h);
       this.deadlineHead = 0;
     }
   }
@@ -374,6 +395,8 @@ export class WireObserver {
 
   private request(d: DecodedRegistration<RegistrationRequest>, src: string, dst: string, at: number): void {
     const req = d.message;
+    const high = d.bytes.readUInt32BE(16);
+    const low = d.bytes.readUInt32BE(20);
     let c = this.clients.get(req.homeAddress);
     const open = c?.attempt?.open ? c.attempt : undefined;
     // The foreign agent forwarding a request it received: same identification, another source.
@@ -398,7 +421,20 @@ export class WireObserver {
         this.emitSent(src, dst, req, 'initial', false);
         return;
       }
-      c = { homeAddress: req.homeAddress, sender: src };
+      // Every field from the start, never deleted: objects keep one shape (fast property access).
+      c = {
+        homeAddress: req.homeAddress,
+        sender: src,
+        location: undefined,
+        careOfAddress: undefined,
+        homeAgent: undefined,
+        boundUntil: undefined,
+        lastCode: undefined,
+        lastOutcome: undefined,
+        nai: undefined,
+        attempt: undefined,
+        resync: undefined,
+      };
       this.clients.set(req.homeAddress, c);
     }
     if (nai?.kind === 'nai') c.nai = nai.nai;
@@ -406,7 +442,7 @@ export class WireObserver {
 
     if (open) {
       if (open.sender === src && this.isRetransmission(open, req, at)) {
-        open.transmissions.push({ id: req.identification, low: low32(req.identification), at });
+        open.transmissions.push({ id: req.identification, high, low, at });
         if (open.transmissions.length > 8) open.transmissions.shift();
         open.count++;
         if (open.count > (this.senderTransmissions.get(src) ?? 0))
@@ -423,7 +459,7 @@ export class WireObserver {
         this.stats.replaced++;
       }
     }
-    this.startAttempt(c, req, src, dst, at);
+    this.startAttempt(c, req, src, dst, at, high, low);
   }
 
   /** Same attempt? Same identification, or the same parameters (and any denial was ignored). */
@@ -444,18 +480,26 @@ export class WireObserver {
     // attempt); an unchanged retransmission on the sender's own timer means it could not use it.
     if (at - ans.at < PROMPT_CORRECTION_MS) return false;
     if (ans.code === 133) {
-      const newHigh = high32(req.identification);
-      const lastHigh = high32(a.transmissions[a.transmissions.length - 1]!.id);
+      const newHigh = Number(req.identification >> 32n);
+      const lastHigh = a.transmissions[a.transmissions.length - 1]!.high;
       const ownClock = lastHigh + (at - a.lastTxAt) / 1000;
       if (Math.abs(newHigh - ans.idHigh) < Math.abs(newHigh - ownClock)) return false;
     }
     a.unusable = { code: ans.code, reason: this.sas ? 'bad-authenticator' : 'other' };
     a.lastReplyAt = ans.at;
-    delete a.answer;
+    a.answer = undefined;
     return true;
   }
 
-  private startAttempt(c: ClientWire, req: RegistrationRequest, src: string, dst: string, at: number): void {
+  private startAttempt(
+    c: ClientWire,
+    req: RegistrationRequest,
+    src: string,
+    dst: string,
+    at: number,
+    high: number,
+    low: number,
+  ): void {
     let kind: RegistrationKind;
     if (req.lifetime === 0) kind = 'deregistration';
     else if (
@@ -480,12 +524,14 @@ export class WireObserver {
         this.emitMove(src, c, 'foreign-to-foreign', req.careOfAddress);
       }
       c.location = 'foreign';
-      c.careOfAddress = req.careOfAddress;
+      if (c.careOfAddress !== req.careOfAddress) c.careOfAddress = req.careOfAddress;
     }
     if (c.sender !== src) c.boundUntil = undefined;
-    c.sender = src;
-    c.homeAgent = req.homeAgent;
+    // Long-lived rows keep the strings they hold when equal: the new copies then die young.
+    if (c.sender !== src) c.sender = src;
+    if (c.homeAgent !== req.homeAgent) c.homeAgent = req.homeAgent;
     const attempt: Attempt = {
+      seq: ++this.attemptSeq,
       sender: src,
       homeAddress: req.homeAddress,
       homeAgent: req.homeAgent,
@@ -493,13 +539,16 @@ export class WireObserver {
       lifetime: req.lifetime,
       kind,
       startedAt: at,
-      transmissions: [{ id: req.identification, low: low32(req.identification), at }],
+      transmissions: [{ id: req.identification, high, low, at }],
       count: 1,
       lastTxAt: at,
       deadline: 0,
       open: true,
+      foreignAgent: dst !== req.homeAgent ? dst : undefined,
+      answer: undefined,
+      unusable: undefined,
+      lastReplyAt: undefined,
     };
-    if (dst !== req.homeAgent) attempt.foreignAgent = dst;
     c.attempt = attempt;
     this.setDeadline(attempt);
     this.emitSent(src, dst, req, kind, false, attempt.foreignAgent);
@@ -508,17 +557,20 @@ export class WireObserver {
 
   private setDeadline(a: Attempt): void {
     a.deadline = a.lastTxAt + this.timeoutMs;
-    this.deadlines.push({ deadline: a.deadline, attempt: a });
+    this.deadlineTimes.push(a.deadline);
+    this.deadlineClients.push(this.clients.get(a.homeAddress)!);
+    this.deadlineSeqs.push(a.seq);
   }
 
   // ---- registration replies ----------------------------------------------------------------------
 
   private reply(d: DecodedRegistration<RegistrationReply>, src: string, dst: string, at: number): void {
     const rep = d.message;
-    const probeKey = `${rep.homeAddress}/${low32(rep.identification)}`;
-    const probe = this.probes.get(probeKey);
+    const repHigh = d.bytes.readUInt32BE(12);
+    const low = d.bytes.readUInt32BE(16);
+    const probe = this.probes.size > 0 ? this.probes.get(`${rep.homeAddress}/${low}`) : undefined;
     if (probe) {
-      this.probes.delete(probeKey);
+      this.probes.delete(`${rep.homeAddress}/${low}`);
       this.stats.probesAnswered++;
       this.emit({
         type: 'ha-probe',
@@ -533,7 +585,6 @@ export class WireObserver {
     this.stats.replies++;
     const c = this.clients.get(rep.homeAddress);
     const a = c?.attempt;
-    const low = low32(rep.identification);
     const tx = a?.open ? a.transmissions.find((t) => t.low === low) : undefined;
     // The home agent's reply to the foreign agent: the relay leg of the reply the sender gets.
     if (a?.open && tx && dst !== a.sender && (dst === a.foreignAgent || src === a.homeAgent)) {
@@ -568,7 +619,7 @@ export class WireObserver {
       at,
       roundTripSeconds: (at - tx.at) / 1000,
       sentAt: tx.at,
-      idHigh: high32(rep.identification),
+      idHigh: repHigh,
       replyHomeAgent: rep.homeAgent,
     };
     if (info.accepted) {
@@ -581,7 +632,7 @@ export class WireObserver {
     if (a.unusable?.code === rep.code) {
       // The sender already ignored this code once in this attempt: it will again.
       a.lastReplyAt = at;
-      delete a.answer;
+      a.answer = undefined;
     }
   }
 
@@ -596,6 +647,7 @@ export class WireObserver {
     // like an access point's attempt that never concludes (docs/events.md).
     if (a.count < (this.senderTransmissions.get(a.sender) ?? 0)) {
       a.open = false;
+      c.attempt = undefined;
       this.stats.abandoned++;
       this.publish(c);
       return;
@@ -608,7 +660,7 @@ export class WireObserver {
       });
     } else this.conclude(c, a, 'timeout', {});
     if (a.kind !== 'deregistration' && c.boundUntil !== undefined && c.boundUntil <= this.clock)
-      delete c.boundUntil;
+      c.boundUntil = undefined;
     this.publish(c);
   }
 
@@ -616,7 +668,7 @@ export class WireObserver {
     const ans = a.answer!;
     const info = replyCode(ans.code);
     const issuer: ReplyIssuerKind = info.issuer;
-    this.emit({
+    const e: ReplyReceivedEvent = {
       type: 'reply-received',
       time: ans.at,
       node: a.sender,
@@ -624,14 +676,15 @@ export class WireObserver {
       client: ref(c),
       kind: a.kind,
       homeAgent: a.homeAgent,
-      ...(a.foreignAgent !== undefined ? { foreignAgent: a.foreignAgent } : {}),
       code: ans.code,
       reason: info.reason,
       accepted: info.accepted,
       issuer,
       lifetime: ans.lifetime,
       roundTripSeconds: ans.roundTripSeconds,
-    });
+    };
+    if (a.foreignAgent !== undefined) e.foreignAgent = a.foreignAgent;
+    this.emit(e);
     this.conclude(c, a, info.accepted ? 'accepted' : 'denied', {
       code: ans.code,
       reason: info.reason,
@@ -641,8 +694,8 @@ export class WireObserver {
     c.lastCode = ans.code;
     if (info.accepted) {
       if (a.kind === 'deregistration') {
-        delete c.boundUntil;
-        delete c.careOfAddress;
+        c.boundUntil = undefined;
+        c.careOfAddress = undefined;
       } else {
         // The lifetime runs from when the request was sent (RFC 5944 section 3.6.1.3).
         c.boundUntil = ans.lifetime === 0xffff ? Infinity : ans.sentAt + ans.lifetime * 1000;
@@ -658,10 +711,10 @@ export class WireObserver {
           offsetSeconds: c.resync.offsetSeconds,
         });
       }
-      delete c.resync;
+      c.resync = undefined;
     } else if (ans.code === 133) {
       // The home agent's clock (high half of the 133's identification) against the sender's.
-      const sentHigh = high32(a.transmissions[a.transmissions.length - 1]!.id);
+      const sentHigh = a.transmissions[a.transmissions.length - 1]!.high;
       const captureNtp = Math.floor(ans.at / 1000) + NTP_UNIX_OFFSET_SECONDS;
       const timestamp = Math.abs(sentHigh - captureNtp) < 30 * 86_400;
       c.resync = {
@@ -686,13 +739,14 @@ export class WireObserver {
     },
   ): void {
     a.open = false;
+    if (c.attempt === a) c.attempt = undefined; // concluded: garbage while still young
     const at = outcome === 'accepted' || outcome === 'denied' ? a.answer!.at : this.clock;
     const last: ClientOutcome = { kind: outcome, transmissions: a.count, at, homeAgent: a.homeAgent };
     if (o.code !== undefined) last.code = o.code;
     if (o.reason !== undefined) last.reason = o.reason;
     if (a.foreignAgent !== undefined) last.foreignAgent = a.foreignAgent;
     c.lastOutcome = last;
-    this.emit({
+    const e: RegistrationOutcomeEvent = {
       type: 'registration-outcome',
       time: at,
       node: a.sender,
@@ -701,10 +755,15 @@ export class WireObserver {
       kind: a.kind,
       outcome,
       homeAgent: a.homeAgent,
-      ...(a.foreignAgent !== undefined ? { foreignAgent: a.foreignAgent } : {}),
-      ...o,
       transmissions: a.count,
-    });
+    };
+    if (a.foreignAgent !== undefined) e.foreignAgent = a.foreignAgent;
+    if (o.code !== undefined) e.code = o.code;
+    if (o.reason !== undefined) e.reason = o.reason;
+    if (o.issuer !== undefined) e.issuer = o.issuer;
+    if (o.roundTripSeconds !== undefined) e.roundTripSeconds = o.roundTripSeconds;
+    if (o.lastReplyAt !== undefined) e.lastReplyAt = o.lastReplyAt;
+    this.emit(e);
   }
 
   // ---- authentication (only with SAs) -------------------------------------------------------------
@@ -760,7 +819,10 @@ export class WireObserver {
   private probe(req: RegistrationRequest, at: number): void {
     this.stats.probes++;
     if (this.probes.size >= 4096) this.probes.clear(); // unanswered probes do not pile up
-    this.probes.set(`${req.homeAddress}/${low32(req.identification)}`, { homeAgent: req.homeAgent, at });
+    this.probes.set(`${req.homeAddress}/${Number(req.identification & 0xffffffffn)}`, {
+      homeAgent: req.homeAgent,
+      at,
+    });
     this.emit({
       type: 'ha-probe',
       time: at,
@@ -833,7 +895,7 @@ export class WireObserver {
     retransmission: boolean,
     foreignAgent?: string,
   ): void {
-    this.emit({
+    const e: RegistrationSentEvent = {
       type: 'registration-sent',
       time: this.clock,
       node: src,
@@ -842,11 +904,12 @@ export class WireObserver {
       kind,
       retransmission,
       homeAgent: req.homeAgent,
-      ...(foreignAgent !== undefined ? { foreignAgent } : {}),
       careOfAddress: req.careOfAddress,
       lifetime: req.lifetime,
       toBroadcast: isGroupAddress(dst) || dst.endsWith('.255'),
-    });
+    };
+    if (foreignAgent !== undefined) e.foreignAgent = foreignAgent;
+    this.emit(e);
   }
 
   private emitMove(
@@ -879,7 +942,8 @@ export class WireObserver {
           : inProgress
             ? 'pending'
             : 'isolated';
-    this.emit({
+    // Optional fields set one by one: conditional spreads allocate an object each, per event.
+    const e: ClientStateEvent = {
       type: 'client-state',
       time: this.clock,
       node: c.sender,
@@ -887,14 +951,15 @@ export class WireObserver {
       client: ref(c),
       ssid: '',
       state,
-      ...(c.nai !== undefined ? { nai: c.nai } : {}),
-      ...(c.homeAgent !== undefined ? { homeAgent: c.homeAgent } : {}),
-      ...(c.careOfAddress !== undefined ? { careOfAddress: c.careOfAddress } : {}),
-      ...(bound && Number.isFinite(c.boundUntil) ? { expiresAt: c.boundUntil } : {}),
-      ...(c.lastCode !== undefined ? { lastCode: c.lastCode } : {}),
-      ...(c.lastOutcome !== undefined ? { lastOutcome: c.lastOutcome } : {}),
-      ...(inProgress ? { attemptStartedAt: a.startedAt } : {}),
-    });
+    };
+    if (c.nai !== undefined) e.nai = c.nai;
+    if (c.homeAgent !== undefined) e.homeAgent = c.homeAgent;
+    if (c.careOfAddress !== undefined) e.careOfAddress = c.careOfAddress;
+    if (bound && Number.isFinite(c.boundUntil)) e.expiresAt = c.boundUntil!;
+    if (c.lastCode !== undefined) e.lastCode = c.lastCode;
+    if (c.lastOutcome !== undefined) e.lastOutcome = c.lastOutcome;
+    if (inProgress) e.attemptStartedAt = a.startedAt;
+    this.emit(e);
   }
 
   private discard(
@@ -930,12 +995,9 @@ function add(m: Map<number, number>, key: number): void {
   m.set(key, (m.get(key) ?? 0) + 1);
 }
 
-function low32(id: bigint): number {
-  return Number(id & 0xffffffffn);
-}
-
-function high32(id: bigint): number {
-  return Number(id >> 32n);
+/** Capture time in ms (fractions kept: loopback round trips are sub-millisecond); no bigint division. */
+function msOf(ns: bigint): number {
+  return Number(ns) / 1e6;
 }
 
 function isGroupAddress(address: string): boolean {
