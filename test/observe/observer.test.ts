@@ -297,6 +297,58 @@ describe('matching requests and replies', () => {
   });
 });
 
+describe('probes and abandoned attempts', () => {
+  it('a request with a reserved SPI is a home agent probe, never a client or an attempt', async () => {
+    const c = new Capture();
+    const payload = encodeRegistration(
+      {
+        type: 'registration-request',
+        flags: requestFlags(),
+        lifetime: 1,
+        homeAddress: HA,
+        homeAgent: HA,
+        careOfAddress: HA,
+        identification: makeIdentification(1, 99),
+        extensions: [],
+      },
+      { spi: 1, key: Buffer.alloc(16, 3), algorithm: 'prefix-suffix' },
+    );
+    c.w.addUdp(
+      { src: MN, dst: '10.9.255.255', srcPort: 6500, dstPort: 434, payload },
+      BigInt(T0) * 1_000_000n,
+    );
+    c.reply(T0 + 2, { id: makeIdentification(5, 99), code: 131, lifetime: 0, home: HA, src: HA, dst: MN });
+    c.tick(T0 + 20_000);
+    const { doc, events } = await observe(c.buffer());
+    expect(doc.registrations.attempts).toBe(0);
+    expect(doc.registrations.sent).toEqual({ initial: 0, renewal: 0, deregistration: 0 });
+    expect(doc.moves.homeToForeign).toBe(0);
+    expect(
+      events.filter((e) => e.type === 'ha-probe').map((e) => e.type === 'ha-probe' && e.outcome),
+    ).toEqual(['sent', 'answered']);
+    expect((doc.observation as { messages: Record<string, number> }).messages).toMatchObject({
+      probes: 1,
+      probesAnswered: 1,
+      requests: 0,
+      replies: 0,
+    });
+  });
+
+  it('a sender that stops retransmitting before its usual count gave the attempt up: not a timeout', async () => {
+    const c = new Capture();
+    // A full attempt of four transmissions teaches the sender's limit ...
+    for (const [k, at] of [0, 1000, 3000, 7000].entries()) c.request(T0 + at, { id: ntp(T0 + at, k + 1) });
+    c.tick(T0 + 15_100);
+    // ... then another client's attempt stops after two (its client left): abandoned.
+    c.request(T0 + 20_000, { id: ntp(T0 + 20_000, 9), home: '10.9.5.6' });
+    c.request(T0 + 21_000, { id: ntp(T0 + 21_000, 10), home: '10.9.5.6' });
+    c.tick(T0 + 40_000);
+    const { doc } = await observe(c.buffer());
+    expect(doc.registrations.timeouts).toBe(1);
+    expect((doc.observation as { attempts: { abandoned: number } }).attempts.abandoned).toBe(1);
+  });
+});
+
 describe('kinds and moves from what was seen before', () => {
   it('initial, then renewal within the granted lifetime, then deregistration; moves home-to-foreign, foreign-to-foreign, foreign-to-home', async () => {
     const c = new Capture();
