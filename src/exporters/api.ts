@@ -304,7 +304,14 @@ export function apiRouter(collector: Collector, actions: ExporterActions, views:
     });
   plain('/statistics', () => statisticsWithViews(collector, views));
   plain('/subnet-map', () => ({ rows: collector.subnetMap() }));
-  plain('/security-associations', () => ({ securityAssociations: collector.securityAssociations() }));
+  plain('/security-associations', () => {
+    const radius = collector.snapshot().radius;
+    return {
+      securityAssociations: collector.securityAssociations(),
+      // Present when RADIUS servers are configured: each server's lookup counters (never a secret).
+      ...(radius ? { radiusServers: radius.servers } : {}),
+    };
+  });
   plain('/aaps', () => ({ aaps: collector.aaps() }));
   plain('/bindings', () => ({ bindings: collector.bindings() }));
   plain('/visitors', () => ({ visitors: collector.visitors() }));

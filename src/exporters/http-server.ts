@@ -168,7 +168,7 @@ export function createExporterApp(
   });
   app.get('/security-associations', (req, res) => {
     noQuery(req);
-    page(res, securityAssociationsPage(collector.securityAssociations()));
+    page(res, securityAssociationsPage(collector.securityAssociations(), collector.snapshot().radius));
   });
   app.get('/aaps', (req, res) => {
     noQuery(req);

@@ -10,6 +10,7 @@ import { renderForeignAgentsSeen, renderHomeAgentsSeen } from './agents-seen.ts'
 import { renderForeignAgentFamilies } from './foreign-agent.ts';
 import { renderHomeAgentFamilies } from './home-agent.ts';
 import { renderMobileNodeFamilies } from './mobile-node.ts';
+import { renderRadiusFamilies } from './radius.ts';
 import { renderSelfFamilies } from './self.ts';
 import { renderSiteFamilies, renderSubnetMapRows } from './site.ts';
 
@@ -30,6 +31,7 @@ export const METRIC_SECTIONS: readonly MetricSection[] = [
     render: (w, s, c) =>
       renderSubnetMapRows(w, c.hasSubnetMapView() ? c.subnetMap().length : s.subnetMap.lastReportedRows),
   },
+  { name: 'radius', render: (w, s) => renderRadiusFamilies(w, s) },
   { name: 'collector', render: (w, s) => renderSelfFamilies(w, s) },
 ];
 
