@@ -102,6 +102,8 @@ export function accessPointConfig(
     reverseTunnel: ap.reverseTunnel,
     gre: ap.gre,
     ...(ap.colocatedCareOfAddress ? { colocatedCareOfAddress: true } : {}),
+    ...(ap.discovery === 'icmp' ? { discoveryTransport: 'icmp' as const } : {}),
+    ...(ap.icmpSolicitTo ? { icmpSolicitTo: [...ap.icmpSolicitTo] } : {}),
     radius: sa.radius !== undefined,
     localBindings: sa.local.length,
   };
@@ -215,6 +217,8 @@ export function foreignAgentConfig(f: ForeignAgentSiteConfig): ForeignAgentConfi
       initialSequence: adv.initialSequence,
       registrationRequired: adv.registrationRequired,
       busy: adv.busy,
+      ...(adv.transport === 'icmp' ? { transport: 'icmp' as const } : {}),
+      ...(adv.icmpTo ? { icmpTo: [...adv.icmpTo] } : {}),
     };
   return cfg;
 }

@@ -105,6 +105,9 @@ export const accessPointSchema = z
       .optional(),
     // No foreign agent: register directly with the home agent, own address as care-of (D flag).
     colocatedCareOfAddress: z.boolean().default(false),
+    // Agent discovery over UDP (loopback, labs) or real ICMP on the interface of `address`.
+    discovery: z.enum(['udp', 'icmp']).default('udp'),
+    icmpSolicitTo: z.array(ipv4).min(1, 'at least one address when given').optional(),
     solicitTo: z.array(endpoint).default([]),
     // Agent advertisements are heard only from these addresses (in order of preference) when set.
     allowedAgents: z.array(ipv4).min(1, 'at least one address when given').optional(),
@@ -291,6 +294,9 @@ export const foreignAgentSchema = z
         ...advertisementFields,
         registrationRequired: z.boolean().default(true),
         busy: z.boolean().default(false),
+        // Absent: udp.
+        transport: z.enum(['udp', 'icmp']).optional(),
+        icmpTo: z.array(ipv4).min(1, 'at least one address when given').optional(),
       })
       .strict()
       .optional(),

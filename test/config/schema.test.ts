@@ -147,6 +147,11 @@ const CASES: Case[] = [
     expected: [],
   },
   {
+    rule: 'a per-node SA key is 32 hex digits',
+    change: (s) => (s.securityAssociations.perNode = [{ homeAgent: '10.1.0.1', spi: 300, key: 'not-hex' }]),
+    expected: ['securityAssociations.perNode[0].key: must be 32 hex digits (a 128-bit key)'],
+  },
+  {
     rule: 'a co-located care-of address needs no foreign agent',
     change: (s) => (s.accessPoints[1]!.colocatedCareOfAddress = true),
     expected: [

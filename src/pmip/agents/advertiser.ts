@@ -8,6 +8,7 @@ import {
 } from '../wire/advertisement.ts';
 import type { Scheduler, TimerHandle } from '../runtime/scheduler.ts';
 import { UdpEndpoint, type Peer } from '../runtime/udp.ts';
+import { IcmpEndpoint, isSolicitation } from '../runtime/icmp.ts';
 import { checkPort, peerKey, reportMalformed, type AgentEmitter } from './common.ts';
 
 /**
@@ -38,6 +39,14 @@ export interface AdvertiserConfig {
   routerLifetimeSeconds?: number;
   /** Prefix-Lengths Extension (19): the prefix length of the router address. */
   prefixLength?: number;
+  /**
+   * `udp` (default): advertisements in UDP datagrams to `peers`. `icmp`: real ICMP router
+   * advertisements on the interface of `address`, to `icmpTo` (default 224.0.0.1, all systems,
+   * RFC 5944 section 2.3.1 / RFC 1256), and solicitations (type 10) from anyone answered at once,
+   * unicast. Needs the raw-socket module and root or CAP_NET_RAW.
+   */
+  transport?: 'udp' | 'icmp';
+  icmpTo?: string[];
 }
 
 export interface AdvertiserDeps {
@@ -47,6 +56,7 @@ export interface AdvertiserDeps {
 }
 
 const DEFAULT_ROUTER_LIFETIME_SECONDS = 1800;
+const ALL_SYSTEMS = '224.0.0.1';
 
 export class AgentAdvertiser {
   private timer: TimerHandle | undefined;
@@ -54,6 +64,7 @@ export class AgentAdvertiser {
   private readonly peerList = new Map<string, Peer>();
   private stopped = false;
   private sentCount = 0;
+  private icmp: IcmpEndpoint | undefined;
 
   private constructor(
     private readonly config: AdvertiserConfig,
@@ -78,12 +89,25 @@ export class AgentAdvertiser {
     const adv = new AgentAdvertiser(config, deps, undefined);
     // Fail early on an advertisement that cannot be encoded (bad address, lifetime...).
     encodeAgentAdvertisement(adv.build(seq));
-    adv.socket = await UdpEndpoint.bind({
-      address: config.address,
-      port: config.port,
-      onDatagram: (payload, from) => adv.onDatagram(payload, from),
-      onHandlerError: (error, from) => reportMalformed(deps.emit, 'advertisement', error, from),
-    });
+    if (config.transport === 'icmp') {
+      adv.icmp = IcmpEndpoint.open({
+        address: config.address,
+        // The raw socket hears every ICMP message of the host: solicitations are answered at once
+        // (RFC 5944 section 2.3), everything else (our own advertisements included) is ignored.
+        onMessage: (icmp, from) => {
+          if (isSolicitation(icmp) && from !== config.address) adv.advertise([{ address: from, port: 0 }]);
+        },
+      });
+      adv.peerList.clear();
+      for (const a of config.icmpTo ?? [ALL_SYSTEMS]) adv.peerList.set(a, { address: a, port: 0 });
+    } else {
+      adv.socket = await UdpEndpoint.bind({
+        address: config.address,
+        port: config.port,
+        onDatagram: (payload, from) => adv.onDatagram(payload, from),
+        onHandlerError: (error, from) => reportMalformed(deps.emit, 'advertisement', error, from),
+      });
+    }
     if (interval > 0) adv.tick();
     return adv;
   }
@@ -126,14 +150,16 @@ export class AgentAdvertiser {
   advertise(to?: Peer[]): number | undefined {
     const targets = to ?? [...this.peerList.values()];
     const socket = this.socket;
-    if (this.stopped || !socket || targets.length === 0) return undefined;
+    const icmp = this.icmp;
+    if (this.stopped || (!socket && !icmp) || targets.length === 0) return undefined;
     const sequence = this.nextSequence;
     const bytes = encodeAgentAdvertisement(this.build(sequence));
     this.nextSequence = nextAdvertisementSequence(sequence);
     this.sentCount++;
     for (const t of targets) {
       try {
-        socket.send(bytes, t);
+        if (icmp) icmp.send(bytes, t.address);
+        else socket!.send(bytes, t);
       } catch {
         // A closed socket or an unreachable peer: the advertisement is lost, like on a real link.
       }
@@ -148,6 +174,8 @@ export class AgentAdvertiser {
     this.timer = undefined;
     const socket = this.socket;
     this.socket = undefined;
+    this.icmp?.close();
+    this.icmp = undefined;
     await socket?.close();
   }
 

@@ -61,6 +61,10 @@ export interface ForeignAgentAdvertisementConfig {
   initialSequence?: number;
   /** Flags added to the ones derived from the configuration (e.g. H when also a home agent). */
   flags?: Partial<AdvertisementFlags>;
+  /** `udp` (default) or `icmp`: real ICMP router advertisements on the agent's interface (see AgentAdvertiser). */
+  transport?: 'udp' | 'icmp';
+  /** ICMP: where unsolicited advertisements go (default 224.0.0.1). */
+  icmpTo?: string[];
 }
 
 /** The port a home agent listens on: one port for all, per address, or a function. */
@@ -352,6 +356,8 @@ export class ForeignAgent {
             careOfAddresses: [fa.careOfAddress],
             registrationLifetime: config.maxLifetime,
             initialSequence: adv.initialSequence ?? 0,
+            ...(adv.transport ? { transport: adv.transport } : {}),
+            ...(adv.icmpTo ? { icmpTo: adv.icmpTo } : {}),
           },
           { scheduler: deps.scheduler, emit: fa.emit },
         );

@@ -45,6 +45,7 @@ import type { SubnetMapTable } from '../subnet-map/table.ts';
 import { prefixLengthToMask } from '../subnet-map/table.ts';
 import type { Scheduler, TimerHandle } from '../runtime/scheduler.ts';
 import { UdpEndpoint, type Peer } from '../runtime/udp.ts';
+import { IcmpEndpoint, isMobilityAdvertisement } from '../runtime/icmp.ts';
 import type { DataPlane } from '../runtime/data-plane.ts';
 import { AgentDiscovery, endpointKey, type KnownAgent } from './discovery.ts';
 import { assertPmipRules, type SsidSettings } from './rules.ts';
@@ -104,6 +105,15 @@ export interface AccessPointConfig {
   allowedAgents?: string[];
   /** Where solicitations go (loopback has no multicast: the foreign agents' advertisement ports). */
   solicitTo?: Peer[];
+  /**
+   * How agent discovery travels: `udp` (default; loopback demos and labs: advertisements carried
+   * in UDP to `advertisementPort`) or `icmp`, real ICMP router advertisements (type 9 with the
+   * mobility agent extension) and solicitations (type 10) on the interface of `address`
+   * (RFC 5944 section 2). ICMP needs the raw-socket module and root or CAP_NET_RAW.
+   */
+  discoveryTransport?: 'udp' | 'icmp';
+  /** ICMP discovery: where solicitations go (default 224.0.0.11, all mobility agents, RFC 5944 section 2.2). */
+  icmpSolicitTo?: string[];
   /** Requested registration lifetime, seconds. */
   lifetime?: number;
   /** First retransmission after this long (>= 1000 ms), doubling each time. */
@@ -223,6 +233,8 @@ interface ClientRecord extends ClientView {
 }
 
 const SOLICITATION_MIN_INTERVAL_MS = 1000;
+/** RFC 5944 section 2.2: solicitations go to the all mobility agents multicast group. */
+const ALL_MOBILITY_AGENTS = '224.0.0.11';
 /** A lifetime learnt from a foreign agent's 69 denial is never below this (seconds). */
 export const LEARNT_LIFETIME_MIN_SECONDS = 30;
 /** A lifetime learnt from a 69 denial is forgotten after this long (ms). */
@@ -259,6 +271,8 @@ export class AccessPoint {
   private readonly network: number;
   private readonly mask: number;
   private lastSolicitation = -Infinity;
+  /** ICMP discovery (discoveryTransport 'icmp'): the raw socket. */
+  private icmp: IcmpEndpoint | undefined;
   private enabled = true;
   private readonly cfg: Required<
     Pick<
@@ -333,7 +347,25 @@ export class AccessPoint {
       onDatagram: (payload, from) => ap.onRegistrationDatagram(payload, from),
       onHandlerError: (_e, from) => ap.malformed('registration', 'handler-error', from),
     });
-    if (!config.foreignAgent) {
+    if (
+      !config.foreignAgent &&
+      config.colocatedCareOfAddress !== true &&
+      config.discoveryTransport === 'icmp'
+    ) {
+      // Throws IcmpUnavailableError (no root / CAP_NET_RAW, module not built): a clear start-up error.
+      try {
+        ap.icmp = IcmpEndpoint.open({
+          address: config.address,
+          onMessage: (icmp, from) => {
+            // The raw socket hears every ICMP message: only agent advertisements matter here.
+            if (isMobilityAdvertisement(icmp)) ap.onAdvertisementDatagram(icmp, { address: from, port: 0 });
+          },
+        });
+      } catch (error) {
+        await ap.registrationSocket.close();
+        throw error;
+      }
+    } else if (!config.foreignAgent) {
       ap.advertisementSocket = await UdpEndpoint.bind({
         address: config.address,
         port: config.advertisementPort ?? 0,
@@ -1149,6 +1181,14 @@ export class AccessPoint {
 
   private solicit(): void {
     const now = this.deps.scheduler.now();
+    if (this.icmp) {
+      if (now - this.lastSolicitation < SOLICITATION_MIN_INTERVAL_MS) return;
+      this.lastSolicitation = now;
+      const bytes = AgentDiscovery.solicitation();
+      for (const to of this.config.icmpSolicitTo ?? [ALL_MOBILITY_AGENTS]) this.icmp.send(bytes, to);
+      this.emit({ type: 'solicitation-sent' });
+      return;
+    }
     const targets = this.config.solicitTo ?? [];
     if (
       now - this.lastSolicitation < SOLICITATION_MIN_INTERVAL_MS ||
@@ -1171,6 +1211,8 @@ export class AccessPoint {
       c.timer?.cancel();
       c.generation++;
     }
+    this.icmp?.close();
+    this.icmp = undefined;
     await Promise.all([this.registrationSocket?.close(), this.advertisementSocket?.close()]);
     this.registrationSocket = undefined;
     this.advertisementSocket = undefined;
