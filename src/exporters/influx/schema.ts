@@ -72,6 +72,7 @@ export function escapeTag(value: string): string {
 
 /** String field values: in double quotes, `"` and `\` escaped. */
 function quoted(value: string): string {
+  if (!/["\\\n]/.test(value)) return `"${value}"`;
   return `"${value.replace(/["\\]/g, (c) => `\\${c}`).replace(/\n/g, '\\n')}"`;
 }
 

@@ -10,15 +10,25 @@ export function influxdbSection(s: InfluxdbStatistics): SafeHtml {
       <th scope="row">${name}</th>
       <td>${String(value)}</td>
     </tr>`;
+  // Counts carry their JSON path in /api/v1/statistics, as every number of the page does.
+  const count = (name: string, path: string[], value: number) =>
+    html`<tr>
+      <th scope="row">${name}</th>
+      <td class="n" data-stat="${JSON.stringify(['influxdb', ...path])}">${value}</td>
+    </tr>`;
   const rows = [
     row('Target', `${s.target} (${s.api === 'v1' ? '/write, InfluxDB 1.x' : '/api/v2/write'})`),
     row('Snapshot interval, seconds', s.intervalSeconds),
     row('Per-attempt points (pmip_registration)', s.outcomes ? 'on' : 'off'),
-    row('Points queued', s.pointsQueued),
-    row('Points written', s.pointsWritten),
-    row('Points buffered (not yet written)', s.pointsBuffered),
-    ...Object.entries(s.pointsDropped).map(([reason, n]) => row(`Points dropped: ${reason}`, n)),
-    ...Object.entries(s.writeFailures).map(([cause, n]) => row(`Write failures: ${cause}`, n)),
+    count('Points queued', ['pointsQueued'], s.pointsQueued),
+    count('Points written', ['pointsWritten'], s.pointsWritten),
+    count('Points buffered (not yet written)', ['pointsBuffered'], s.pointsBuffered),
+    ...Object.entries(s.pointsDropped).map(([reason, n]) =>
+      count(`Points dropped: ${reason}`, ['pointsDropped', reason], n),
+    ),
+    ...Object.entries(s.writeFailures).map(([cause, n]) =>
+      count(`Write failures: ${cause}`, ['writeFailures', cause], n),
+    ),
     row(
       'Last write duration, seconds',
       s.lastWriteDurationSeconds === null ? 'none yet' : s.lastWriteDurationSeconds.toFixed(4),
