@@ -88,7 +88,7 @@ const VIOLATION_WORDS: Record<SecurityViolationReason, string> = {
   'bad-identifier':
     'failed the replay check (identification): check the clocks, or the replay mode on both sides',
   'no-mobility-security-association':
-    'concerns an address without a security association: add a securityAssociations.local binding',
+    'concerns an address without a security association: add a securityAssociations.local binding or check RADIUS',
   other: 'failed a security check',
 };
 
@@ -143,8 +143,14 @@ export function createEventLog(o: EventLogOptions): EventLog {
       homeAgent: e.homeAgent,
       foreignAgent: e.foreignAgent,
       transmissions: e.transmissions,
+      securityAssociation: e.securityAssociation,
     });
     const causeFields: Record<string, unknown> = { event: e.type, outcome: e.outcome };
+    // RADIUS gave no SA: why, and which server (names only, never a secret).
+    if (e.securityAssociation) {
+      causeFields.saCause = e.securityAssociation.cause;
+      causeFields.radiusServer = e.securityAssociation.server;
+    }
     if (e.code !== undefined) causeFields.code = e.code;
     // denied / unauthenticated: the reply code's reason; otherwise the event's own (discard) reason.
     const reason = e.code !== undefined && e.outcome === 'denied' ? replyCode(e.code).reason : e.reason;
@@ -153,7 +159,7 @@ export function createEventLog(o: EventLogOptions): EventLog {
       causeFields.claimed = replyCode(e.code).reason;
     Object.assign(causeFields, agents(e.homeAgent, undefined));
     return {
-      key: `${e.type}|${e.outcome}|${e.code ?? ''}|${e.reason ?? ''}|${e.homeAgent ?? ''}`,
+      key: `${e.type}|${e.outcome}|${e.code ?? ''}|${e.reason ?? ''}|${e.homeAgent ?? ''}|${e.securityAssociation?.cause ?? ''}`,
       causeFields,
       fields: {
         ...where(e),
@@ -173,7 +179,7 @@ export function createEventLog(o: EventLogOptions): EventLog {
     const subject = e.nodeKind === 'access-point' ? `reply from ${e.peer}` : `request from ${e.peer}`;
     const cause =
       e.reason === 'no-mobility-security-association' && e.client
-        ? `no security association for ${e.client.address}: add a securityAssociations.local binding`
+        ? `no security association for ${e.client.address}: add a securityAssociations.local binding or check RADIUS`
         : `${subject} ${VIOLATION_WORDS[e.reason] ?? VIOLATION_WORDS.other}`;
     // The access point's check of a reply and the agent's check of a request are two causes.
     const causeFields = { event: e.type, nodeKind: e.nodeKind, reason: e.reason };

@@ -113,7 +113,11 @@ export interface FreeRadius {
   destroy(): Promise<void>;
 }
 
-export async function startFreeRadius(o: { secret: string; users: string; port?: number }): Promise<FreeRadius> {
+export async function startFreeRadius(o: {
+  secret: string;
+  users: string;
+  port?: number;
+}): Promise<FreeRadius> {
   const dir = mkdtempSync(join(tmpdir(), 'pmip-freeradius-'));
   const raddb = join(dir, 'raddb');
   mkdirSync(join(raddb, 'log'), { recursive: true });
