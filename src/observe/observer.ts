@@ -449,7 +449,7 @@ export class WireObserver {
           this.senderTransmissions.set(src, open.count);
         open.lastTxAt = at;
         this.setDeadline(open);
-        this.emitSent(src, dst, req, open.kind, true, open.foreignAgent);
+        this.emitSent(open.sender, dst, req, open.kind, true, open.foreignAgent, c);
         return;
       }
       // A new attempt: the old one's denial stands, or it was replaced (not counted: docs/events.md).
@@ -532,9 +532,11 @@ export class WireObserver {
     if (c.homeAgent !== req.homeAgent) c.homeAgent = req.homeAgent;
     const attempt: Attempt = {
       seq: ++this.attemptSeq,
-      sender: src,
-      homeAddress: req.homeAddress,
-      homeAgent: req.homeAgent,
+      // The client row's strings, not this packet's copies: V8 keeps a string's hash once
+      // computed, so every label lookup downstream (collector slots) skips hashing.
+      sender: c.sender,
+      homeAddress: c.homeAddress,
+      homeAgent: c.homeAgent!,
       careOfAddress: req.careOfAddress,
       lifetime: req.lifetime,
       kind,
@@ -551,7 +553,7 @@ export class WireObserver {
     };
     c.attempt = attempt;
     this.setDeadline(attempt);
-    this.emitSent(src, dst, req, kind, false, attempt.foreignAgent);
+    this.emitSent(c.sender, dst, req, kind, false, attempt.foreignAgent, c);
     this.publish(c);
   }
 
@@ -894,16 +896,17 @@ export class WireObserver {
     kind: RegistrationKind,
     retransmission: boolean,
     foreignAgent?: string,
+    c?: ClientWire,
   ): void {
     const e: RegistrationSentEvent = {
       type: 'registration-sent',
       time: this.clock,
       node: src,
       nodeKind: 'access-point',
-      client: { mac: req.homeAddress, address: req.homeAddress },
+      client: c ? ref(c) : { mac: req.homeAddress, address: req.homeAddress },
       kind,
       retransmission,
-      homeAgent: req.homeAgent,
+      homeAgent: c?.homeAgent ?? req.homeAgent,
       careOfAddress: req.careOfAddress,
       lifetime: req.lifetime,
       toBroadcast: isGroupAddress(dst) || dst.endsWith('.255'),
