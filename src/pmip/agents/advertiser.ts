@@ -57,6 +57,8 @@ export interface AdvertiserDeps {
 
 const DEFAULT_ROUTER_LIFETIME_SECONDS = 1800;
 const ALL_SYSTEMS = '224.0.0.1';
+const ALL_ROUTERS = '224.0.0.2';
+const ALL_MOBILITY_AGENTS = '224.0.0.11';
 
 export class AgentAdvertiser {
   private timer: TimerHandle | undefined;
@@ -92,6 +94,9 @@ export class AgentAdvertiser {
     if (config.transport === 'icmp') {
       adv.icmp = IcmpEndpoint.open({
         address: config.address,
+        // RFC 5944 section 2.2: solicitations go to 224.0.0.11 (all mobility agents), RFC 1256
+        // section 3 to 224.0.0.2 (all routers): hear both.
+        joinGroups: [ALL_MOBILITY_AGENTS, ALL_ROUTERS],
         // The raw socket hears every ICMP message of the host: solicitations are answered at once
         // (RFC 5944 section 2.3), everything else (our own advertisements included) is ignored.
         onMessage: (icmp, from) => {

@@ -48,6 +48,7 @@ interface RawSocketModule {
 /** Linux <netinet/in.h>: not exported by raw-socket, set by number. */
 const IP_MULTICAST_IF = 32;
 const IP_MULTICAST_TTL = 33;
+const IP_ADD_MEMBERSHIP = 35;
 
 let cached: RawSocketModule | undefined;
 
@@ -69,6 +70,12 @@ export interface IcmpEndpointOptions {
   address: string;
   /** Every ICMP message the socket receives (IP header stripped), with its source address. */
   onMessage: (icmp: Buffer, from: string) => void;
+  /**
+   * Multicast groups to join on the interface of `address`: a raw socket hears multicast only for
+   * groups the host is a member of (an agent joins 224.0.0.11, all mobility agents, to hear
+   * solicitations; every host is already in 224.0.0.1).
+   */
+  joinGroups?: string[];
 }
 
 export class IcmpEndpoint {
@@ -101,6 +108,13 @@ export class IcmpEndpoint {
       socket.setOption(level, IP_MULTICAST_IF, inAddr, 4);
       socket.setOption(level, IP_MULTICAST_TTL, 1);
       socket.setOption(level, raw.SocketOption.IP_TTL, 1);
+      for (const group of options.joinGroups ?? []) {
+        // struct ip_mreq: the group, then the local interface address.
+        const mreq = Buffer.alloc(8);
+        mreq.writeUInt32BE(ipv4ToUint32(group, 'joinGroups'), 0);
+        inAddr.copy(mreq, 4);
+        socket.setOption(level, IP_ADD_MEMBERSHIP, mreq, 8);
+      }
     } catch (error) {
       socket.close();
       throw new IcmpUnavailableError('failed', `raw ICMP socket options: ${(error as Error).message}`);
