@@ -28,6 +28,8 @@ export interface AssociationTarget {
   readonly config: { readonly ssids: readonly SsidSettings[] };
   associate(a: Association): void;
   disassociate(mac: string): void;
+  /** Re-registers a visiting client now; with the refresh, its SA is looked up past the RADIUS cache. */
+  renew?(mac: string, options?: { refreshSecurityAssociation?: boolean }): boolean;
   client(mac: string): ClientView | undefined;
   clientViews(): ClientView[];
 }
@@ -292,6 +294,24 @@ export function createAssociationsApp(options: AssociationsApiOptions): express.
       movedFrom,
       client,
     });
+  });
+
+  // Refresh of a client: its SA is looked up again (past the RADIUS cache) and it re-registers.
+  app.post('/api/v1/associations/:mac/refresh', (req, res) => {
+    parseQuery(noQueryParameters, req.query);
+    const raw = req.params.mac;
+    if (typeof raw !== 'string' || !MAC_PATTERN.test(raw))
+      throw new AssociationRequestError(400, `mac: ${MAC_RULE}`);
+    const mac = normalizeMac(raw);
+    const holders = [...accessPoints.values()].filter((ap) => ap.client(mac) !== undefined);
+    if (holders.length === 0)
+      throw new AssociationRequestError(
+        404,
+        `mac: ${mac} is not associated with any access point on this host`,
+      );
+    const renewed = holders.filter((ap) => ap.renew?.(mac, { refreshSecurityAssociation: true }) === true);
+    logger.info({ mac, accessPoint: holders.map((ap) => ap.id).join(',') }, 'client refreshed');
+    res.json({ mac, accessPoint: holders[0]!.id, refreshed: renewed.length > 0 });
   });
 
   app.delete('/api/v1/associations/:mac', (req, res) => {

@@ -14,6 +14,7 @@ import { sitePlan } from '../../../src/app/site-config.ts';
 import { startHost, type Host } from '../../../src/app/host.ts';
 import { parseSiteConfig } from '../../../src/config/load.ts';
 import { lookUpSecurityAssociation } from '../../../src/cli/config.ts';
+import { startAssociationsServer } from '../../../src/associations/http-api.ts';
 import { freeUdpPort, hasFreeRadius, startFreeRadius, type FreeRadius } from '../../support/freeradius.ts';
 import { waitFor } from '../../support/wait.ts';
 
@@ -246,6 +247,43 @@ describe.skipIf(!hasFreeRadius())('security associations from FreeRADIUS, throug
       await new Promise((r) => setTimeout(r, 25));
     }
     expect(metric(text, 'pmip_radius_lookups_total', 'server="aaa-1"')).toBe(lookups + 1);
+  });
+
+  it('the Refresh of a client (associations API) looks its SA up past the cache', async () => {
+    const api = await startAssociationsServer({
+      accessPoints: host.accessPoints.values(),
+      token: 'refresh-token-0123456789',
+      logger: log.logger,
+      listen: { host: '127.0.0.1', port: 0 },
+    });
+    try {
+      const m = associate(CLIENT.tgpp2, NAI);
+      expect((await outcomeOf(host, m, 'before refresh')).lastOutcome).toMatchObject({ kind: 'accepted' });
+      const lookups = async () =>
+        metric(
+          await (await fetch(`${host.url}/metrics`)).text(),
+          'pmip_radius_lookups_total',
+          'server="aaa-1"',
+        );
+      const before = await lookups();
+      const res = await fetch(`${api.url}/api/v1/associations/${m}/refresh`, {
+        method: 'POST',
+        headers: { Authorization: 'Bearer refresh-token-0123456789' },
+      });
+      expect(res.status).toBe(200);
+      expect(await res.json()).toEqual({ mac: m, accessPoint: 'ap-r', refreshed: true });
+      const deadline = Date.now() + 5000;
+      while ((await lookups()) === before && Date.now() < deadline)
+        await new Promise((r) => setTimeout(r, 25));
+      expect(await lookups()).toBe(before + 1);
+      const missing = await fetch(`${api.url}/api/v1/associations/02:00:00:16:ff:ff/refresh`, {
+        method: 'POST',
+        headers: { Authorization: 'Bearer refresh-token-0123456789' },
+      });
+      expect(missing.status).toBe(404);
+    } finally {
+      await api.close(0);
+    }
   });
 
   it('a reject and a malformed SA end discarded, saying why, counted, the reject cached', async () => {
