@@ -151,7 +151,7 @@ describe.skipIf(!available)('a fleet of three sites in one central VictoriaMetri
     // at home does not register, so which sites' ap-2 saw visitors depends on the random walk.
     const visited = (
       await fleet.query(
-        `sum by (site) (increase(pmip_mn_registration_attempts_total{access_point="ap-2"}[${RATE_INTERVAL}])) > 0`,
+        `sum by (site) (rate(pmip_mn_registration_attempts_total{access_point="ap-2"}[${RATE_INTERVAL}])) > 0`,
         at,
       )
     )
