@@ -18,6 +18,13 @@ declare -A needed=(
   [vmalert]=victoria-metrics
   [freeradius]=freeradius
   [radclient]=freeradius-utils
+  # raw-socket (ICMP agent discovery) is built by node-gyp during npm ci: a compiler, make, python3
+  [g++]=g++
+  [make]=make
+  [python3]=python3
+  # the ICMP discovery test: network namespaces and veth pairs, requests into them
+  [ip]=iproute2
+  [curl]=curl
 )
 
 missing=()

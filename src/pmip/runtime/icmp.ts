@@ -124,7 +124,8 @@ export class IcmpEndpoint {
       const headerLength = (buffer[0]! & 0x0f) * 4;
       if (buffer.length <= headerLength) return;
       try {
-        options.onMessage(buffer.subarray(headerLength), source);
+        // raw-socket reuses one receive buffer for every message: hand out a copy.
+        options.onMessage(Buffer.from(buffer.subarray(headerLength)), source);
       } catch {
         // A handler error never reaches the socket.
       }
