@@ -113,6 +113,7 @@ interface Answer {
 interface Attempt {
   /** Numbers attempts, so the deadline queue can name one without holding it. */
   seq: number;
+  client: ClientWire;
   sender: string;
   homeAddress: string;
   homeAgent: string;
@@ -192,7 +193,11 @@ export class WireObserver {
   private readonly sas: ObserverSecurityAssociations | undefined;
   private readonly maxClients: number;
   private readonly onSkip: ObserverOptions['onSkip'];
-  private readonly clients = new Map<string, ClientWire>();
+  /**
+   * Client rows by home address as the datagram's signed 32-bit integer (offset 4 in requests
+   * and replies alike): a small-integer key, no string to hash per packet.
+   */
+  private readonly clients = new Map<number, ClientWire>();
   /** Attempts by deadline, in the order they were set (capture time mostly increases). */
   /**
    * Deadlines in the order they were set (capture time mostly increases), as parallel arrays (no
@@ -397,7 +402,8 @@ export class WireObserver {
     const req = d.message;
     const high = d.bytes.readUInt32BE(16);
     const low = d.bytes.readUInt32BE(20);
-    let c = this.clients.get(req.homeAddress);
+    const key = d.bytes.readInt32BE(4);
+    let c = this.clients.get(key);
     const open = c?.attempt?.open ? c.attempt : undefined;
     // The foreign agent forwarding a request it received: same identification, another source.
     if (open && open.sender !== src && open.transmissions.some((t) => t.id === req.identification)) {
@@ -435,7 +441,7 @@ export class WireObserver {
         attempt: undefined,
         resync: undefined,
       };
-      this.clients.set(req.homeAddress, c);
+      this.clients.set(key, c);
     }
     if (nai?.kind === 'nai') c.nai = nai.nai;
     this.checkRequest(d, src);
@@ -532,6 +538,7 @@ export class WireObserver {
     if (c.homeAgent !== req.homeAgent) c.homeAgent = req.homeAgent;
     const attempt: Attempt = {
       seq: ++this.attemptSeq,
+      client: c,
       // The client row's strings, not this packet's copies: V8 keeps a string's hash once
       // computed, so every label lookup downstream (collector slots) skips hashing.
       sender: c.sender,
@@ -560,7 +567,7 @@ export class WireObserver {
   private setDeadline(a: Attempt): void {
     a.deadline = a.lastTxAt + this.timeoutMs;
     this.deadlineTimes.push(a.deadline);
-    this.deadlineClients.push(this.clients.get(a.homeAddress)!);
+    this.deadlineClients.push(a.client);
     this.deadlineSeqs.push(a.seq);
   }
 
@@ -585,7 +592,7 @@ export class WireObserver {
       return;
     }
     this.stats.replies++;
-    const c = this.clients.get(rep.homeAddress);
+    const c = this.clients.get(d.bytes.readInt32BE(4));
     const a = c?.attempt;
     const tx = a?.open ? a.transmissions.find((t) => t.low === low) : undefined;
     // The home agent's reply to the foreign agent: the relay leg of the reply the sender gets.
@@ -641,8 +648,7 @@ export class WireObserver {
   // ---- conclusions ------------------------------------------------------------------------------
 
   private expire(a: Attempt): void {
-    const c = this.clients.get(a.homeAddress);
-    if (!c) return;
+    const c = a.client;
     if (a.answer) return this.concludeAnswer(c, a);
     // The sender stopped retransmitting before its usual number of transmissions: it gave the
     // attempt up (the client left, another attempt replaced it out of sight). Not an outcome,
