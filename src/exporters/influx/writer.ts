@@ -206,7 +206,21 @@ export class InfluxWriter {
   /** Starts the periodic snapshots from `source` (the collector). */
   start(source: Source): void {
     this.source = source;
-    this.timer = setInterval(() => this.writeSnapshot(), Math.round(this.o.config.intervalSeconds * 1000));
+    this.timer = setInterval(
+      () => {
+        // A timer callback that throws would end the process: a failed snapshot is logged instead.
+        try {
+          this.writeSnapshot();
+        } catch (e) {
+          this.log(
+            'snapshot',
+            { error: e instanceof Error ? e.message : String(e) },
+            'InfluxDB: a snapshot could not be written',
+          );
+        }
+      },
+      Math.round(this.o.config.intervalSeconds * 1000),
+    );
     this.timer.unref();
   }
 
@@ -224,6 +238,7 @@ export class InfluxWriter {
   /** Event subscriber: one `pmip_registration` point per concluded attempt when `outcomes` is on. */
   readonly handle = (e: PmipEvent): void => {
     if (e.type !== 'registration-outcome' || !this.o.config.outcomes || this.closed) return;
+    // (The event bus counts a subscriber that throws and carries on: no try here on the hot path.)
     const line = outcomeLine(e, this.o.site, this.sequence++, {
       homeAgent: (a) => this.agentName('home', a),
       foreignAgent: (a) => this.agentName('foreign', a),
