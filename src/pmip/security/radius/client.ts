@@ -139,7 +139,7 @@ export class RadiusClient {
           const key = `${rinfo.address}:${rinfo.port}/${msg.length >= 2 ? msg[1] : -1}`;
           this.pending.get(key)?.onAnswer(msg);
         });
-        // Lookups are driven by registrations: an idle client socket keeps no process alive.
+        // An idle client socket keeps no process alive; an exchange in flight refs it.
         s.unref();
         this.socket = s;
         resolve(s);
@@ -207,6 +207,7 @@ export class RadiusClient {
         done = true;
         timer?.cancel();
         this.pending.delete(key);
+        if (this.pending.size === 0) socket.unref();
         resolve(finish(x, transmissions, rtt ? sentAt : undefined));
       };
       const send = (): void => {
@@ -270,6 +271,8 @@ export class RadiusClient {
           }
         },
       });
+      // While an answer is awaited the socket keeps the process alive (a one-shot `sa lookup`).
+      socket.ref();
       send();
     });
   }
