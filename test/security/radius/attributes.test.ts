@@ -151,6 +151,16 @@ describe('Cisco mobileip av-pairs', () => {
     }
   });
 
+  it('refuses Vendor-Specific attributes whose lengths do not fit', () => {
+    const value = Buffer.from([0, 0, 0, 9, 1, 40, 0x6d, 0x6f]);
+    expect(() => securityAssociationFromAccept([[26, value]], 'auto', 'x', Buffer.alloc(16))).toThrow(
+      'Vendor-Specific (vendor 9): sub-attribute length does not fit',
+    );
+    expect(() =>
+      securityAssociationFromAccept([[26, Buffer.from([0, 0])]], 'auto', 'x', Buffer.alloc(16)),
+    ).toThrow('Vendor-Specific: shorter than its vendor id');
+  });
+
   it('a named style takes only its own attributes; none at all is malformed', () => {
     const raw = [vsa(9, 1, Buffer.from('mobileip:spi#0=spi 300 key hex 0304'))];
     expect(() => securityAssociationFromAccept(raw, '3gpp2', 'x', Buffer.alloc(16))).toThrow(
