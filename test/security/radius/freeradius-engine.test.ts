@@ -6,6 +6,7 @@
  * failover, hold-down) each end in an outcome that says why, are counted by server, and no key,
  * secret or password shows in /metrics, the pages, the JSON or the log.
  */
+import { spawnSync } from 'node:child_process';
 import { Writable } from 'node:stream';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -333,6 +334,15 @@ describe.skipIf(!hasFreeRadius())('security associations from FreeRADIUS, throug
     // aaa-1 is held down after its timeout: not asked again.
     expect(metric(text, 'pmip_radius_lookups_total', 'server="aaa-1"')).toBe(aaa1Lookups);
     expect(metric(text, 'pmip_radius_lookup_failures_total', 'server="aaa-1",reason="timeout"')).toBe(1);
+  });
+
+  it('the RADIUS families pass promtool check metrics', async () => {
+    const text = await (await fetch(`${host.url}/metrics`)).text();
+    expect(text).toContain('# TYPE pmip_radius_lookups_total counter');
+    const check = spawnSync('promtool', ['check', 'metrics'], { input: text, encoding: 'utf8' });
+    expect(check.error).toBeUndefined();
+    expect(`${check.stdout}${check.stderr}`.split('\n').filter((l) => l.includes('pmip_radius'))).toEqual([]);
+    expect(check.status).toBe(0);
   });
 
   it('shows no key, secret or password in /metrics, pages, JSON or the log', async () => {
