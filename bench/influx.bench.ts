@@ -22,7 +22,7 @@ import { snapshotLines } from '../src/exporters/influx/schema.ts';
 import { InfluxWriter } from '../src/exporters/influx/writer.ts';
 import type { PmipEvent } from '../src/pmip/events.ts';
 import { hasVictoriaMetrics, startVictoriaMetrics } from '../test/support/victoria-metrics.ts';
-import { clientState, siteCollector, trafficEvents } from './collector.bench.ts';
+import { benchIngest, clientState, siteCollector, trafficEvents } from './collector.bench.ts';
 import { isMain, median, printFigure } from './lib.ts';
 
 const CLIENTS = 50_000;
@@ -134,46 +134,46 @@ export async function benchIngestWhileWriting(
   ingestEventsPerSecond: number;
   naiveEventsPerSecond: number;
   ratio: number;
+  controlRatio: number;
   pointsWritten: number;
 }> {
-  const now = Date.now();
-  const events = trafficEvents(eventCount, CLIENTS).map((e) => ({ ...e, time: now }));
-  const collector = siteCollector(CLIENTS, Date.now);
-  for (let i = 0; i < CLIENTS; i++) collector.ingest(clientState(i, now));
+  // The events and the collector of bench/collector.bench.ts as they are (fixed times: copying
+  // the events to change their time makes them megamorphic and slows both designs 3-5x).
+  const events = trafficEvents(eventCount, CLIENTS);
+  const collector = siteCollector(CLIENTS);
+  for (let i = 0; i < CLIENTS; i++) collector.ingest(clientState(i, Date.UTC(2026, 0, 1)));
   const writer = writerFor(url, outcomes);
-  writer.start(collector);
   const naive = naiveDesign();
-  const CHUNK = 10_000;
   const SNAPSHOT_EVERY = 500_000;
-  // Both loops yield to the event loop every CHUNK events, so the writer's requests (and gzip on
-  // the thread pool) run between chunks, as they would between datagrams.
-  const yieldNow = () => new Promise<void>((r) => setImmediate(r));
+  // Synchronous loops, as in bench/collector.bench.ts: what the writer costs on the hot path is
+  // its per-event handler and the synchronous part of each snapshot (snapshot, lines, queueing,
+  // and when a batch is full the start of its request). The requests themselves complete between
+  // the rounds (awaited, not timed), as they do between bursts of datagrams.
   const ours: number[] = [];
   const theirs: number[] = [];
+  const bare: number[] = [];
   for (let r = 0; r < rounds + 1; r++) {
     let start = process.hrtime.bigint();
-    for (let i = 0; i < events.length; i += CHUNK) {
-      const end = Math.min(events.length, i + CHUNK);
-      for (let j = i; j < end; j++) {
-        const e = events[j]!;
-        collector.ingest(e);
-        writer.handle(e);
-      }
-      if (end % SNAPSHOT_EVERY === 0) writer.writeSnapshot();
-      await yieldNow();
+    for (let j = 0; j < events.length; j++) {
+      const e = events[j]!;
+      collector.ingest(e);
+      writer.handle(e);
+      if ((j + 1) % SNAPSHOT_EVERY === 0) writer.writeSnapshot({ ...collector.snapshot(), time: Date.now() });
     }
     const a = Number(process.hrtime.bigint() - start) / 1e9;
     start = process.hrtime.bigint();
-    for (let i = 0; i < events.length; i += CHUNK) {
-      const end = Math.min(events.length, i + CHUNK);
-      for (let j = i; j < end; j++) naive(events[j]!);
-      await yieldNow();
-    }
+    for (let j = 0; j < events.length; j++) naive(events[j]!);
     const b = Number(process.hrtime.bigint() - start) / 1e9;
+    // Control: the same collector and events, no writer.
+    start = process.hrtime.bigint();
+    for (let j = 0; j < events.length; j++) collector.ingest(events[j]!);
+    const c = Number(process.hrtime.bigint() - start) / 1e9;
     if (r > 0) {
       ours.push(events.length / a);
       theirs.push(events.length / b);
+      bare.push(events.length / c);
     }
+    await waitWritten(writer);
   }
   await waitWritten(writer);
   await writer.close();
@@ -185,8 +185,32 @@ export async function benchIngestWhileWriting(
     ingestEventsPerSecond,
     naiveEventsPerSecond,
     ratio: ingestEventsPerSecond / naiveEventsPerSecond,
+    controlRatio: median(bare) / naiveEventsPerSecond,
     pointsWritten: st.pointsWritten,
   };
+}
+
+/** One snapshot of the 500-access-point site turned into points: ms, median of 30. */
+export function benchSnapshotCost(): { snapshotMs: number; linesMs: number; points: number } {
+  const collector = siteCollector(CLIENTS);
+  for (let i = 0; i < CLIENTS; i++) collector.ingest(clientState(i, Date.UTC(2026, 0, 1)));
+  for (const e of trafficEvents(200_000, CLIENTS)) collector.ingest(e);
+  const snap: number[] = [];
+  const lines: number[] = [];
+  let points = 0;
+  for (let r = 0; r < 31; r++) {
+    let t = process.hrtime.bigint();
+    const s = collector.snapshot();
+    const a = Number(process.hrtime.bigint() - t) / 1e6;
+    t = process.hrtime.bigint();
+    points = snapshotLines(s, 'bench').length;
+    const b = Number(process.hrtime.bigint() - t) / 1e6;
+    if (r > 0) {
+      snap.push(a);
+      lines.push(b);
+    }
+  }
+  return { snapshotMs: median(snap), linesMs: median(lines), points };
 }
 
 export const TARGETS = { ingestRatio: 3 } as const;
@@ -217,6 +241,26 @@ if (isMain(import.meta.url)) {
       name: 'writer ratio to hand-made POSTs',
       value: Number(w.ratio.toFixed(2)),
     });
+    const cost = benchSnapshotCost();
+    printFigure({
+      bench: 'influx',
+      name: 'collector snapshot of the 500-AP site, ms (median)',
+      value: Number(cost.snapshotMs.toFixed(2)),
+      unit: 'ms',
+    });
+    printFigure({
+      bench: 'influx',
+      name: 'its points as line protocol, ms (median)',
+      value: Number(cost.linesMs.toFixed(2)),
+      unit: 'ms',
+      points: cost.points,
+    });
+    const reference = benchIngest(1_000_000, 5);
+    printFigure({
+      bench: 'influx',
+      name: 'reference: ingest ratio to naive without a writer (bench/collector.bench.ts, same run)',
+      value: Number(reference.ingestRatio.toFixed(2)),
+    });
     for (const outcomes of [false, true]) {
       const r = await benchIngestWhileWriting(vm.url, outcomes);
       const what = outcomes ? 'snapshots + per-attempt points' : 'snapshots';
@@ -232,6 +276,11 @@ if (isMain(import.meta.url)) {
         name: `naive prom-client events/s (same run, ${what})`,
         value: Math.round(r.naiveEventsPerSecond),
         unit: 'events/s',
+      });
+      printFigure({
+        bench: 'influx',
+        name: `control: ingest ratio to naive, same loop without the writer (${what} run)`,
+        value: Number(r.controlRatio.toFixed(2)),
       });
       printFigure({
         bench: 'influx',
