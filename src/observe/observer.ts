@@ -60,8 +60,6 @@ export const DEFAULT_TIMEOUT_SECONDS = 10;
 export const DEFAULT_MIP_PORT = 434;
 /** The `node` of advertisements sent to a broadcast or multicast address: received by the link. */
 export const LINK_NODE = 'link';
-/** A corrected request this soon after a denial shows the sender used the denial. */
-const PROMPT_CORRECTION_MS = 500;
 /** RFC 5944 section 3.6.3: a retransmission waits at least a second (a little clock jitter allowed). */
 const MIN_RETRANSMISSION_GAP_MS = 900;
 const REBOOT_REPORT_INTERVAL_MS = 10_000;
@@ -482,9 +480,10 @@ export class WireObserver {
     if (gap < MIN_RETRANSMISSION_GAP_MS || gap < previousGap * 0.9) return false;
     const ans = a.answer;
     if (!ans) return true;
-    // After a denial: a prompt or clock-corrected request is the sender's correction (a new
-    // attempt); an unchanged retransmission on the sender's own timer means it could not use it.
-    if (at - ans.at < PROMPT_CORRECTION_MS) return false;
+    // After a denial: an unchanged request on the sender's retransmission schedule (checked
+    // above: a prompt retry is a new attempt) means it could not use the denial; after a 133, a
+    // request whose identification moved to the home agent's clock is the sender's correction.
+    // (Not "soon after the reply": a slow reply can come just before the next retransmission.)
     if (ans.code === 133) {
       const newHigh = Number(req.identification >> 32n);
       const lastHigh = a.transmissions[a.transmissions.length - 1]!.high;

@@ -349,6 +349,20 @@ describe('probes and abandoned attempts', () => {
   });
 });
 
+describe('a slow denial', () => {
+  it('a denial arriving just before the next retransmission is still one the sender ignored', async () => {
+    const c = new Capture();
+    for (const [k, at] of [0, 1000, 3000, 7000].entries()) {
+      c.request(T0 + at, { id: ntp(T0 + at, k + 1) });
+      c.reply(T0 + at + 700, { id: ntp(T0 + at, k + 1), code: 131, lifetime: 0 }); // 0.7 s late
+    }
+    c.tick(T0 + 15_100);
+    const { doc } = await observe(c.buffer());
+    expect(doc.registrations.outcomes).toMatchObject({ unauthenticated: 1, denied: 0 });
+    expect(doc.registrations.retransmissions).toBe(3);
+  });
+});
+
 describe('kinds and moves from what was seen before', () => {
   it('initial, then renewal within the granted lifetime, then deregistration; moves home-to-foreign, foreign-to-foreign, foreign-to-home', async () => {
     const c = new Capture();
