@@ -95,6 +95,18 @@ export async function runSite(o: RunOptions): Promise<void> {
   });
   const plan = sitePlan(site, { logger, configDir: dirname(resolve(o.config)) });
   for (const w of plan.warnings) logger.warn(w);
+  const radius = site.securityAssociations.radius;
+  if (radius)
+    // Server names only: never the secret or the password.
+    logger.info(
+      {
+        radiusServers: (plan.host.collector?.radiusServers ?? []).join(','),
+        order: radius.order,
+        attributeStyle: radius.attributeStyle,
+        localBindings: site.securityAssociations.local.length,
+      },
+      'security associations from RADIUS',
+    );
   for (const id of plan.disabledAccessPoints)
     logger.info({ accessPoint: id }, 'PMIP is disabled on this access point: not started');
   const eventLog = createEventLog({

@@ -202,6 +202,7 @@ describe('pmip-exporter run --config', () => {
     const logs = run.logs();
     expect(logs.map((l) => l.msg)).toEqual(
       expect.arrayContaining([
+        'security associations from RADIUS',
         'exporter listening',
         'association API listening',
         'access point started',
