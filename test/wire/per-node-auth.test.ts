@@ -13,6 +13,8 @@ import { PcapWriter } from '../../src/capture/index.ts';
 import {
   decodeRegistrationLayout,
   encodeRegistration,
+  messageFromJson,
+  messageToJson,
   requestFlags,
   verifyAuthentication,
   type RegistrationRequest,
@@ -105,6 +107,14 @@ describe('extension 47 (per-node authentication method, RFC 5563 section 3.1)', 
       expect(encodeRegistration(fromShort.message).equals(shortBytes)).toBe(true);
     },
   );
+
+  it('the JSON shape keeps the short form, so wire encode gives the same bytes back', () => {
+    const bytes = shortFormRequest(1);
+    const json = messageToJson(decodeRegistrationLayout(bytes).message);
+    expect((json.extensions as unknown[])[0]).toEqual({ type: 47, subtype: 1, data: '01', form: 'short' });
+    const back = messageFromJson(json);
+    expect(encodeRegistration(back as RegistrationRequest).equals(bytes)).toBe(true);
+  });
 
   it('stays long when both readings fit and the long one leaves a remainder that decodes', () => {
     // 47, sub-type 2, length 0: as short it would be length 2 (sub-type 0, data 0x00) then 0x00,

@@ -28,7 +28,7 @@ import { replyCode } from './reply-codes.ts';
 export type ExtensionJson =
   | { type: 32 | 33 | 34; spi: number; authenticator: string }
   | { type: 131; nai: string }
-  | { type: 36 | 47; subtype: number; data: string }
+  | { type: 36 | 47; subtype: number; data: string; form?: 'short' }
   | { type: number; data: string };
 
 export type MessageJson = Record<string, unknown> & { type: string };
@@ -40,7 +40,13 @@ export function extensionToJson(ext: Extension): ExtensionJson {
     case 'nai':
       return { type: ext.type, nai: ext.nai };
     case 'long':
-      return { type: ext.type, subtype: ext.subtype, data: ext.data.toString('hex') };
+      return {
+        type: ext.type,
+        subtype: ext.subtype,
+        data: ext.data.toString('hex'),
+        // Extension 47 as some implementations write it (RFC 5563 section 3.1; wire-codec.md).
+        ...(ext.form === 'short' ? { form: 'short' as const } : {}),
+      };
     case 'raw':
       return { type: ext.type, data: ext.data.toString('hex') };
   }
@@ -104,7 +110,17 @@ const extensionSchema = z.union([
     })
     .strict(),
   z.object({ type: z.literal(131), nai: z.string() }).strict(),
-  z.object({ type: z.union([z.literal(36), z.literal(47)]), subtype: uint(255), data: hex }).strict(),
+  z
+    .object({
+      type: z.union([z.literal(36), z.literal(47)]),
+      subtype: uint(255),
+      data: hex,
+      form: z.literal('short').optional(),
+    })
+    .strict()
+    .refine((e) => e.form === undefined || e.type === 47, {
+      message: 'form "short" is for type 47 only',
+    }),
   z
     .object({ type: uint(255), data: hex })
     .strict()
@@ -159,7 +175,13 @@ function extensionFromJson(e: z.infer<typeof extensionSchema>): Extension {
     return { kind: 'auth', type: e.type, spi: e.spi, authenticator: Buffer.from(e.authenticator, 'hex') };
   if ('nai' in e) return { kind: 'nai', type: 131, nai: e.nai };
   if ('subtype' in e)
-    return { kind: 'long', type: e.type as 36 | 47, subtype: e.subtype, data: Buffer.from(e.data, 'hex') };
+    return {
+      kind: 'long',
+      type: e.type as 36 | 47,
+      subtype: e.subtype,
+      data: Buffer.from(e.data, 'hex'),
+      ...(e.form === 'short' ? { form: 'short' as const } : {}),
+    };
   return { kind: 'raw', type: e.type, data: Buffer.from(e.data, 'hex') };
 }
 
