@@ -166,6 +166,35 @@ describe('proxy-mode authentication (per-node SA, extensions 47 + 34)', () => {
     expect(reply.extensions[0]).toMatchObject({ spi: NODE_SPI });
   });
 
+  it('a short-form extension 47 (as some proxies write it) is accepted too, and counted as lenient', async () => {
+    const replies: RegistrationMessage[] = [];
+    const client = createSocket('udp4');
+    await new Promise<void>((r) => client.bind(0, '127.0.2.35', () => r()));
+    client.on('message', (m) => replies.push(decodeRegistration(m)));
+    const { encodeRegistration, requestFlags, ntpTimestamp } = await import('../../src/pmip/wire/index.ts');
+    const bytes = encodeRegistration(
+      {
+        type: 'registration-request',
+        flags: requestFlags({ D: true }),
+        lifetime: 300,
+        homeAddress: '127.0.1.95',
+        homeAgent: HA('A'),
+        careOfAddress: '127.0.2.35',
+        identification: ntpTimestamp(lab.scheduler.now(), seededRandom(6), 0),
+        extensions: [{ kind: 'long', type: 47, subtype: 1, data: Buffer.from([1]), form: 'short' }],
+      },
+      { type: 34, spi: NODE_SPI, key: Buffer.from(NODE_KEY, 'hex'), algorithm: 'prefix-suffix' },
+    );
+    expect(bytes.subarray(24, 28).toString('hex')).toBe('2f020101');
+    client.send(bytes, lab.port, HA('A'));
+    await waitUntil(() => replies.length > 0, 'the reply');
+    client.close();
+    expect(replies[0]).toMatchObject({ type: 'registration-reply', code: 0 });
+    expect(lab.recorder.of('lenient-decode', 'ha-A')).toEqual([
+      expect.objectContaining({ what: 'ext47-short-form', socket: 'registration', peer: '127.0.2.35' }),
+    ]);
+  });
+
   it('a wrong per-node key is refused (132) and shown as unauthenticated at the access point', async () => {
     const ap = await proxyAccessPoint('ap-wrong', '127.0.2.33', WRONG_NODE_KEY);
     try {
