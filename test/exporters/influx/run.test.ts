@@ -146,4 +146,70 @@ describe.skipIf(!hasInfluxd())('run --config with exporters.influxdb (influxd fo
     const stats = await fetch(`${url}/api/v1/statistics`).catch(() => undefined);
     expect(stats).toBeUndefined(); // stopped
   }, 40_000);
+
+  it('the demo with --influx-url: points arrive while it runs, and --duration ends it with the last ones written', async () => {
+    const open = await startInfluxdb();
+    try {
+      const port = await freePort();
+      const mipPort = 20000 + Math.floor(Math.random() * 20000);
+      const child = spawn(
+        process.execPath,
+        [
+          '--import',
+          'tsx',
+          'src/cli/main.ts',
+          'demo',
+          '--listen',
+          `127.0.0.1:${port}`,
+          '--mip-port',
+          String(mipPort),
+          '--aap-port',
+          String(mipPort + 1),
+          '--clients',
+          '50',
+          '--duration',
+          '8',
+          '--log-level',
+          'warn',
+          '--influx-url',
+          open.url,
+          '--influx-interval',
+          '1',
+          '--influx-outcomes',
+        ],
+        { cwd: repoRoot },
+      );
+      let out = '';
+      child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
+      child.stderr.setEncoding('utf8').on('data', (d: string) => (out += d));
+      const c: Child = {
+        child,
+        out: () => out,
+        exited: new Promise((r) => child.on('exit', (code) => r(code))),
+      };
+      children.push(c);
+      await until('the ready line', async () =>
+        out.includes('pmip-exporter demo ready') ? true : undefined,
+      );
+      expect(out).toContain(`; InfluxDB ${open.url}/write?db=pmip every 1 s`);
+      const whileRunning = await until('points while running', async () => {
+        const n = await countPoints(open);
+        return n > 0 ? n : undefined;
+      });
+      expect(await c.exited).toBe(0);
+      const after = await countPoints(open);
+      expect(after).toBeGreaterThan(whileRunning);
+      const aps = await open.query(`SELECT count(attempts) FROM ${MEASUREMENTS.accessPoint}`, 'pmip');
+      // 6 access points per snapshot, one snapshot a second for about 8 s (plus the last one).
+      expect(Number(aps[0]!.values[0]![1]) % 6).toBe(0);
+      expect(Number(aps[0]!.values[0]![1])).toBeGreaterThanOrEqual(6 * 5);
+      const site = await open.query(
+        `SELECT last(attempts) FROM ${MEASUREMENTS.site} WHERE site = 'demo'`,
+        'pmip',
+      );
+      expect(Number(site[0]!.values[0]![1])).toBeGreaterThan(0);
+    } finally {
+      await open.destroy();
+    }
+  }, 40_000);
 });
