@@ -29,6 +29,7 @@ const EXPECTED_ALERTS = [
   'PmipMetricsRenderSlow',
   'PmipInfluxdbWritesFailing',
   'PmipInfluxdbPointsDropped',
+  'PmipRadiusSaLookupsFailing',
 ];
 
 describe.skipIf(!hasPromtool)('promtool', () => {
