@@ -23,10 +23,10 @@ export const INFLUXDB_DEFAULTS = {
   bufferPoints: 100_000,
   gzipThresholdBytes: 1000,
   timeoutSeconds: 10,
-  maxRetries: 20,
+  maxRetries: 200,
   minRetryDelaySeconds: 1,
   maxRetryDelaySeconds: 30,
-  maxRetryTimeSeconds: 900,
+  maxRetryTimeSeconds: 1800,
   outcomes: false,
 } as const;
 
