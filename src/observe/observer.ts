@@ -208,8 +208,8 @@ export class WireObserver {
   private attemptSeq = 0;
   private deadlineHead = 0;
   private readonly agents = new Map<string, { sequence: number; lastReboot: number }>();
-  /** Most transmissions seen in one attempt, per sender: its retransmission limit, as far as seen. */
-  private readonly senderTransmissions = new Map<string, number>();
+  /** Per sender: how many unanswered attempts ended after how many transmissions (its usual limit). */
+  private readonly senderTransmissions = new Map<string, Map<number, number>>();
   /** Home agent probes in flight: home address and identification low half -> home agent. */
   private readonly probes = new Map<string, { homeAgent: string; at: number }>();
   private clock = 0;
@@ -449,8 +449,6 @@ export class WireObserver {
         open.transmissions.push({ id: req.identification, high, low, at });
         if (open.transmissions.length > 8) open.transmissions.shift();
         open.count++;
-        if (open.count > (this.senderTransmissions.get(src) ?? 0))
-          this.senderTransmissions.set(src, open.count);
         open.lastTxAt = at;
         this.setDeadline(open);
         this.emitSent(open.sender, dst, req, open.kind, true, open.foreignAgent, c);
@@ -652,7 +650,8 @@ export class WireObserver {
     // The sender stopped retransmitting before its usual number of transmissions: it gave the
     // attempt up (the client left, another attempt replaced it out of sight). Not an outcome,
     // like an access point's attempt that never concludes (docs/events.md).
-    if (a.count < (this.senderTransmissions.get(a.sender) ?? 0)) {
+    const usual = this.usualTransmissions(a.sender, a.count);
+    if (usual !== undefined && a.count < usual) {
       a.open = false;
       c.attempt = undefined;
       this.stats.abandoned++;
@@ -669,6 +668,26 @@ export class WireObserver {
     if (a.kind !== 'deregistration' && c.boundUntil !== undefined && c.boundUntil <= this.clock)
       c.boundUntil = undefined;
     this.publish(c);
+  }
+
+  /**
+   * The sender's usual number of transmissions in an unanswered attempt (the most frequent so
+   * far; undefined before the first), then counts this one. The most frequent, not the most: an
+   * attempt merged with the next one (a client associating again on the retransmission
+   * schedule) has more than the sender's limit and must not make every normal timeout look short.
+   */
+  private usualTransmissions(sender: string, count: number): number | undefined {
+    let counts = this.senderTransmissions.get(sender);
+    if (!counts) {
+      counts = new Map();
+      this.senderTransmissions.set(sender, counts);
+    }
+    let usual: number | undefined;
+    let best = 0;
+    for (const [k, n] of counts)
+      if (n > best || (n === best && usual !== undefined && k > usual)) [usual, best] = [k, n];
+    counts.set(count, (counts.get(count) ?? 0) + 1);
+    return usual;
   }
 
   private concludeAnswer(c: ClientWire, a: Attempt): void {
