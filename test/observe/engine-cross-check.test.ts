@@ -8,8 +8,8 @@
  *
  * The interval: tshark is capturing before the demo starts, and stops a second after the demo
  * stopped, so the capture holds everything the engine sent: requests and retransmissions must
- * match exactly. Outcomes may differ by at most 3 each, for reasons the wire cannot see (each
- * case is printed when it happens):
+ * match exactly. Outcomes may differ by at most 3 each (timeouts 5), for reasons the wire cannot
+ * see (each case is printed when it happens):
  * - a client that leaves for another access point of its home subnet during the last wait of an
  *   attempt: the access point drops the attempt (never concluded, not counted), the wire sees no
  *   new request and times it out;
@@ -43,6 +43,11 @@ const scratch = path.join(repoRoot, '.scratch', `observe-cross-${process.pid}`);
 const CAPTURE_SECONDS = 125;
 const LIVE_SECONDS = 30;
 const OUTCOME_EDGE = 3;
+/**
+ * Timeouts: also the deregistrations whose client moved between two access points of its home
+ * subnet during the last wait (no packet says so; 2-3 per run with the silent home agent).
+ */
+const TIMEOUT_EDGE = 5;
 const MOVE_EDGE = 2;
 
 const canCapture = tsharkAvailable() && process.getuid?.() === 0;
@@ -226,7 +231,7 @@ describe.skipIf(!canCapture)('observing the demo on lo counts what the engine co
     const o = observed.registrations;
     const e = engine.registrations;
     expect(Math.abs(o.outcomes.accepted - e.outcomes.accepted)).toBeLessThanOrEqual(OUTCOME_EDGE);
-    expect(Math.abs(o.timeouts - e.timeouts)).toBeLessThanOrEqual(OUTCOME_EDGE);
+    expect(Math.abs(o.timeouts - e.timeouts)).toBeLessThanOrEqual(TIMEOUT_EDGE);
     expect(Math.abs(o.outcomes.unauthenticated - e.outcomes.unauthenticated)).toBeLessThanOrEqual(
       OUTCOME_EDGE,
     );
@@ -254,7 +259,7 @@ describe.skipIf(!canCapture)('observing the demo on lo counts what the engine co
     const ha2 = observed.homeAgentsSeen['127.101.0.1'];
     expect(ha2?.timeouts).toBeGreaterThan(0);
     expect(Math.abs(ha2!.timeouts - engine.homeAgentsSeen['127.101.0.1']!.timeouts)).toBeLessThanOrEqual(
-      OUTCOME_EDGE,
+      TIMEOUT_EDGE,
     );
   });
 
