@@ -134,6 +134,8 @@ interface Attempt {
 
 interface ClientWire {
   homeAddress: string;
+  /** The `client` of this row's events: one object per row (the home address never changes). */
+  ref: { mac: string; address: string };
   sender: string;
   location?: 'home' | 'foreign';
   careOfAddress?: string;
@@ -404,21 +406,32 @@ export class WireObserver {
     let c = this.clients.get(key);
     const open = c?.attempt?.open ? c.attempt : undefined;
     // The foreign agent forwarding a request it received: same identification, another source.
-    if (open && open.sender !== src && open.transmissions.some((t) => t.id === req.identification)) {
+    if (open && open.sender !== src && hasIdentification(open, req.identification)) {
       this.stats.relayedRequests++;
       if (open.foreignAgent === undefined) open.foreignAgent = src;
       return;
     }
     // A reserved SPI (0-255, RFC 5944 section 3.5) is no registration: an AAP's home agent probe
     // (docs/aap-protocol.md) or a scan. Counted apart, so it never becomes a client or an attempt.
-    const auth = req.extensions.find((e) => e.kind === 'auth' && e.type === 32);
-    if (auth?.kind === 'auth' && auth.spi < 256) {
+    // Loops, not find() with a closure: this runs for every request.
+    const exts = req.extensions;
+    let spi = -1;
+    let naiValue: string | undefined;
+    let naiSeen = false;
+    for (let i = 0; i < exts.length; i++) {
+      const e = exts[i]!;
+      if (spi < 0 && e.kind === 'auth' && e.type === 32) spi = e.spi;
+      else if (!naiSeen && e.kind === 'nai') {
+        naiSeen = true;
+        naiValue = e.nai;
+      }
+    }
+    if (spi >= 0 && spi < 256) {
       this.probe(req, at);
       return;
     }
     this.stats.requests++;
     add(this.requested, req.lifetime);
-    const nai = req.extensions.find((e) => e.kind === 'nai');
     if (!c) {
       if (this.clients.size >= this.maxClients) {
         this.stats.untracked++;
@@ -428,6 +441,7 @@ export class WireObserver {
       // Every field from the start, never deleted: objects keep one shape (fast property access).
       c = {
         homeAddress: req.homeAddress,
+        ref: { mac: req.homeAddress, address: req.homeAddress },
         sender: src,
         location: undefined,
         careOfAddress: undefined,
@@ -441,7 +455,7 @@ export class WireObserver {
       };
       this.clients.set(key, c);
     }
-    if (nai?.kind === 'nai') c.nai = nai.nai;
+    if (naiSeen) c.nai = naiValue;
     this.checkRequest(d, src);
 
     if (open) {
@@ -466,7 +480,7 @@ export class WireObserver {
 
   /** Same attempt? Same identification, or the same parameters (and any denial was ignored). */
   private isRetransmission(a: Attempt, req: RegistrationRequest, at: number): boolean {
-    if (a.transmissions.some((t) => t.id === req.identification)) return true;
+    if (hasIdentification(a, req.identification)) return true;
     if (a.homeAgent !== req.homeAgent || a.careOfAddress !== req.careOfAddress || a.lifetime !== req.lifetime)
       return false;
     // Retransmissions wait at least a second and never less than the time before (RFC 5944
@@ -591,7 +605,15 @@ export class WireObserver {
     this.stats.replies++;
     const c = this.clients.get(d.bytes.readInt32BE(4));
     const a = c?.attempt;
-    const tx = a?.open ? a.transmissions.find((t) => t.low === low) : undefined;
+    let tx: Transmission | undefined;
+    if (a?.open) {
+      const list = a.transmissions;
+      for (let i = 0; i < list.length; i++)
+        if (list[i]!.low === low) {
+          tx = list[i];
+          break;
+        }
+    }
     // The home agent's reply to the foreign agent: the relay leg of the reply the sender gets.
     if (a?.open && tx && dst !== a.sender && (dst === a.foreignAgent || src === a.homeAgent)) {
       this.stats.relayedReplies++;
@@ -1014,8 +1036,15 @@ export class WireObserver {
   }
 }
 
+/** Shared by the row's events (no consumer changes an event): no allocation per event. */
 function ref(c: ClientWire): { mac: string; address: string } {
-  return { mac: c.homeAddress, address: c.homeAddress };
+  return c.ref;
+}
+
+function hasIdentification(a: Attempt, id: bigint): boolean {
+  const list = a.transmissions;
+  for (let i = 0; i < list.length; i++) if (list[i]!.id === id) return true;
+  return false;
 }
 
 function add(m: Map<number, number>, key: number): void {
@@ -1029,7 +1058,21 @@ function msOf(ns: bigint): number {
 
 function isGroupAddress(address: string): boolean {
   if (address === '255.255.255.255') return true;
-  const first = Number(address.slice(0, address.indexOf('.')));
+  // The first octet from the character codes (no substring per request); anything but digits
+  // before the first dot takes the general path.
+  let first = 0;
+  let i = 0;
+  for (; i < address.length && i < 4; i++) {
+    const ch = address.charCodeAt(i);
+    if (ch === 46) break;
+    if (ch < 48 || ch > 57) {
+      first = -1;
+      break;
+    }
+    first = first * 10 + (ch - 48);
+  }
+  if (first < 0 || i === 0 || i === 4 || i === address.length)
+    first = Number(address.slice(0, address.indexOf('.')));
   return first >= 224 && first <= 239;
 }
 
