@@ -11,7 +11,19 @@ export const CLIENT_STATES: readonly ClientState[] = ['home', 'registered', 'pen
 const STATE_INDEX = new Map<string, number>(CLIENT_STATES.map((s, i) => [s, i]));
 
 export function clientStateIndex(state: ClientState): number {
-  return STATE_INDEX.get(state) ?? 4;
+  // A switch, not a map probe: this runs for every client-state event.
+  switch (state) {
+    case 'home':
+      return 0;
+    case 'registered':
+      return 1;
+    case 'pending':
+      return 2;
+    case 'isolated':
+      return 3;
+    default:
+      return STATE_INDEX.get(state) ?? 4;
+  }
 }
 
 class ClientRow {
@@ -164,9 +176,10 @@ export class ClientTable {
     }
     row.address = e.client.address;
     row.nai = e.nai;
-    row.ssid = this.intern(e.ssid);
-    row.homeAgent = this.internOptional(e.homeAgent);
-    row.careOfAddress = this.internOptional(e.careOfAddress);
+    // Equal strings keep the row's copy: no intern lookup (a map probe each) per event.
+    if (row.ssid !== e.ssid) row.ssid = this.intern(e.ssid);
+    if (row.homeAgent !== e.homeAgent) row.homeAgent = this.internOptional(e.homeAgent);
+    if (row.careOfAddress !== e.careOfAddress) row.careOfAddress = this.internOptional(e.careOfAddress);
     row.expiresAt = e.expiresAt ?? NaN;
     if (e.lastCode !== undefined) row.lastCode = e.lastCode;
     if (e.lastOutcome !== undefined) row.lastOutcome = e.lastOutcome;
@@ -179,7 +192,8 @@ export class ClientTable {
     const row = this.rows.get(mac);
     if (row === undefined) return;
     row.lastSeen = now;
-    if (careOfAddress !== undefined) row.careOfAddress = this.intern(careOfAddress);
+    if (careOfAddress !== undefined && row.careOfAddress !== careOfAddress)
+      row.careOfAddress = this.intern(careOfAddress);
   }
 
   remove(mac: string): void {

@@ -140,6 +140,8 @@ interface ClientWire {
   location?: 'home' | 'foreign';
   careOfAddress?: string;
   homeAgent?: string;
+  /** The foreign agent of the last attempt: its string is reused while equal (hashed once). */
+  foreignAgent?: string;
   boundUntil?: number;
   lastCode?: number;
   lastOutcome?: ClientOutcome;
@@ -446,6 +448,7 @@ export class WireObserver {
         location: undefined,
         careOfAddress: undefined,
         homeAgent: undefined,
+        foreignAgent: undefined,
         boundUntil: undefined,
         lastCode: undefined,
         lastOutcome: undefined,
@@ -547,6 +550,7 @@ export class WireObserver {
     // Long-lived rows keep the strings they hold when equal: the new copies then die young.
     if (c.sender !== src) c.sender = src;
     if (c.homeAgent !== req.homeAgent) c.homeAgent = req.homeAgent;
+    if (dst !== req.homeAgent && c.foreignAgent !== dst) c.foreignAgent = dst;
     const attempt: Attempt = {
       seq: ++this.attemptSeq,
       client: c,
@@ -564,7 +568,7 @@ export class WireObserver {
       lastTxAt: at,
       deadline: 0,
       open: true,
-      foreignAgent: dst !== req.homeAgent ? dst : undefined,
+      foreignAgent: dst !== req.homeAgent ? c.foreignAgent : undefined,
       answer: undefined,
       unusable: undefined,
       lastReplyAt: undefined,
