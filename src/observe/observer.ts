@@ -830,6 +830,51 @@ export class WireObserver {
       if (fa !== undefined) last.foreignAgent = fa;
     }
     c.lastOutcome = last;
+    // An answered attempt (code, reason, issuer and round trip, no late reply) as one literal, keys
+    // in the order the general path adds them: no property store grown per event.
+    if (
+      o.code !== undefined &&
+      o.reason !== undefined &&
+      o.issuer !== undefined &&
+      o.roundTripSeconds !== undefined &&
+      o.lastReplyAt === undefined
+    ) {
+      this.emit(
+        fa !== undefined
+          ? {
+              type: 'registration-outcome',
+              time: at,
+              node: a.sender,
+              nodeKind: 'access-point',
+              client: ref(c),
+              kind: a.kind,
+              outcome,
+              homeAgent: a.homeAgent,
+              transmissions: a.count,
+              foreignAgent: fa,
+              code: o.code,
+              reason: o.reason,
+              issuer: o.issuer,
+              roundTripSeconds: o.roundTripSeconds,
+            }
+          : {
+              type: 'registration-outcome',
+              time: at,
+              node: a.sender,
+              nodeKind: 'access-point',
+              client: ref(c),
+              kind: a.kind,
+              outcome,
+              homeAgent: a.homeAgent,
+              transmissions: a.count,
+              code: o.code,
+              reason: o.reason,
+              issuer: o.issuer,
+              roundTripSeconds: o.roundTripSeconds,
+            },
+      );
+      return;
+    }
     const e: RegistrationOutcomeEvent = {
       type: 'registration-outcome',
       time: at,
@@ -841,7 +886,7 @@ export class WireObserver {
       homeAgent: a.homeAgent,
       transmissions: a.count,
     };
-    if (a.foreignAgent !== undefined) e.foreignAgent = a.foreignAgent;
+    if (fa !== undefined) e.foreignAgent = fa;
     if (o.code !== undefined) e.code = o.code;
     if (o.reason !== undefined) e.reason = o.reason;
     if (o.issuer !== undefined) e.issuer = o.issuer;
