@@ -88,15 +88,22 @@ type RulesPrometheus = AlertingPrometheus;
 const hostPort = (url: string) => new URL(url).host;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** The Grafana variables at their "All" value (`.+`), `ap` and the rate interval concrete. */
+/**
+ * The Grafana variables at their "All" value (`.+`; `site` at `.*`, its All, since a plain
+ * Prometheus adds no site label), `ap` and the rate interval concrete.
+ */
 function concrete(expr: string): string {
   const values: Record<string, string> = {
     __rate_interval: RATE_INTERVAL,
+    site: '.*',
     job: '.+',
     instance: '.+',
     ap: AP,
   };
-  const out = expr.replace(/\$(__rate_interval|job|instance|ap)\b/g, (_m, name: string) => values[name]!);
+  const out = expr.replace(
+    /\$(__rate_interval|site|job|instance|ap)\b/g,
+    (_m, name: string) => values[name]!,
+  );
   if (out.includes('$')) throw new Error(`an unknown variable is left in ${out}`);
   return out;
 }
