@@ -225,7 +225,12 @@ describe('pmip-exporter run --config', () => {
     const run = start(['run', '--config', file, '--shutdown-grace', '100']);
     await run.ready();
     const { code, ms } = await run.signal('SIGINT');
-    expect(code, `ended by signal ${run.child.signalCode}; stderr: ${run.stderr.slice(-2000)}`).toBe(0);
+    // The stdout tail says whether the handler ran ("shutting down"): this case failed once under
+    // heavy load with the process ended by the signal itself and an empty stderr.
+    expect(
+      code,
+      `ended by signal ${run.child.signalCode}; stderr: ${run.stderr.slice(-2000)}; stdout: ${run.stdout.slice(-2000)}`,
+    ).toBe(0);
     expect(ms).toBeLessThan(EXIT_LIMIT_MS);
   });
 
