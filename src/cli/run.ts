@@ -23,6 +23,7 @@ import { CliError } from './errors.ts';
 import { SubnetMapClient } from '../pmip/subnet-map/aap-client.ts';
 import { AuthoritativeAccessPoint } from '../pmip/subnet-map/aap-server.ts';
 import { installShutdown } from './shutdown.ts';
+import { skewedScheduler } from '../pmip/runtime/scheduler.ts';
 import { InfluxWriter } from '../exporters/influx/writer.ts';
 
 /** How long in-flight registrations get to finish on shutdown (the whole stop must end within 5 s). */
@@ -50,7 +51,12 @@ const REDACT = [
 export interface RunOptions {
   config: string;
   shutdownGrace: number;
+  /** Lab use: the access points' clocks run this many seconds off (0: the real clock). */
+  clockOffset?: number;
 }
+
+/** `--clock-offset` bound, seconds: a day either way covers every time-mismatch experiment. */
+export const MAX_CLOCK_OFFSET_SECONDS = 86_400;
 
 export function registerRunCommand(program: Command): void {
   program
@@ -71,6 +77,21 @@ export function registerRunCommand(program: Command): void {
         return n;
       },
       DEFAULT_SHUTDOWN_GRACE_MS,
+    )
+    .option(
+      '--clock-offset <seconds>',
+      `lab use: run the access points' clocks this many seconds off the real one, to reproduce a ` +
+        `time-mismatch denial (133) and its resynchronisation against a home agent ` +
+        `(-${MAX_CLOCK_OFFSET_SECONDS} to ${MAX_CLOCK_OFFSET_SECONDS})`,
+      (value: string) => {
+        const n = Number(value);
+        if (!Number.isInteger(n) || Math.abs(n) > MAX_CLOCK_OFFSET_SECONDS)
+          throw new CliError(
+            `--clock-offset: "${value}" must be an integer number of seconds from -${MAX_CLOCK_OFFSET_SECONDS} to ${MAX_CLOCK_OFFSET_SECONDS}`,
+          );
+        return n;
+      },
+      0,
     )
     .action(async (o: RunOptions) => {
       await runSite(o);
@@ -124,6 +145,16 @@ export async function runSite(o: RunOptions): Promise<void> {
   if (influx) {
     plan.host.views = { ...plan.host.views, influxdb: () => influx.status() };
     plan.host.subscribers.push(influx.handle);
+  }
+
+  if (o.clockOffset) {
+    // Only the access points' clocks: the hosted agents and the exporter keep the real one.
+    const skewed = skewedScheduler(plan.host.scheduler, o.clockOffset * 1000);
+    plan.host.schedulerFor = () => skewed;
+    logger.warn(
+      { clockOffsetSeconds: o.clockOffset },
+      "--clock-offset: the access points' clocks run off the real one (lab use)",
+    );
   }
 
   let host: Host;

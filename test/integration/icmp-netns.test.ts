@@ -55,10 +55,22 @@ interface Child {
   proc: ChildProcess;
   out: () => string;
 }
-function run(ns: string, config: string): Child {
+function run(ns: string, config: string, extra: string[] = []): Child {
   const proc = spawn(
     'ip',
-    ['netns', 'exec', ns, process.execPath, '--import', 'tsx', 'src/cli/main.ts', 'run', '--config', config],
+    [
+      'netns',
+      'exec',
+      ns,
+      process.execPath,
+      '--import',
+      'tsx',
+      'src/cli/main.ts',
+      'run',
+      '--config',
+      config,
+      ...extra,
+    ],
     { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] },
   );
   let out = '';
@@ -216,11 +228,11 @@ describe.skipIf(!available)('ICMP agent discovery across network namespaces', ()
     rmSync(dir, { recursive: true, force: true });
   }, 30_000);
 
-  async function startAp(perNodeKey?: string): Promise<void> {
+  async function startAp(perNodeKey?: string, extra: string[] = []): Promise<void> {
     await stop(ap);
     const file = path.join(dir, `ap-${perNodeKey ?? 'plain'}.yaml`);
     writeFileSync(file, stringify(apConfig(perNodeKey)));
-    ap = run(NS.ap, file);
+    ap = run(NS.ap, file, extra);
     await ready(ap);
   }
 
@@ -286,6 +298,28 @@ describe.skipIf(!available)('ICMP agent discovery across network namespaces', ()
     const bindings = curl(NS.ha, 'http://127.0.0.1:9434/api/v1/bindings');
     expect(bindings).not.toContain('10.1.0.52');
     expect(bindings).not.toContain(NODE_KEY);
+  }, 60_000);
+
+  it('proxy mode with the access point an hour off: 133, resynchronised in one extra round trip', async () => {
+    await startAp(NODE_KEY, ['--clock-offset', '3600']);
+    curl(NS.ap, 'http://127.0.0.1:9435/api/v1/associations', {
+      mac: '02:00:00:00:17:04',
+      address: '10.1.0.53',
+      ssid: 'corp',
+      accessPoint: 'ap-1',
+    });
+    await until(
+      () => metric(NS.ap, 'pmip_mn_registrations_accepted_total') >= 1,
+      'the registration after the resynchronisation',
+    );
+    // One denial (133, the identification's time out of the window, RFC 5944 section 5.7), one
+    // resynchronisation, and exactly one extra request and reply: two of each for one acceptance.
+    expect(metric(NS.ap, 'pmip_mn_time_syncs_total')).toBe(1);
+    expect(metric(NS.ap, 'pmip_mn_registration_replies_received_total')).toBe(2);
+    const offset = metric(NS.ap, 'pmip_time_sync_offset_seconds');
+    expect(Math.abs(offset + 3600)).toBeLessThan(5);
+    const bindings = curl(NS.ha, 'http://127.0.0.1:9434/api/v1/bindings');
+    expect(bindings).toContain('10.1.0.53');
   }, 60_000);
 
   it('tshark on the veth: ICMP type 9 with the mobility extension, solicitations, clean registrations', async () => {
