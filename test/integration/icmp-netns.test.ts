@@ -11,7 +11,10 @@
  * 10.1.0.50) is then registered through it. tshark on the foreign agent's access-side veth sees
  * the ICMP type 9 with the mobility agent extension, and registrations that dissect with no
  * expert warning. Then proxy-mode authentication (RFC 5563): accepted with the right per-node key,
- * refused (132) and shown as unauthenticated with a wrong one.
+ * refused (132) and shown as unauthenticated with a wrong one; with the access point's clock an
+ * hour off (`run --clock-offset 3600`), one 133 and one extra round trip. Last, no foreign agent:
+ * the FA namespace only routes, and the access point registers straight with the home agent with
+ * its own address as the care-of address.
  *
  * Needs root (ip netns add) and the raw-socket module; where namespaces cannot be made the test
  * says so and is skipped.
@@ -126,10 +129,24 @@ const common = {
   exporters: { prometheus: { listen: '127.0.0.1:9434' } },
   logging: { level: 'info' },
 };
-const apConfig = (perNodeKey?: string) => ({
+const apConfig = (perNodeKey?: string, colocated = false) => ({
   site: { name: 'netns-ap' },
   accessPoints: [
-    { id: 'ap-1', address: '10.2.0.10', subnet: '10.2.0.0/24', ssids: [{ name: 'corp' }], discovery: 'icmp' },
+    colocated
+      ? {
+          id: 'ap-1',
+          address: '10.2.0.10',
+          subnet: '10.2.0.0/24',
+          ssids: [{ name: 'corp' }],
+          colocatedCareOfAddress: true,
+        }
+      : {
+          id: 'ap-1',
+          address: '10.2.0.10',
+          subnet: '10.2.0.0/24',
+          ssids: [{ name: 'corp' }],
+          discovery: 'icmp',
+        },
   ],
   securityAssociations: {
     local: [{ address: '10.1.0.32', rangeEnd: '10.1.0.254', spi: 256, key: KEY }],
@@ -228,10 +245,10 @@ describe.skipIf(!available)('ICMP agent discovery across network namespaces', ()
     rmSync(dir, { recursive: true, force: true });
   }, 30_000);
 
-  async function startAp(perNodeKey?: string, extra: string[] = []): Promise<void> {
+  async function startAp(perNodeKey?: string, extra: string[] = [], colocated = false): Promise<void> {
     await stop(ap);
-    const file = path.join(dir, `ap-${perNodeKey ?? 'plain'}.yaml`);
-    writeFileSync(file, stringify(apConfig(perNodeKey)));
+    const file = path.join(dir, `ap-${perNodeKey ?? 'plain'}${colocated ? '-colocated' : ''}.yaml`);
+    writeFileSync(file, stringify(apConfig(perNodeKey, colocated)));
     ap = run(NS.ap, file, extra);
     await ready(ap);
   }
@@ -320,6 +337,31 @@ describe.skipIf(!available)('ICMP agent discovery across network namespaces', ()
     expect(Math.abs(offset + 3600)).toBeLessThan(5);
     const bindings = curl(NS.ha, 'http://127.0.0.1:9434/api/v1/bindings');
     expect(bindings).toContain('10.1.0.53');
+  }, 60_000);
+
+  it('no foreign agent: the access point registers straight with the home agent, care-of = its own address', async () => {
+    // The foreign agent's namespace is only a router here: the datagrams to 10.1.0.1 pass through
+    // its kernel, not its foreign agent process.
+    inNs(NS.fa, 'sysctl', '-q', '-w', 'net.ipv4.ip_forward=1');
+    inNs(NS.ap, 'ip', 'route', 'replace', '10.1.0.0/24', 'via', '10.2.0.2');
+    const relayedBefore = metric(NS.fa, 'pmip_fa_registration_requests_relayed_total');
+    await startAp(undefined, [], true);
+    curl(NS.ap, 'http://127.0.0.1:9435/api/v1/associations', {
+      mac: '02:00:00:00:17:05',
+      address: '10.1.0.54',
+      ssid: 'corp',
+      accessPoint: 'ap-1',
+    });
+    await until(() => metric(NS.ap, 'pmip_mn_registrations_accepted_total') >= 1, 'the direct registration');
+    const bindings = JSON.parse(curl(NS.ha, 'http://127.0.0.1:9434/api/v1/bindings')) as {
+      bindings: Array<{ homeAddress: string; peer: string }>;
+    };
+    // `peer`: the binding's care-of address (the tunnel's far end), here the access point's own.
+    expect(bindings.bindings).toContainEqual(
+      expect.objectContaining({ homeAddress: '10.1.0.54', peer: '10.2.0.10' }),
+    );
+    // Nothing went through the foreign agent process.
+    expect(metric(NS.fa, 'pmip_fa_registration_requests_relayed_total')).toBe(relayedBefore);
   }, 60_000);
 
   it('tshark on the veth: ICMP type 9 with the mobility extension, solicitations, clean registrations', async () => {
