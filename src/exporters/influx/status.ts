@@ -5,23 +5,22 @@
  */
 import type { InfluxWriterStatus } from './writer.ts';
 
-export interface InfluxdbStatistics {
-  /** `v2`: /api/v2/write (InfluxDB 2.x, 3.x, 1.8+); `v1`: /write (InfluxDB 1.x before 1.8). */
-  api: 'v2' | 'v1';
-  target: string;
-  intervalSeconds: number;
-  outcomes: boolean;
-  pointsQueued: number;
-  pointsWritten: number;
-  pointsBuffered: number;
+/**
+ * The writer's status as shown: the same fields, times as ISO strings, the per-reason and per-cause
+ * tables keyed by their label values. Derived from the writer's type, so a field added there is
+ * one the compiler asks to be shown here.
+ */
+export type InfluxdbStatistics = Omit<
+  InfluxWriterStatus,
+  'pointsDropped' | 'writeFailures' | 'lastSuccessAt' | 'lastFailure'
+> & {
   /** Keyed by the `reason` label of pmip_influxdb_points_dropped_total. */
   pointsDropped: Record<string, number>;
   /** Keyed by the `cause` label of pmip_influxdb_write_failures_total. */
   writeFailures: Record<string, number>;
-  lastWriteDurationSeconds: number | null;
   lastSuccessAt: string | null;
-  lastFailure: { cause: string; status: number | null; message: string; at: string } | null;
-}
+  lastFailure: (Omit<NonNullable<InfluxWriterStatus['lastFailure']>, 'at'> & { at: string }) | null;
+};
 
 export function influxdbStatistics(s: InfluxWriterStatus): InfluxdbStatistics {
   return {
