@@ -711,7 +711,11 @@ export class Collector {
       malformed: [...this.malformed.values()].map((m) => ({ ...m })),
       lenientDecodes: [...this.lenient.values()].map((m) => ({ ...m })),
       homeAgentAuthentication: this.homeAgentAuthentication.map((a) => ({ ...a })),
-      subnetMap: { lastReportedRows: this.lastReportedRows, updates: { ...this.subnetMapUpdates } },
+      subnetMap: {
+        lastReportedRows: this.lastReportedRows,
+        ...this.subnetMapRows(),
+        updates: { ...this.subnetMapUpdates },
+      },
       aap: { ...this.aapCounts, refused: { ...this.aapRefused }, status: this.aapTable.list() },
       ...(this.radius ? { radius: this.radius.snapshot() } : {}),
       self: {
@@ -776,6 +780,17 @@ export class Collector {
       updatedAt: r.updatedAt,
       ageSeconds: Math.max(0, Math.floor((now - r.updatedAt) / 1000)),
     }));
+  }
+
+  /** The table's row count now: from the injected view when there is one, else the last reported. */
+  private subnetMapRows(): { rows: number | null; rowsFailed: boolean } {
+    const view = this.views.subnetMap;
+    if (view === undefined) return { rows: this.lastReportedRows, rowsFailed: false };
+    try {
+      return { rows: view().length, rowsFailed: false };
+    } catch {
+      return { rows: null, rowsFailed: true };
+    }
   }
 
   hasSubnetMapView(): boolean {

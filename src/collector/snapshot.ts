@@ -98,6 +98,13 @@ export interface CollectorSnapshot {
   subnetMap: {
     /** Rows reported by the latest subnet-map-updated event, null before one. */
     lastReportedRows: number | null;
+    /**
+     * Rows in the table at this instant: the injected subnet map view's count when there is a view,
+     * else `lastReportedRows`. Null when neither knows, or when the view failed (`rowsFailed`).
+     */
+    rows: number | null;
+    /** The injected subnet map view threw while this snapshot was taken (a view shows no row count). */
+    rowsFailed: boolean;
     updates: Record<string, number>;
   };
   aap: {
