@@ -6,7 +6,7 @@
  *   baseline in the same run, interleaved: a linear scan over the same prefixes in typed arrays.
  *   Also, for the record, the hash-per-prefix-length probe the table used before its range index.
  *   Targets: >= 5,000,000 lookups/s and >= 100x the scan.
- * - distribution: one AAP and 200 access points (SubnetMapClient), each on its own loopback
+ * - distribution: one AAP and 200 access points (AapClient), each on its own loopback
  *   address, real UDP, real clock. "push": 10,000 changed rows added at the AAP until every AP's
  *   table has the AAP's digest (updates in chunks, acknowledged). "pull": all 200 APs clear their
  *   table at once and fetch it again (10,000 rows each). Target: <= 2 s for each.
@@ -16,8 +16,8 @@
  */
 import type { PmipEvent } from '../src/pmip/events.ts';
 import { realScheduler } from '../src/pmip/runtime/scheduler.ts';
-import { AuthoritativeAccessPoint } from '../src/pmip/subnet-map/aap-server.ts';
-import { SubnetMapClient } from '../src/pmip/subnet-map/aap-client.ts';
+import { AapServer } from '../src/pmip/aap/server.ts';
+import { AapClient } from '../src/pmip/aap/client.ts';
 import { SubnetMapTable, prefixLengthToMask } from '../src/pmip/subnet-map/table.ts';
 import { seededRandom } from '../src/pmip/wire/identification.ts';
 import { uint32ToIpv4 } from '../src/pmip/wire/ipv4.ts';
@@ -227,14 +227,14 @@ export async function benchDistribution(rounds = 3): Promise<DistributionBenchRe
     for (const l of listeners) l(e);
   };
   const deps = { scheduler: realScheduler, random: seededRandom(3), emit };
-  const aap = await AuthoritativeAccessPoint.start(
+  const aap = await AapServer.start(
     { id: 'aap-bench', address: '127.67.0.1', port: 0, groupKey: GROUP_KEY, timing: { pushTimeoutMs: 5000 } },
     deps,
   );
-  const clients: SubnetMapClient[] = [];
+  const clients: AapClient[] = [];
   try {
     for (let i = 0; i < ACCESS_POINTS; i++) {
-      const client = new SubnetMapClient(
+      const client = new AapClient(
         {
           id: `ap-${i}`,
           address: apAddress(i),

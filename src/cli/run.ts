@@ -20,8 +20,8 @@ import type { SiteConfig } from '../config/schema.ts';
 import { WebConfigError } from '../exporters/web-config.ts';
 import { PmipRuleError } from '../pmip/proxy/rules.ts';
 import { CliError } from './errors.ts';
-import { SubnetMapClient } from '../pmip/subnet-map/aap-client.ts';
-import { AuthoritativeAccessPoint } from '../pmip/subnet-map/aap-server.ts';
+import { AapClient } from '../pmip/aap/client.ts';
+import { AapServer } from '../pmip/aap/server.ts';
 import { installShutdown } from './shutdown.ts';
 import { skewedScheduler } from '../pmip/runtime/scheduler.ts';
 import { InfluxWriter } from '../exporters/influx/writer.ts';
@@ -166,7 +166,7 @@ export async function runSite(o: RunOptions): Promise<void> {
   // The AAP role: an access point of this host whose address is in the AAP lists is an
   // authoritative access point, serving the table on that endpoint. Its id is `address:port`, the
   // label the collector, the pages and the access points' receiver ids use for it.
-  const aapServers: AuthoritativeAccessPoint[] = [];
+  const aapServers: AapServer[] = [];
   const aapPeers = [
     ...new Map(
       plan.subnetMapClients.flatMap((c) => c.aaps).map((a) => [`${a.address}:${a.port}`, a]),
@@ -177,7 +177,7 @@ export async function runSite(o: RunOptions): Promise<void> {
     if (!ap || !site.aap) continue;
     try {
       aapServers.push(
-        await AuthoritativeAccessPoint.start(
+        await AapServer.start(
           {
             id: peer.id,
             address: peer.address,
@@ -199,9 +199,9 @@ export async function runSite(o: RunOptions): Promise<void> {
 
   // The AAP protocol: one subnet map client per access point. Its own home agent (the row it
   // reports) is learnt by agent discovery: an advertisement with the H flag from its subnet.
-  const subnetMapClients: SubnetMapClient[] = [];
+  const subnetMapClients: AapClient[] = [];
   for (const c of plan.subnetMapClients) {
-    const client = new SubnetMapClient(
+    const client = new AapClient(
       { id: c.accessPoint, address: c.address, aaps: c.aaps, groupKey: c.groupKey },
       { scheduler: plan.host.scheduler, random: plan.host.random, emit: host.bus.emit, table: c.table },
     );

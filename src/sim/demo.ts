@@ -13,8 +13,8 @@ import {
 } from '../pmip/runtime/scheduler.ts';
 import { LocalSecurityAssociations, type LocalBinding } from '../pmip/security/store.ts';
 import { SubnetMapTable } from '../pmip/subnet-map/table.ts';
-import { AuthoritativeAccessPoint } from '../pmip/subnet-map/aap-server.ts';
-import { SubnetMapClient } from '../pmip/subnet-map/aap-client.ts';
+import { AapServer } from '../pmip/aap/server.ts';
+import { AapClient } from '../pmip/aap/client.ts';
 import { seededRandom } from '../pmip/wire/identification.ts';
 import type { PmipEvent } from '../pmip/events.ts';
 
@@ -216,12 +216,12 @@ export async function startDemo(o: DemoOptions): Promise<DemoSite> {
   // The two AAPs, then one subnet map client per access point.
   const groupKey = 'demo-group-key-not-a-secret';
   const aapPeers = aapIds.map((id, n) => ({ id, address: apAddresses[n]!, port: o.aapPort }));
-  const aapServers: AuthoritativeAccessPoint[] = [];
-  const subnetMapClients: SubnetMapClient[] = [];
+  const aapServers: AapServer[] = [];
+  const subnetMapClients: AapClient[] = [];
   const aapDeps = { scheduler, random, emit: host.bus.emit };
   for (const peer of aapPeers) {
     aapServers.push(
-      await AuthoritativeAccessPoint.start(
+      await AapServer.start(
         {
           id: peer.id,
           address: peer.address,
@@ -235,7 +235,7 @@ export async function startDemo(o: DemoOptions): Promise<DemoSite> {
     );
   }
   for (const [j, id] of apIds.entries()) {
-    const client = new SubnetMapClient(
+    const client = new AapClient(
       {
         id,
         address: apAddresses[j]!,

@@ -31,7 +31,7 @@ import {
   type RegistrationReply,
   type RegistrationRequest,
 } from '../../src/pmip/wire/index.ts';
-import { opsFrom, rowsFrom, sealAapMessage, type AapMessage } from '../../src/pmip/subnet-map/aap-codec.ts';
+import { opsFrom, rowsFrom, sealAapMessage, type AapMessage } from '../../src/pmip/aap/codec/index.ts';
 import { RECONCILIATION_BUCKETS } from '../../src/pmip/subnet-map/digest.ts';
 import {
   agentAdvertisementArb,

@@ -12,8 +12,8 @@ import pino from 'pino';
 import { Collector } from '../../src/collector/collector.ts';
 import { startExporterServer } from '../../src/exporters/http-server.ts';
 import type { PmipEvent } from '../../src/pmip/events.ts';
-import { AuthoritativeAccessPoint } from '../../src/pmip/subnet-map/aap-server.ts';
-import { SubnetMapClient } from '../../src/pmip/subnet-map/aap-client.ts';
+import { AapServer } from '../../src/pmip/aap/server.ts';
+import { AapClient } from '../../src/pmip/aap/client.ts';
 import { realScheduler } from '../../src/pmip/runtime/scheduler.ts';
 import { seededRandom } from '../../src/pmip/wire/identification.ts';
 import {
@@ -98,7 +98,7 @@ async function startAuthoritativeAccessPoint(
 ): Promise<{ stop(): Promise<void> }> {
   const groupKey = 'engine-site-group-key-0123456789';
   const deps = { scheduler: realScheduler, random: seededRandom(77), emit };
-  const server = await AuthoritativeAccessPoint.start(
+  const server = await AapServer.start(
     {
       id: 'ap-A',
       address: AP('A'),
@@ -111,7 +111,7 @@ async function startAuthoritativeAccessPoint(
   const peer = { id: 'ap-A', address: AP('A'), port: server.port };
   const clients = (['B', 'C'] as const).map(
     (s) =>
-      new SubnetMapClient(
+      new AapClient(
         {
           id: `ap-${s}`,
           address: AP(s),

@@ -27,8 +27,8 @@ import {
   type AapRows,
   type AapState,
   type AapStateRow,
-} from './aap-codec.ts';
-import { ChunkAssembler } from './chunks.ts';
+} from './codec/index.ts';
+import { ChunkAssembler } from './chunk-assembler.ts';
 import {
   BucketDigests,
   RECONCILIATION_BUCKETS,
@@ -37,7 +37,7 @@ import {
   prefixMask,
   rowKey,
   type Digest,
-} from './digest.ts';
+} from '../subnet-map/digest.ts';
 import {
   AAP_RECEIVE_BUFFER_BYTES,
   AapReceiver,
@@ -57,9 +57,9 @@ import {
   type RefusalCounts,
   type SubnetMapDeps,
 } from './endpoint.ts';
-import { HomeAgentProber, type HomeAgentProbeConfig, type ProbedRow } from './ha-probe.ts';
+import { HomeAgentProber, type HomeAgentProbeConfig, type ProbedRow } from './home-agent-prober.ts';
 import { AapSender } from './replay.ts';
-import { SubnetMapTable, maskToPrefixLength, type SubnetMapSource } from './table.ts';
+import { SubnetMapTable, maskToPrefixLength, type SubnetMapSource } from '../subnet-map/table.ts';
 
 /**
  * An authoritative access point (AAP): keeps the site's subnet map table and distributes it over
@@ -124,7 +124,7 @@ export interface SubnetMapRowConfig {
   mask: string;
 }
 
-export interface AuthoritativeAccessPointConfig {
+export interface AapServerConfig {
   /** Sender id on the wire and `node` in events; unique among the site's APs and AAPs. */
   id: string;
   address: string;
@@ -250,7 +250,7 @@ interface PeerSlot {
   label: string;
 }
 
-export class AuthoritativeAccessPoint {
+export class AapServer {
   /** The live rows; what access points get. */
   readonly table = new SubnetMapTable();
   private readonly timing: AapTiming;
@@ -304,7 +304,7 @@ export class AuthoritativeAccessPoint {
   };
 
   private constructor(
-    readonly config: AuthoritativeAccessPointConfig,
+    readonly config: AapServerConfig,
     private readonly deps: SubnetMapDeps,
   ) {
     const field = `aaps[${config.id}]`;
@@ -336,11 +336,8 @@ export class AuthoritativeAccessPoint {
   }
 
   /** Validates the configuration, binds the socket and the probe socket, and starts serving. */
-  static async start(
-    config: AuthoritativeAccessPointConfig,
-    deps: SubnetMapDeps,
-  ): Promise<AuthoritativeAccessPoint> {
-    const aap = new AuthoritativeAccessPoint(config, deps);
+  static async start(config: AapServerConfig, deps: SubnetMapDeps): Promise<AapServer> {
+    const aap = new AapServer(config, deps);
     try {
       aap.socket = await (deps.bind ?? bindUdp)({
         address: config.address,

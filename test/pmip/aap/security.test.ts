@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { UdpEndpoint } from '../../src/pmip/runtime/udp.ts';
+import { UdpEndpoint } from '../../../src/pmip/runtime/udp.ts';
 import {
   AAP_MAGIC,
   openAapDatagram,
@@ -8,8 +8,8 @@ import {
   sealAapBody,
   sealAapMessage,
   type AapHeader,
-} from '../../src/pmip/subnet-map/aap-codec.ts';
-import { RECONCILIATION_BUCKETS, EMPTY_DIGEST } from '../../src/pmip/subnet-map/digest.ts';
+} from '../../../src/pmip/aap/codec/index.ts';
+import { RECONCILIATION_BUCKETS, EMPTY_DIGEST } from '../../../src/pmip/subnet-map/digest.ts';
 import { GROUP_KEY, Site, WRONG_GROUP_KEY } from './site.ts';
 
 const MASK_24 = '255.255.255.0';

@@ -1,8 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { HomeAgent } from '../../src/pmip/agents/home-agent.ts';
-import { LocalSecurityAssociations } from '../../src/pmip/security/store.ts';
-import { seededRandom } from '../../src/pmip/wire/identification.ts';
-import { advanceWithIo } from '../support/wait.ts';
+import { HomeAgent } from '../../../src/pmip/agents/home-agent.ts';
+import { LocalSecurityAssociations } from '../../../src/pmip/security/store.ts';
+import { seededRandom } from '../../../src/pmip/wire/identification.ts';
+import { advanceWithIo } from '../../support/wait.ts';
 import { Site } from './site.ts';
 
 const MASK_24 = '255.255.255.0';

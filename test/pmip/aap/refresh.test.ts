@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import type { RefreshResult } from '../../src/pmip/subnet-map/aap-client.ts';
+import type { RefreshResult } from '../../../src/pmip/aap/client.ts';
 import { Site } from './site.ts';
 
 const MASK_24 = '255.255.255.0';

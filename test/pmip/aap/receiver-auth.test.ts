@@ -1,9 +1,9 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import type { PmipEvent } from '../../src/pmip/events.ts';
-import { UdpEndpoint, type Peer } from '../../src/pmip/runtime/udp.ts';
-import { openAapDatagram, type AapEnvelope } from '../../src/pmip/subnet-map/aap-codec.ts';
-import { samePeer } from '../../src/pmip/subnet-map/endpoint.ts';
-import { advanceWithIo } from '../support/wait.ts';
+import type { PmipEvent } from '../../../src/pmip/events.ts';
+import { UdpEndpoint, type Peer } from '../../../src/pmip/runtime/udp.ts';
+import { openAapDatagram, type AapEnvelope } from '../../../src/pmip/aap/codec/index.ts';
+import { samePeer } from '../../../src/pmip/aap/endpoint.ts';
+import { advanceWithIo } from '../../support/wait.ts';
 import { GROUP_KEY, Site, type AccessPointHandle } from './site.ts';
 
 /**

@@ -5,7 +5,7 @@ import type { RandomSource } from '../wire/identification.ts';
 import { identificationLow, makeIdentification } from '../wire/identification.ts';
 import { ipv4ToUint32, uint32ToIpv4 } from '../wire/ipv4.ts';
 import { decodeRegistration, encodeRegistration, requestFlags } from '../wire/registration.ts';
-import { prefixMask } from './digest.ts';
+import { prefixMask } from '../subnet-map/digest.ts';
 import {
   bindUdp,
   checkCount,

@@ -1,21 +1,13 @@
 import { createSocket } from 'node:dgram';
-import type { PmipEvent, PmipEventType } from '../../src/pmip/events.ts';
-import { FakeScheduler } from '../../src/pmip/runtime/scheduler.ts';
-import { UdpEndpoint, type Peer } from '../../src/pmip/runtime/udp.ts';
-import {
-  AuthoritativeAccessPoint,
-  type AapTiming,
-  type AuthoritativeAccessPointConfig,
-} from '../../src/pmip/subnet-map/aap-server.ts';
-import {
-  SubnetMapClient,
-  type ClientTiming,
-  type SubnetMapClientConfig,
-} from '../../src/pmip/subnet-map/aap-client.ts';
-import type { AapPeerConfig, BindDatagramSocket } from '../../src/pmip/subnet-map/endpoint.ts';
-import { SubnetMapTable } from '../../src/pmip/subnet-map/table.ts';
-import { seededRandom } from '../../src/pmip/wire/identification.ts';
-import { drive, flushIo } from '../support/wait.ts';
+import type { PmipEvent, PmipEventType } from '../../../src/pmip/events.ts';
+import { FakeScheduler } from '../../../src/pmip/runtime/scheduler.ts';
+import { UdpEndpoint, type Peer } from '../../../src/pmip/runtime/udp.ts';
+import { AapServer, type AapTiming, type AapServerConfig } from '../../../src/pmip/aap/server.ts';
+import { AapClient, type ClientTiming, type AapClientConfig } from '../../../src/pmip/aap/client.ts';
+import type { AapPeerConfig, BindDatagramSocket } from '../../../src/pmip/aap/endpoint.ts';
+import { SubnetMapTable } from '../../../src/pmip/subnet-map/table.ts';
+import { seededRandom } from '../../../src/pmip/wire/identification.ts';
+import { drive, flushIo } from '../../support/wait.ts';
 
 /**
  * A subnet map site on loopback for the tests: AAPs at 127.65.N.1, .2, .3 and access points at
@@ -103,7 +95,7 @@ export class EventLog {
 }
 
 export interface AccessPointHandle {
-  client: SubnetMapClient;
+  client: AapClient;
   table: SubnetMapTable;
   cable: Cable;
 }
@@ -111,13 +103,13 @@ export interface AccessPointHandle {
 export interface SiteOptions {
   aapTiming?: Partial<AapTiming>;
   clientTiming?: Partial<ClientTiming>;
-  aapConfig?: (index: number) => Partial<AuthoritativeAccessPointConfig>;
+  aapConfig?: (index: number) => Partial<AapServerConfig>;
 }
 
 export class Site {
   readonly scheduler = new FakeScheduler(Date.UTC(2026, 10, 28, 12, 0, 0));
   readonly log = new EventLog();
-  readonly aaps: Array<AuthoritativeAccessPoint | undefined> = [];
+  readonly aaps: Array<AapServer | undefined> = [];
   readonly aps = new Map<string, AccessPointHandle>();
   private seed = 1;
 
@@ -137,7 +129,7 @@ export class Site {
     return new Site(net, peers, options);
   }
 
-  aap(i: number): AuthoritativeAccessPoint {
+  aap(i: number): AapServer {
     const a = this.aaps[i];
     if (!a) throw new Error(`AAP ${i} is not running`);
     return a;
@@ -149,12 +141,9 @@ export class Site {
     return a;
   }
 
-  async startAap(
-    i: number,
-    overrides: Partial<AuthoritativeAccessPointConfig> = {},
-  ): Promise<AuthoritativeAccessPoint> {
+  async startAap(i: number, overrides: Partial<AapServerConfig> = {}): Promise<AapServer> {
     const peer = this.aapPeers[i]!;
-    const aap = await AuthoritativeAccessPoint.start(
+    const aap = await AapServer.start(
       {
         id: peer.id!,
         address: peer.address,
@@ -186,11 +175,11 @@ export class Site {
     id: string,
     number: number,
     homeAgent: { address: string; mask: string } | undefined,
-    overrides: Partial<SubnetMapClientConfig> = {},
+    overrides: Partial<AapClientConfig> = {},
   ): Promise<AccessPointHandle> {
     const table = this.aps.get(id)?.table ?? new SubnetMapTable();
     const cable = this.aps.get(id)?.cable ?? new Cable();
-    const client = new SubnetMapClient(
+    const client = new AapClient(
       {
         id,
         address: `127.65.${this.net}.${100 + number}`,

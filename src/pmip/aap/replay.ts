@@ -1,5 +1,5 @@
 import type { Scheduler } from '../runtime/scheduler.ts';
-import type { AapHeader } from './aap-codec.ts';
+import type { AapHeader } from './codec/index.ts';
 
 /**
  * Replay protection for the subnet map protocol (docs/aap-protocol.md, "Replay protection").

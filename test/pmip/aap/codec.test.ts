@@ -18,10 +18,10 @@ import {
   type AapHeader,
   type AapMessage,
   type AapRow,
-} from '../../src/pmip/subnet-map/aap-codec.ts';
-import { EMPTY_DIGEST, RECONCILIATION_BUCKETS } from '../../src/pmip/subnet-map/digest.ts';
-import { AapSender, ReplayGuard } from '../../src/pmip/subnet-map/replay.ts';
-import { FakeScheduler } from '../../src/pmip/runtime/scheduler.ts';
+} from '../../../src/pmip/aap/codec/index.ts';
+import { EMPTY_DIGEST, RECONCILIATION_BUCKETS } from '../../../src/pmip/subnet-map/digest.ts';
+import { AapSender, ReplayGuard } from '../../../src/pmip/aap/replay.ts';
+import { FakeScheduler } from '../../../src/pmip/runtime/scheduler.ts';
 
 const KEY = groupKeyBytes('placeholder-group-key-for-tests');
 const HEADER: AapHeader = { senderId: 'aap-1', receiverId: 'ap-1', epoch: 1_795_867_200_000, sequence: 7 };

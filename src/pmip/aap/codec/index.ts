@@ -1,6 +1,6 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import type { Digest } from './digest.ts';
-import { RECONCILIATION_BUCKETS } from './digest.ts';
+import type { Digest } from '../../subnet-map/digest.ts';
+import { RECONCILIATION_BUCKETS } from '../../subnet-map/digest.ts';
 
 /**
  * The subnet map protocol on UDP 6500 (ours; docs/aap-protocol.md): pure encode/decode of its

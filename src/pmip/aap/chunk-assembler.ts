@@ -1,4 +1,4 @@
-import type { AapChunk } from './aap-codec.ts';
+import type { AapChunk } from './codec/index.ts';
 
 /**
  * Reassembly of chunked transfers (tables, updates, pulled state, hand-overs). A transfer is

@@ -11,7 +11,7 @@ import {
   isAapCodecError,
   openAapDatagram,
   type AapEnvelope,
-} from './aap-codec.ts';
+} from './codec/index.ts';
 import { ReplayGuard } from './replay.ts';
 
 /**

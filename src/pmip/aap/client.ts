@@ -12,9 +12,9 @@ import {
   type AapRows,
   type AapTable,
   type AapUpdate,
-} from './aap-codec.ts';
-import { ChunkAssembler } from './chunks.ts';
-import type { Digest } from './digest.ts';
+} from './codec/index.ts';
+import { ChunkAssembler } from './chunk-assembler.ts';
+import type { Digest } from '../subnet-map/digest.ts';
 import {
   AP_RECEIVE_BUFFER_BYTES,
   AapReceiver,
@@ -34,7 +34,7 @@ import {
   type SubnetMapDeps,
 } from './endpoint.ts';
 import { AapSender } from './replay.ts';
-import { maskToPrefixLength, type SubnetMapTable } from './table.ts';
+import { maskToPrefixLength, type SubnetMapTable } from '../subnet-map/table.ts';
 
 /**
  * The access point's side of the subnet map protocol (docs/aap-protocol.md): keeps the AP's
@@ -71,7 +71,7 @@ const APPLIED_UPDATES_KEPT = 64;
 /** At most three AAPs per access point [doc]. */
 export const MAX_AAPS = 3;
 
-export interface SubnetMapClientConfig {
+export interface AapClientConfig {
   /** Sender id on the wire and `node` in events: the access point's id. */
   id: string;
   /** Address the protocol socket binds (the AP's address). */
@@ -91,7 +91,7 @@ export interface SubnetMapClientConfig {
   receiveBufferBytes?: number;
 }
 
-export interface SubnetMapClientDeps extends SubnetMapDeps {
+export interface AapClientDeps extends SubnetMapDeps {
   /** The table this client keeps: the access point looks clients up in it. */
   table: SubnetMapTable;
 }
@@ -119,7 +119,7 @@ export interface RefreshResult {
   version: number;
 }
 
-export interface SubnetMapClientStats {
+export interface AapClientStats {
   reportsSent: number;
   fullTablesLoaded: number;
   unchangedAnswers: number;
@@ -147,7 +147,7 @@ interface AapSlot {
   applied: { epoch: number; ids: Set<number> };
 }
 
-export class SubnetMapClient {
+export class AapClient {
   private readonly timing: ClientTiming;
   private readonly key: Buffer;
   private readonly emit: AgentEmitter;
@@ -163,7 +163,7 @@ export class SubnetMapClient {
   private homeAgent: AapRow | undefined;
   private readonly tableChunks = new ChunkAssembler<AapRows>(4);
   private readonly updateChunks = new ChunkAssembler<AapOps>(8);
-  private readonly counters: Omit<SubnetMapClientStats, 'refused'> = {
+  private readonly counters: Omit<AapClientStats, 'refused'> = {
     reportsSent: 0,
     fullTablesLoaded: 0,
     unchangedAnswers: 0,
@@ -174,8 +174,8 @@ export class SubnetMapClient {
   };
 
   constructor(
-    readonly config: SubnetMapClientConfig,
-    private readonly deps: SubnetMapClientDeps,
+    readonly config: AapClientConfig,
+    private readonly deps: AapClientDeps,
   ) {
     const field = `accessPoints[${config.id}]`;
     checkNodeId(config.id, `${field}.id`);
@@ -312,7 +312,7 @@ export class SubnetMapClient {
     }));
   }
 
-  stats(): SubnetMapClientStats {
+  stats(): AapClientStats {
     return { ...this.counters, refused: { ...this.receiver.refused } };
   }
 

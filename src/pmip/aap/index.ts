@@ -1,0 +1,7 @@
+/** The subnet map protocol on UDP 6500 between access points and AAPs (docs/aap-protocol.md). */
+export * from './codec/index.ts';
+export * from './replay.ts';
+export * from './endpoint.ts';
+export * from './home-agent-prober.ts';
+export * from './server.ts';
+export * from './client.ts';
