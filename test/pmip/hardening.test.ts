@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { AP, FA, HA, settle, startLab, waitUntil, type Lab } from '../support/lab-site.ts';
-import { Inbox } from '../agents/helpers.ts';
+import { Inbox } from './agents/helpers.ts';
 import { UdpEndpoint, type Peer } from '../../src/pmip/runtime/udp.ts';
 import { FakeScheduler, createRealScheduler, realScheduler } from '../../src/pmip/runtime/scheduler.ts';
 import { ForeignAgent } from '../../src/pmip/agents/foreign-agent.ts';

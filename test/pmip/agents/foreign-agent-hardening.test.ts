@@ -1,14 +1,14 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { ForeignAgent, type ForeignAgentConfig } from '../../src/pmip/agents/foreign-agent.ts';
-import { HomeAgent } from '../../src/pmip/agents/home-agent.ts';
-import { LocalSecurityAssociations } from '../../src/pmip/security/store.ts';
-import { FakeScheduler } from '../../src/pmip/runtime/scheduler.ts';
+import { ForeignAgent, type ForeignAgentConfig } from '../../../src/pmip/agents/foreign-agent.ts';
+import { HomeAgent } from '../../../src/pmip/agents/home-agent.ts';
+import { LocalSecurityAssociations } from '../../../src/pmip/security/store.ts';
+import { FakeScheduler } from '../../../src/pmip/runtime/scheduler.ts';
 import {
   encodeRegistration,
   ipv4ToUint32,
   seededRandom,
   type RegistrationReply,
-} from '../../src/pmip/wire/index.ts';
+} from '../../../src/pmip/wire/index.ts';
 import { EventLog, Inbox, encodeRequest, sleep, timestampId, type RequestFields } from './helpers.ts';
 
 /**
@@ -206,7 +206,7 @@ describe('FA hardening 1: relay loop and home agent addresses', () => {
   });
 
   it('classifies home agent addresses: loopback only when the FA is on loopback, own addresses never', async () => {
-    const { homeAgentRefusal, parseServedHomeAgents } = await import('../../src/pmip/agents/fa-hardening.ts');
+    const { homeAgentRefusal, parseServedHomeAgents } = await import('../../../src/pmip/agents/fa-hardening.ts');
     const own = new Set([ipv4ToUint32('192.0.2.1'), ipv4ToUint32('192.0.2.9')]);
     const offLoopback = { own, loopbackAllowed: false };
     expect(homeAgentRefusal('127.0.0.1', offLoopback)).toBe('loopback');

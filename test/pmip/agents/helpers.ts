@@ -1,5 +1,5 @@
-import { UdpEndpoint, type Peer } from '../../src/pmip/runtime/udp.ts';
-import type { PmipEvent, PmipEventType } from '../../src/pmip/events.ts';
+import { UdpEndpoint, type Peer } from '../../../src/pmip/runtime/udp.ts';
+import type { PmipEvent, PmipEventType } from '../../../src/pmip/events.ts';
 import {
   NTP_UNIX_OFFSET_SECONDS,
   decodeRegistrationLayout,
@@ -11,7 +11,7 @@ import {
   type RegistrationReply,
   type RegistrationRequest,
   type RequestFlags,
-} from '../../src/pmip/wire/index.ts';
+} from '../../../src/pmip/wire/index.ts';
 
 /** Shared helpers for the agent tests: a plain UDP endpoint with an inbox, and an event recorder. */
 export interface Datagram {

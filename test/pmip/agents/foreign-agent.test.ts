@@ -1,8 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { ForeignAgent, type ForeignAgentConfig } from '../../src/pmip/agents/foreign-agent.ts';
-import { HomeAgent } from '../../src/pmip/agents/home-agent.ts';
-import { LocalSecurityAssociations } from '../../src/pmip/security/store.ts';
-import { FakeScheduler } from '../../src/pmip/runtime/scheduler.ts';
+import { ForeignAgent, type ForeignAgentConfig } from '../../../src/pmip/agents/foreign-agent.ts';
+import { HomeAgent } from '../../../src/pmip/agents/home-agent.ts';
+import { LocalSecurityAssociations } from '../../../src/pmip/security/store.ts';
+import { FakeScheduler } from '../../../src/pmip/runtime/scheduler.ts';
 import {
   decodeIcmpMobility,
   decodeRegistration,
@@ -14,7 +14,7 @@ import {
   verifyAuthentication,
   type AgentAdvertisement,
   type RegistrationReply,
-} from '../../src/pmip/wire/index.ts';
+} from '../../../src/pmip/wire/index.ts';
 import { EventLog, Inbox, encodeRequest, ntpSeconds, timestampId, type RequestFields } from './helpers.ts';
 
 const KEY_HEX = '0f1e2d3c4b5a69788796a5b4c3d2e1f0';

@@ -1,8 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { HomeAgent, type HomeAgentConfig } from '../../src/pmip/agents/home-agent.ts';
-import { LocalSecurityAssociations, type LocalBinding } from '../../src/pmip/security/store.ts';
-import { FakeScheduler } from '../../src/pmip/runtime/scheduler.ts';
-import { SimulatedDataPlane } from '../../src/pmip/runtime/data-plane.ts';
+import { HomeAgent, type HomeAgentConfig } from '../../../src/pmip/agents/home-agent.ts';
+import { LocalSecurityAssociations, type LocalBinding } from '../../../src/pmip/security/store.ts';
+import { FakeScheduler } from '../../../src/pmip/runtime/scheduler.ts';
+import { SimulatedDataPlane } from '../../../src/pmip/runtime/data-plane.ts';
 import {
   decodeIcmpMobility,
   encodeAgentSolicitation,
@@ -13,7 +13,7 @@ import {
   seededRandom,
   verifyAuthentication,
   type AuthAlgorithm,
-} from '../../src/pmip/wire/index.ts';
+} from '../../../src/pmip/wire/index.ts';
 import { EventLog, Inbox, encodeRequest, ntpSeconds, timestampId, type RequestFields } from './helpers.ts';
 
 const KEY_HEX = '00112233445566778899aabbccddeeff';
