@@ -11,7 +11,7 @@ import { CLIENT_STATES } from '../collector/clients.ts';
 import type { ClientView } from '../collector/clients.ts';
 import { REGISTRATION_OUTCOME_KINDS } from '../collector/counters.ts';
 import { parseQuery } from '../http/query.ts';
-import type { ClientState, RegistrationOutcomeKind } from '../pmip/events.ts';
+import type { ClientState, RegistrationOutcomeKind } from '../collector/vocabulary.ts';
 import { influxdbStatistics } from './influx/status.ts';
 import type { InfluxWriterStatus } from './influx/writer.ts';
 import { statisticsDocument } from './statistics.ts';

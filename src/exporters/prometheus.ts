@@ -7,7 +7,7 @@
 import { readFileSync } from 'node:fs';
 import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
 import type { Collector } from '../collector/collector.ts';
-import { EVENTS_VERSION } from '../pmip/events.ts';
+import { EVENTS_VERSION } from '../collector/vocabulary.ts';
 import { METRIC_SECTIONS, renderSections } from './families/index.ts';
 import type { MetricSection } from './families/index.ts';
 

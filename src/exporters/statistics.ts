@@ -13,7 +13,7 @@ import {
   SECURITY_VIOLATION_REASONS,
   Seen,
 } from '../collector/counters.ts';
-import type { ClientState, RegistrationOutcomeKind } from '../pmip/events.ts';
+import type { ClientState, RegistrationOutcomeKind } from '../collector/vocabulary.ts';
 import type { AapStatus } from '../collector/aaps.ts';
 import type { InfluxdbStatistics } from './influx/status.ts';
 import { ROUND_TRIP_BUCKETS } from '../collector/round-trip.ts';

@@ -1,7 +1,7 @@
 /** Helpers shared by the metric-family renderers: per-node samples read from a snapshot. */
 import type { NodeGroupSnapshot } from '../../collector/snapshot.ts';
 import { OUTCOMES } from '../../collector/counters.ts';
-import { replyCode } from '../../pmip/wire/reply-codes.ts';
+import { replyCode } from '../../collector/vocabulary.ts';
 import type { ExpositionWriter } from '../serializer.ts';
 import { label } from '../serializer.ts';
 

@@ -4,7 +4,7 @@
  * names. No family carries a key, a secret or a password: the snapshot has none.
  */
 import type { CollectorSnapshot } from '../../collector/snapshot.ts';
-import { RADIUS_EXCHANGE_RESULTS } from '../../pmip/events.ts';
+import { RADIUS_EXCHANGE_RESULTS } from '../../collector/vocabulary.ts';
 import { label, type ExpositionWriter } from '../serializer.ts';
 import { enumLabel } from './common.ts';
 

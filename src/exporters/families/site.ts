@@ -2,7 +2,7 @@
 import { Fa, Ha, Mn, SECURITY_VIOLATION_REASONS } from '../../collector/counters.ts';
 import type { CollectorSnapshot, NodeGroupSnapshot } from '../../collector/snapshot.ts';
 import { columnTotal } from '../../collector/snapshot.ts';
-import { replyCode } from '../../pmip/wire/reply-codes.ts';
+import { replyCode } from '../../collector/vocabulary.ts';
 import type { ExpositionWriter } from '../serializer.ts';
 import { formatValue, label } from '../serializer.ts';
 import {

@@ -18,8 +18,8 @@ import {
   outcomeOffset,
 } from '../../collector/counters.ts';
 import type { CollectorSnapshot, NodeGroupSnapshot, SeenAgentsSnapshot } from '../../collector/snapshot.ts';
-import type { RegistrationOutcomeEvent } from '../../pmip/events.ts';
-import { replyCode } from '../../pmip/wire/reply-codes.ts';
+import type { RegistrationOutcomeEvent } from '../../collector/vocabulary.ts';
+import { replyCode } from '../../collector/vocabulary.ts';
 import { snake } from '../families/common.ts';
 
 /** Measurement names, one place (docs/influxdb.md lists each with its tags and fields). */

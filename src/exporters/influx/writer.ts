@@ -23,7 +23,7 @@ import type { WriteApi } from '@influxdata/influxdb-client';
 import type { Logger } from 'pino';
 import type { CollectorSnapshot } from '../../collector/snapshot.ts';
 import type { InfluxdbConfig } from '../../config/influxdb.ts';
-import type { PmipEvent } from '../../pmip/events.ts';
+import type { PmipEvent } from '../../collector/vocabulary.ts';
 import { outcomeLine, snapshotLines } from './schema.ts';
 import { MeasuredTransport } from './transport.ts';
 

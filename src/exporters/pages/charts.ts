@@ -4,7 +4,7 @@
  * Every data point is a <rect> with data-* attributes (series, time or bucket, count) and a
  * <title> tooltip; each chart has a title and a description for screen readers.
  */
-import type { RegistrationOutcomeKind } from '../../pmip/events.ts';
+import type { RegistrationOutcomeKind } from '../../collector/vocabulary.ts';
 import type { SafeHtml } from './html.ts';
 import { html } from './html.ts';
 import { plural } from './format.ts';

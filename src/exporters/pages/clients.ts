@@ -5,7 +5,7 @@
  */
 import type { ClientView } from '../../collector/clients.ts';
 import { CLIENT_STATES } from '../../collector/clients.ts';
-import { replyCode } from '../../pmip/wire/reply-codes.ts';
+import { replyCode } from '../../collector/vocabulary.ts';
 import { CLIENT_OUTCOME_FILTERS } from '../api.ts';
 import type { ClientFilterView, ClientPage, ClientSortKey, KnownHomeAgent } from '../api.ts';
 import type { SafeHtml } from './html.ts';

@@ -5,8 +5,8 @@
  * over the last hour; clock offsets; links to every page, the metrics and the API.
  */
 import type { HealthReport, NodeHealthRow } from '../../collector/collector.ts';
-import type { RegistrationOutcomeKind } from '../../pmip/events.ts';
-import { replyCode } from '../../pmip/wire/reply-codes.ts';
+import type { RegistrationOutcomeKind } from '../../collector/vocabulary.ts';
+import { replyCode } from '../../collector/vocabulary.ts';
 import type { StatisticsDocument } from '../statistics.ts';
 import { outcomesChart, roundTripChart } from './charts.ts';
 import { clockFindings, clockSection } from './clocks.ts';

@@ -3,7 +3,7 @@
  * key to show, by type; RADIUS secrets and passwords never reach the collector.
  */
 import type { RadiusSnapshot } from '../../collector/radius.ts';
-import type { SecurityAssociationDescription } from '../../pmip/security/store.ts';
+import type { SecurityAssociationDescription } from '../../collector/vocabulary.ts';
 import { html } from './html.ts';
 import { layout, table } from './layout.ts';
 

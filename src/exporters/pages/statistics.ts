@@ -4,7 +4,7 @@
  * can prove page and API agree (`data-format="percent"`: a ratio shown as "92.9 %"). Wherever two
  * figures differ by design, one sentence under the table says why.
  */
-import { replyCode } from '../../pmip/wire/reply-codes.ts';
+import { replyCode } from '../../collector/vocabulary.ts';
 import type { AgentSeenStatistics, StatisticsDocument } from '../statistics.ts';
 import { clockSection } from './clocks.ts';
 import { influxdbSection } from './influxdb.ts';
