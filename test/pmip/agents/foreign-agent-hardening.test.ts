@@ -206,7 +206,8 @@ describe('FA hardening 1: relay loop and home agent addresses', () => {
   });
 
   it('classifies home agent addresses: loopback only when the FA is on loopback, own addresses never', async () => {
-    const { homeAgentRefusal, parseServedHomeAgents } = await import('../../../src/pmip/agents/fa-hardening.ts');
+    const { homeAgentRefusal, parseServedHomeAgents } =
+      await import('../../../src/pmip/agents/fa-hardening.ts');
     const own = new Set([ipv4ToUint32('192.0.2.1'), ipv4ToUint32('192.0.2.9')]);
     const offLoopback = { own, loopbackAllowed: false };
     expect(homeAgentRefusal('127.0.0.1', offLoopback)).toBe('loopback');
