@@ -8,71 +8,29 @@
  */
 export const EVENTS_VERSION = 2;
 
-export type NodeKind = 'access-point' | 'home-agent' | 'foreign-agent';
-export type RegistrationKind = 'initial' | 'renewal' | 'deregistration';
-export type ReplyIssuerKind = 'home-agent' | 'foreign-agent' | 'unknown';
-export type ClientState = 'home' | 'registered' | 'pending' | 'isolated' | 'unknown';
-export type Movement = 'home-to-foreign' | 'foreign-to-foreign' | 'foreign-to-home';
-export type ReplayMode = 'timestamp' | 'nonce';
-export type SocketRole = 'registration' | 'advertisement' | 'aap';
-
-/**
- * How one registration attempt (a request and its retransmissions) ended, as the access point saw
- * it. Every attempt ends in exactly one outcome (docs/events.md).
- */
-export type RegistrationOutcomeKind = 'accepted' | 'denied' | 'timeout' | 'unauthenticated' | 'discarded';
-
-export const REGISTRATION_OUTCOME_KINDS: readonly RegistrationOutcomeKind[] = [
-  'accepted',
-  'denied',
-  'timeout',
-  'unauthenticated',
-  'discarded',
-];
-
-/**
- * Why an attempt ended as `discarded`: its only replies were dropped (a ReplyDiscardReason), or
- * it could not be sent at all (no SA, no subnet map row for the client, an internal error).
- */
-export type AttemptDiscardReason =
-  ReplyDiscardReason | 'no-security-association' | 'no-home-agent' | 'internal-error';
-
-export const ATTEMPT_DISCARD_REASONS: readonly AttemptDiscardReason[] = [
-  'invalid-home-address',
-  'unknown-home-agent',
-  'invalid-identification',
-  'invalid-extension',
-  'no-pending-request',
-  'no-security-association',
-  'no-home-agent',
-  'internal-error',
-];
-
-/** Security violation reasons of the Mobile IP MIB (mipSecViolationReason). */
-export type SecurityViolationReason =
-  | 'no-mobility-security-association'
-  | 'bad-authenticator'
-  | 'bad-identifier'
-  | 'bad-spi'
-  | 'missing-security-extension'
-  | 'other';
-
-export const SECURITY_VIOLATION_REASONS: readonly SecurityViolationReason[] = [
-  'no-mobility-security-association',
-  'bad-authenticator',
-  'bad-identifier',
-  'bad-spi',
-  'missing-security-extension',
-  'other',
-];
-
-/** Why an access point dropped a reply without acting on it (mnRepliesInvalid* in the MIB). */
-export type ReplyDiscardReason =
-  | 'invalid-home-address'
-  | 'unknown-home-agent'
-  | 'invalid-identification'
-  | 'invalid-extension'
-  | 'no-pending-request';
+export * from './event-vocabulary.ts';
+import type {
+  AapRefusalReason,
+  ArpKind,
+  ClientState,
+  HomeAgentProbeOutcome,
+  LenientDecodeKind,
+  Movement,
+  NodeKind,
+  RadiusAttributeStyle,
+  RadiusExchangeResult,
+  RegistrationKind,
+  RegistrationOutcomeKind,
+  ReplayMode,
+  ReplyDiscardReason,
+  ReplyIssuerKind,
+  ReplyDropReason,
+  SecurityAssociationShortfallCause,
+  SecurityViolationReason,
+  SocketRole,
+  SubnetMapUpdateSource,
+  VisitorRemovalCause,
+} from './event-vocabulary.ts';
 
 export interface EventBase {
   /** Milliseconds since the Unix epoch, from the engine's injected clock. */
@@ -165,7 +123,7 @@ export interface RegistrationOutcomeEvent extends EventBase {
 
 /** Why a RADIUS server gave no SA for an attempt, and which server (per-client detail, not a label). */
 export interface SecurityAssociationShortfall {
-  cause: 'rejected' | 'timeout' | 'malformed' | 'bad-authenticator';
+  cause: SecurityAssociationShortfallCause;
   server: string;
 }
 
@@ -242,7 +200,7 @@ export interface ClientRemovedEvent extends EventBase {
 
 export interface ArpSentEvent extends EventBase {
   type: 'arp-sent';
-  kind: 'gratuitous' | 'proxy';
+  kind: ArpKind;
   address: string;
 }
 
@@ -315,7 +273,7 @@ export interface VisitorEvent extends EventBase {
   homeAgent: string;
   lifetime: number;
   /** For removals: why the entry went. */
-  cause?: 'deregistered' | 'expired' | 'denied';
+  cause?: VisitorRemovalCause;
 }
 
 /**
@@ -324,7 +282,7 @@ export interface VisitorEvent extends EventBase {
  */
 export interface ReplyDroppedEvent extends EventBase {
   type: 'reply-dropped';
-  reason: 'no-pending-request' | 'poorly-formed' | 'unexpected-source';
+  reason: ReplyDropReason;
 }
 
 export interface AdvertisementSentEvent extends EventBase {
@@ -349,7 +307,7 @@ export interface LenientDecodeEvent extends EventBase {
   type: 'lenient-decode';
   socket: SocketRole;
   /** What was read leniently: a bounded set. */
-  what: 'ext47-short-form';
+  what: LenientDecodeKind;
   peer: string;
 }
 
@@ -359,7 +317,7 @@ export interface SubnetMapUpdatedEvent extends EventBase {
   type: 'subnet-map-updated';
   rows: number;
   version: number;
-  source: 'config' | 'aap' | 'reconciliation' | 'discovery' | 'clear';
+  source: SubnetMapUpdateSource;
 }
 
 export interface AapReachabilityEvent extends EventBase {
@@ -395,26 +353,16 @@ export interface AapReconciledEvent extends EventBase {
 export interface HomeAgentProbeEvent extends EventBase {
   type: 'ha-probe';
   homeAgent: string;
-  outcome: 'sent' | 'answered' | 'timed-out';
+  outcome: HomeAgentProbeOutcome;
 }
 
 export interface AapMessageRefusedEvent extends EventBase {
   type: 'aap-message-refused';
-  reason: 'unauthenticated' | 'stale' | 'malformed' | 'unknown-peer' | 'wrong-receiver';
+  reason: AapRefusalReason;
   peer: string;
 }
 
 // ---- security associations from RADIUS (src/pmip/security/radius) ----------------------------
-
-/** How one exchange with one RADIUS server ended (label values: bounded). */
-export const RADIUS_EXCHANGE_RESULTS = [
-  'accept',
-  'reject',
-  'timeout',
-  'malformed',
-  'bad-authenticator',
-] as const;
-export type RadiusExchangeResult = (typeof RADIUS_EXCHANGE_RESULTS)[number];
 
 /**
  * One Access-Request to one server (with its retransmissions) and how it ended. `node` is the
@@ -428,7 +376,7 @@ export interface RadiusExchangeEvent extends EventBase {
   /** Access-Requests sent (first plus retransmissions). */
   transmissions: number;
   /** accept: which attributes carried the SA. */
-  attributeStyle?: 'cisco' | '3gpp2';
+  attributeStyle?: RadiusAttributeStyle;
   /** accept, reject, malformed, bad-authenticator: from the last send to the answer. */
   roundTripSeconds?: number;
   /** malformed, bad-authenticator: what was wrong (no key material). */
@@ -489,40 +437,3 @@ export type PmipEventType = PmipEvent['type'];
 
 /** Where the engine sends its events. The collector subscribes; tests record. */
 export type EventSink = (event: PmipEvent) => void;
-
-/** Fans events out to subscribers; a throwing subscriber never breaks the engine. */
-export class EventBus {
-  private readonly sinks: EventSink[] = [];
-  private failures = 0;
-
-  readonly emit: EventSink = (event) => {
-    for (const sink of this.sinks) {
-      try {
-        sink(event);
-      } catch {
-        this.failures++;
-      }
-    }
-  };
-
-  subscribe(sink: EventSink): () => void {
-    this.sinks.push(sink);
-    return () => {
-      const i = this.sinks.indexOf(sink);
-      if (i >= 0) this.sinks.splice(i, 1);
-    };
-  }
-
-  /** Subscriber exceptions swallowed so far (the collector exposes it as a self-metric). */
-  get subscriberFailures(): number {
-    return this.failures;
-  }
-}
-
-/** Narrows an event to one type; handy for collectors and tests. */
-export function isEvent<T extends PmipEventType>(
-  e: PmipEvent,
-  type: T,
-): e is Extract<PmipEvent, { type: T }> {
-  return e.type === type;
-}
