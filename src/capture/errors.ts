@@ -1,29 +1,24 @@
+import { CodecError } from '../pmip/wire/codec-error.ts';
+
 /**
  * The one error the capture readers throw. A broken capture file ends here, with a kind a caller
  * can branch on and the byte offset in the file where the problem was found.
  */
-export type CaptureErrorKind =
-  | 'truncated' // the file ends inside a header, block or record
-  | 'bad-magic' // not a pcap or pcapng file (or a byte-order magic we do not know)
-  | 'unsupported-version' // a pcap or pcapng version this reader does not speak
-  | 'corrupt'; // a length or reference that cannot be right (block lengths disagree, unknown interface, ...)
+export const CAPTURE_ERROR_KINDS = [
+  'truncated', // the file ends inside a header, block or record
+  'bad-magic', // not a pcap or pcapng file (or a byte-order magic we do not know)
+  'unsupported-version', // a pcap or pcapng version this reader does not speak
+  'corrupt', // a length or reference that cannot be right (block lengths disagree, unknown interface, ...)
+] as const;
 
-export const CAPTURE_ERROR_KINDS: readonly CaptureErrorKind[] = [
-  'truncated',
-  'bad-magic',
-  'unsupported-version',
-  'corrupt',
-];
+export type CaptureErrorKind = (typeof CAPTURE_ERROR_KINDS)[number];
 
-export class CaptureError extends Error {
+export class CaptureError extends CodecError<CaptureErrorKind> {
   override readonly name = 'CaptureError';
-  constructor(
-    readonly kind: CaptureErrorKind,
-    message: string,
-    /** Byte offset in the capture file where the problem was found. */
-    readonly offset: number,
-  ) {
-    super(`${kind} at byte ${offset}: ${message}`);
+  /** Byte offset in the capture file where the problem was found (always known for a file). */
+  declare readonly offset: number;
+  constructor(kind: CaptureErrorKind, message: string, offset: number) {
+    super(kind, message, offset);
   }
 }
 

@@ -4,6 +4,8 @@
  * Used by tests and by live capture. Pure functions, no I/O.
  */
 
+import { checkUint } from '../pmip/wire/checks.ts';
+
 export interface Ipv4Options {
   src: string;
   dst: string;
@@ -62,12 +64,6 @@ function parseMac(mac: string, field: string): Buffer {
     throw new RangeError(`${field}: "${mac}" is not a MAC address`);
   }
   return Buffer.from(parts.join(''), 'hex');
-}
-
-function checkUint(value: number, field: string, max: number): void {
-  if (!Number.isInteger(value) || value < 0 || value > max) {
-    throw new RangeError(`${field}: ${value} is not an integer from 0 to ${max}`);
-  }
 }
 
 /** An IPv4 datagram (20-byte header, no options) around `payload`, header checksum filled in. */

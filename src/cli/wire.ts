@@ -17,6 +17,7 @@ import {
   parseKeyHex,
   type AuthAlgorithm,
 } from '../pmip/wire/index.ts';
+import { isPort } from '../pmip/wire/checks.ts';
 import { isCaptureError } from '../capture/errors.ts';
 import {
   decodeCapture,
@@ -100,7 +101,7 @@ export function parseSpi(text: string): number {
 
 export function parsePort(text: string): number {
   const n = /^\d+$/.test(text.trim()) ? Number(text.trim()) : NaN;
-  if (!Number.isInteger(n) || n < 1 || n > 65535) {
+  if (!isPort(n, 1)) {
     throw new CliError(`--port: "${text}" is not a UDP port from 1 to 65535`);
   }
   return n;

@@ -1,7 +1,6 @@
 import { z } from 'zod';
-import { isIpv4 } from '../pmip/wire/ipv4.ts';
+import { inSubnet, ipv4ToUint32, isIpv4, prefixLengthOf } from '../pmip/wire/ipv4.ts';
 import { checkPmipRules } from '../pmip/proxy/rules.ts';
-import { maskToPrefixLength } from '../pmip/subnet-map/table.ts';
 import { parseKeyNotation } from '../pmip/security/key.ts';
 import { influxdbSchema } from './influxdb.ts';
 
@@ -23,17 +22,9 @@ function isAddressOrPrefix(s: string): boolean {
   const m = /^(\d+\.\d+\.\d+\.\d+)(?:\/(\d{1,2}))?$/.exec(s);
   return m !== null && isIpv4(m[1]!) && (m[2] === undefined || Number(m[2]) <= 32);
 }
-const mask = z.string().refine(
-  (s) => {
-    try {
-      maskToPrefixLength(s);
-      return true;
-    } catch {
-      return false;
-    }
-  },
-  { message: 'must be a contiguous netmask such as 255.255.255.0' },
-);
+const mask = z.string().refine((s) => isIpv4(s) && prefixLengthOf(ipv4ToUint32(s)) >= 0, {
+  message: 'must be a contiguous netmask such as 255.255.255.0',
+});
 const endpoint = z
   .string()
   // abort: a string that is not even shaped like one gets the message once, not twice.
@@ -596,9 +587,7 @@ function agentRuleIssues(site: Record<string, unknown>, local: unknown[] | undef
     // The home network holds the home agent's own address.
     const m = typeof h.subnet === 'string' ? /^(\d+\.\d+\.\d+\.\d+)\/(\d{1,2})$/.exec(h.subnet) : null;
     if (m && isIpv4(m[1]!) && Number(m[2]) <= 32 && wellFormedIpv4(h.address)) {
-      const prefix = Number(m[2]);
-      const mask = prefix === 0 ? 0 : (0xffffffff << (32 - prefix)) >>> 0;
-      if ((ipOrder(h.address) & mask) >>> 0 !== (ipOrder(m[1]!) & mask) >>> 0)
+      if (!inSubnet(ipOrder(h.address), ipOrder(m[1]!), Number(m[2])))
         out.push({
           path: ['homeAgents', i, 'subnet'],
           message: `must contain the home agent's address ${h.address}`,

@@ -1,4 +1,5 @@
-import { WireError } from './errors.ts';
+import { checkUint } from './checks.ts';
+import { badValue, WireError } from './errors.ts';
 import { readIpv4, writeIpv4 } from './ipv4.ts';
 
 /**
@@ -81,18 +82,12 @@ export function indicatesAgentReboot(previous: number, current: number): boolean
   return current < 256 && current <= previous;
 }
 
-function checkUint(value: number, field: string, max: number): void {
-  if (!Number.isInteger(value) || value < 0 || value > max) {
-    throw new WireError('bad-value', `${field}: ${value} is not an integer from 0 to ${max}`);
-  }
-}
-
 export function encodeAgentAdvertisement(adv: AgentAdvertisement): Buffer {
-  checkUint(adv.icmpCode, 'icmpCode', 255);
-  checkUint(adv.routerLifetime, 'routerLifetime', 0xffff);
-  checkUint(adv.sequence, 'sequence', 0xffff);
-  checkUint(adv.registrationLifetime, 'registrationLifetime', 0xffff);
-  checkUint(adv.padding, 'padding', 64);
+  checkUint(adv.icmpCode, 'icmpCode', 255, badValue);
+  checkUint(adv.routerLifetime, 'routerLifetime', 0xffff, badValue);
+  checkUint(adv.sequence, 'sequence', 0xffff, badValue);
+  checkUint(adv.registrationLifetime, 'registrationLifetime', 0xffff, badValue);
+  checkUint(adv.padding, 'padding', 64, badValue);
   if (adv.routerAddresses.length > 255) throw new WireError('bad-value', 'routerAddresses: at most 255');
   if (adv.careOfAddresses.length > 62)
     throw new WireError('bad-value', 'careOfAddresses: at most 62 fit in extension 16');
@@ -114,7 +109,7 @@ export function encodeAgentAdvertisement(adv: AgentAdvertisement): Buffer {
   let off = 8;
   adv.routerAddresses.forEach((r, i) => {
     writeIpv4(buf, off, r.address, `routerAddresses[${i}].address`);
-    checkUint(r.preference, `routerAddresses[${i}].preference`, 0xffffffff);
+    checkUint(r.preference, `routerAddresses[${i}].preference`, 0xffffffff, badValue);
     buf.writeUInt32BE(r.preference, off + 4);
     off += 8;
   });
@@ -136,7 +131,7 @@ export function encodeAgentAdvertisement(adv: AgentAdvertisement): Buffer {
     buf[off] = EXT_PREFIX_LENGTHS;
     buf[off + 1] = prefixes.length;
     prefixes.forEach((p, i) => {
-      checkUint(p, `prefixLengths[${i}]`, 32);
+      checkUint(p, `prefixLengths[${i}]`, 32, badValue);
       buf[off + 2 + i] = p;
     });
     off += 2 + prefixes.length;

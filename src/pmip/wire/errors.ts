@@ -1,34 +1,27 @@
+import { CodecError } from './codec-error.ts';
+
 /**
  * The one error the wire codecs throw. Every malformed input ends here, with a kind that a
  * counter can use as a bounded label and a message that says what was wrong and where.
  */
-export type WireErrorKind =
-  | 'truncated' // fewer bytes than the fixed part or a declared length needs
-  | 'bad-length' // a length field that contradicts the datagram
-  | 'unknown-type' // a message type this codec does not speak
-  | 'unknown-extension' // a non-skippable extension (type 0-127) we do not understand
-  | 'bad-checksum' // ICMP checksum mismatch
-  | 'bad-value'; // a field that cannot be encoded or makes no sense (used by encoders too)
+export const WIRE_ERROR_KINDS = [
+  'truncated', // fewer bytes than the fixed part or a declared length needs
+  'bad-length', // a length field that contradicts the datagram
+  'unknown-type', // a message type this codec does not speak
+  'unknown-extension', // a non-skippable extension (type 0-127) we do not understand
+  'bad-checksum', // ICMP checksum mismatch
+  'bad-value', // a field that cannot be encoded or makes no sense (used by encoders too)
+] as const;
 
-export const WIRE_ERROR_KINDS: readonly WireErrorKind[] = [
-  'truncated',
-  'bad-length',
-  'unknown-type',
-  'unknown-extension',
-  'bad-checksum',
-  'bad-value',
-];
+export type WireErrorKind = (typeof WIRE_ERROR_KINDS)[number];
 
-export class WireError extends Error {
+export class WireError extends CodecError<WireErrorKind> {
   override readonly name = 'WireError';
-  constructor(
-    readonly kind: WireErrorKind,
-    message: string,
-    /** Byte offset in the input where the problem was found, when there is one. */
-    readonly offset?: number,
-  ) {
-    super(offset === undefined ? `${kind}: ${message}` : `${kind} at byte ${offset}: ${message}`);
-  }
+}
+
+/** A `WireError` of kind bad-value: the `fail` the codecs pass to the shared range checks. */
+export function badValue(message: string): WireError {
+  return new WireError('bad-value', message);
 }
 
 export function isWireError(e: unknown): e is WireError {

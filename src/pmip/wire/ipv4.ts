@@ -1,4 +1,4 @@
-import { WireError } from './errors.ts';
+import { badValue, WireError } from './errors.ts';
 
 /** IPv4 addresses travel through the project as dotted-quad strings; these convert at the edge. */
 export type Ipv4Address = string;
@@ -69,4 +69,44 @@ export function readIpv4(buf: Uint8Array, offset: number): Ipv4Address {
 
 export function writeIpv4(buf: Buffer, offset: number, address: string, field: string): void {
   buf.writeUInt32BE(ipv4ToUint32(address, field), offset);
+}
+
+// ---- subnet arithmetic (addresses and masks as unsigned 32-bit numbers) --------------------------
+
+/** The netmask of a prefix length (0-32) as an unsigned number: 24 -> 0xffffff00. */
+export function prefixMask(prefixLength: number): number {
+  return prefixLength === 0 ? 0 : (0xffffffff << (32 - prefixLength)) >>> 0;
+}
+
+/** The prefix length of a contiguous netmask given as a number, or -1 when the mask has holes. */
+export function prefixLengthOf(mask: number): number {
+  const inverted = ~mask >>> 0;
+  // A contiguous mask inverted is 2^k - 1: adding one clears every bit it has.
+  if ((inverted & (inverted + 1)) !== 0) return -1;
+  return inverted === 0xffffffff ? 0 : 32 - Math.round(Math.log2(inverted + 1));
+}
+
+/**
+ * The prefix length of a dotted-quad netmask (`255.255.255.0` -> 24). Throws what `fail` makes
+ * (a `WireError` of kind bad-value unless told otherwise) when the mask is not contiguous, and a
+ * `WireError` naming `field` when it is not an IPv4 address at all.
+ */
+export function maskToPrefixLength(
+  mask: string,
+  field = 'mask',
+  fail: (message: string) => Error = badValue,
+): number {
+  const len = prefixLengthOf(ipv4ToUint32(mask, field));
+  if (len < 0) throw fail(`${field}: ${mask} is not a contiguous netmask`);
+  return len;
+}
+
+/** The network of `address` under a prefix length: the host bits cleared. */
+export function networkOf(address: number, prefixLength: number): number {
+  return (address & prefixMask(prefixLength)) >>> 0;
+}
+
+/** Whether `address` lies in `network`/`prefixLength` (numbers; `network` need not be masked). */
+export function inSubnet(address: number, network: number, prefixLength: number): boolean {
+  return ((address ^ network) & prefixMask(prefixLength)) === 0;
 }

@@ -1,4 +1,5 @@
-import { WireError } from './errors.ts';
+import { checkUint } from './checks.ts';
+import { badValue, WireError } from './errors.ts';
 import { readIpv4, writeIpv4 } from './ipv4.ts';
 import {
   decodeExtensions,
@@ -98,12 +99,6 @@ export interface Authentication {
   algorithm: AuthAlgorithm;
 }
 
-function checkUint(value: number, field: string, max: number): void {
-  if (!Number.isInteger(value) || value < 0 || value > max) {
-    throw new WireError('bad-value', `${field}: ${value} is not an integer from 0 to ${max}`);
-  }
-}
-
 function checkIdentification(id: bigint): void {
   if (typeof id !== 'bigint' || id < 0n || id > 0xffffffffffffffffn) {
     throw new WireError('bad-value', 'identification: must be a 64-bit unsigned integer');
@@ -128,7 +123,7 @@ export function encodeRegistration(message: RegistrationMessage, auth?: Authenti
   if (auth) total += 6 + authenticatorLength;
   const buf = Buffer.allocUnsafe(total);
 
-  checkUint(message.lifetime, 'lifetime', 0xffff);
+  checkUint(message.lifetime, 'lifetime', 0xffff, badValue);
   checkIdentification(message.identification);
   let off: number;
   if (message.type === 'registration-request') {
@@ -141,7 +136,7 @@ export function encodeRegistration(message: RegistrationMessage, auth?: Authenti
     buf.writeBigUInt64BE(message.identification, 16);
     off = 24;
   } else if (message.type === 'registration-reply') {
-    checkUint(message.code, 'code', 255);
+    checkUint(message.code, 'code', 255, badValue);
     buf[0] = MESSAGE_TYPE_REPLY;
     buf[1] = message.code;
     buf.writeUInt16BE(message.lifetime, 2);
@@ -160,7 +155,7 @@ export function encodeRegistration(message: RegistrationMessage, auth?: Authenti
     off = writeExtension(buf, off, extensions[i]!, extensionField(i));
   }
   if (auth) {
-    checkUint(auth.spi, 'spi', 0xffffffff);
+    checkUint(auth.spi, 'spi', 0xffffffff, badValue);
     const authType = auth.type ?? 32;
     if (!isAuthType(authType))
       throw new WireError('bad-value', `auth.type: ${authType} is not an authentication type (32-34)`);
