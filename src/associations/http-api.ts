@@ -11,11 +11,11 @@
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import express from 'express';
 import type { NextFunction, Request, Response } from 'express';
 import type { Logger } from 'pino';
 import { z } from 'zod';
+import { listenForUrl } from '../http/listen.ts';
 import { methodNotAllowed } from '../http/methods.ts';
 import { BadQueryError, noQueryParameters, parseQuery } from '../http/query.ts';
 import type { Association, ClientView } from '../pmip/proxy/access-point.ts';
@@ -402,16 +402,7 @@ export async function startAssociationsServer(
 ): Promise<AssociationsServer> {
   const app = createAssociationsApp(options);
   const server: Server = createServer(app);
-  await new Promise<void>((resolveListen, reject) => {
-    server.once('error', reject);
-    server.listen(options.listen.port, options.listen.host, () => {
-      server.off('error', reject);
-      resolveListen();
-    });
-  });
-  const { port } = server.address() as AddressInfo;
-  const host = options.listen.host.includes(':') ? `[${options.listen.host}]` : options.listen.host;
-  const url = `http://${host}:${port}`;
+  const url = await listenForUrl(server, options.listen);
   options.logger.info({ url }, 'association API listening');
   let closing: Promise<void> | undefined;
   return {

@@ -5,13 +5,13 @@
 import { createServer as createHttpServer } from 'node:http';
 import type { Server } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
-import type { AddressInfo } from 'node:net';
 import compression from 'compression';
 import express from 'express';
 import type { NextFunction, Request, Response } from 'express';
 import type { Logger } from 'pino';
 import { z } from 'zod';
 import type { Collector } from '../collector/collector.ts';
+import { listenForUrl } from '../http/listen.ts';
 import { methodNotAllowed } from '../http/methods.ts';
 import { BadQueryError, noQueryParameters, parseQuery } from '../http/query.ts';
 import { apiRouter, knownHomeAgents, queryClients, statisticsWithViews } from './api.ts';
@@ -251,16 +251,7 @@ export async function startExporterServer(options: ExporterServerOptions): Promi
   if (options.views?.influxdb) registerInfluxMetrics(exporter.registry, options.views.influxdb);
   const app = createExporterApp(options, exporter, web);
   const server: Server = web.tls ? createHttpsServer(web.tls, app) : createHttpServer(app);
-  await new Promise<void>((resolveListen, reject) => {
-    server.once('error', reject);
-    server.listen(options.listen.port, options.listen.host, () => {
-      server.off('error', reject);
-      resolveListen();
-    });
-  });
-  const { port } = server.address() as AddressInfo;
-  const host = options.listen.host.includes(':') ? `[${options.listen.host}]` : options.listen.host;
-  const url = `${web.tls ? 'https' : 'http'}://${host}:${port}`;
+  const url = await listenForUrl(server, options.listen, web.tls ? 'https' : 'http');
   options.logger.info({ url, tls: Boolean(web.tls), basicAuth: Boolean(web.users) }, 'exporter listening');
   return {
     url,
