@@ -28,9 +28,16 @@ export function label(name: string, value: string): string {
 export class ExpositionWriter {
   private out = '';
 
-  /** Starts a metric family: HELP and TYPE lines. */
-  family(name: string, type: MetricType, help: string): void {
-    this.out += `# HELP ${name} ${escapeHelp(help)}\n# TYPE ${name} ${type}\n`;
+  /** Starts a metric family: HELP and TYPE lines, from its description or from the three parts. */
+  family(d: { name: string; type: MetricType; help: string }): void;
+  family(name: string, type: MetricType, help: string): void;
+  family(
+    d: string | { name: string; type: MetricType; help: string },
+    type?: MetricType,
+    help?: string,
+  ): void {
+    const [n, t, h] = typeof d === 'string' ? [d, type!, help!] : [d.name, d.type, d.help];
+    this.out += `# HELP ${n} ${escapeHelp(h)}\n# TYPE ${n} ${t}\n`;
   }
 
   /** One sample; `labels` is pre-rendered (`a="x",b="y"`) or empty. */

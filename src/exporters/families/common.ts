@@ -4,6 +4,7 @@ import { OUTCOMES } from '../../collector/counters.ts';
 import { replyCode } from '../../collector/vocabulary.ts';
 import type { ExpositionWriter } from '../serializer.ts';
 import { label } from '../serializer.ts';
+import type { FamilyDescription } from './table.ts';
 
 /** Codes whose denial series exist at 0 from start-up: home agent 128-139, foreign agent 64-82. */
 export const HOME_AGENT_ALERT_CODES: readonly number[] = range(128, 139);
@@ -41,6 +42,24 @@ export function perNode(
 ): void {
   for (let i = 0; i < g.slots.length; i++)
     w.sample(name, labels[i]!, g.counters[g.slots[i]! * g.width + column]!);
+}
+
+/** A family of one sample without labels. */
+export function single(w: ExpositionWriter, d: FamilyDescription, value: number): void {
+  w.family(d);
+  w.sample(d.name, '', value);
+}
+
+/** A family of one sample per node: its HELP and TYPE, then column `column` of each node. */
+export function perNodeFamily(
+  w: ExpositionWriter,
+  g: NodeGroupSnapshot,
+  labels: string[],
+  d: FamilyDescription,
+  column: number,
+): void {
+  w.family(d);
+  perNode(w, g, labels, d.name, column);
 }
 
 /** Per node and per value of one more label, reading consecutive columns from `firstColumn`. */

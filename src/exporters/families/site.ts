@@ -11,39 +11,28 @@ import {
   codeLabels,
   codesToShow,
   enumLabel,
+  single,
 } from './common.ts';
+import { AAP, SITE } from './table.ts';
+import type { FamilyDescription } from './table.ts';
 
 export function renderSiteFamilies(w: ExpositionWriter, s: CollectorSnapshot): void {
-  w.family(
-    'pmip_registration_denials_total',
-    'counter',
-    'Denials in replies received by all access points, by reply code; reason and issuer from the reply-code table (MIB: mnRegRequestsDeniedByHA, mnRegRequestsDeniedByFA, mnRegRequestsDeniedByHADueToID for 133).',
-  );
+  w.family(SITE.denials);
   for (const code of codesToShow(
     [...FOREIGN_AGENT_ALERT_CODES, ...HOME_AGENT_ALERT_CODES],
     [s.denialsByCode],
   )) {
     if (replyCode(code).accepted) continue;
     w.sample(
-      'pmip_registration_denials_total',
+      SITE.denials.name,
       `${codeLabels(code)},${enumLabel('issuer', replyCode(code).issuer)}`,
       s.denialsByCode[code]!,
     );
   }
 
-  w.family(
-    'pmip_registration_discarded_attempts_total',
-    'counter',
-    'Attempts by all access points that ended discarded, by reason: only dropped replies (a reply discard reason), or nothing could be sent (no_security_association, no_home_agent, internal_error).',
-  );
-  for (const [reason, n] of Object.entries(s.attemptDiscards))
-    w.sample('pmip_registration_discarded_attempts_total', enumLabel('reason', reason), n);
+  byEnum(w, SITE.discardedAttempts, 'reason', s.attemptDiscards);
 
-  w.family(
-    'pmip_security_violations_total',
-    'counter',
-    'Security violations detected, by kind of detecting node and reason (MIB: mipSecTotalViolations, mipSecViolationCounter, mipSecRecentViolationReason).',
-  );
+  w.family(SITE.securityViolations);
   const groups: Array<[string, NodeGroupSnapshot, number]> = [
     ['access-point', s.accessPoints, Mn.securityViolations],
     ['home-agent', s.homeAgents, Ha.securityViolations],
@@ -52,7 +41,7 @@ export function renderSiteFamilies(w: ExpositionWriter, s: CollectorSnapshot): v
   for (const [kind, g, column] of groups) {
     SECURITY_VIOLATION_REASONS.forEach((reason, r) => {
       w.sample(
-        'pmip_security_violations_total',
+        SITE.securityViolations.name,
         `${enumLabel('node_kind', kind)},${enumLabel('reason', reason)}`,
         columnTotal(g, column + r),
       );
@@ -60,28 +49,21 @@ export function renderSiteFamilies(w: ExpositionWriter, s: CollectorSnapshot): v
   }
 
   const rt = s.roundTrip;
-  w.family(
-    'pmip_registration_round_trip_seconds',
-    'histogram',
-    'Time from sending a registration request to receiving its reply, seconds (vendor MIB).',
-  );
+  const rtName = SITE.roundTrip.name;
+  w.family(SITE.roundTrip);
   let cumulative = 0;
   rt.bounds.forEach((bound, i) => {
     cumulative += rt.counts[i]!;
-    w.sample('pmip_registration_round_trip_seconds_bucket', label('le', formatValue(bound)), cumulative);
+    w.sample(`${rtName}_bucket`, label('le', formatValue(bound)), cumulative);
   });
-  w.sample('pmip_registration_round_trip_seconds_bucket', 'le="+Inf"', rt.count);
-  w.sample('pmip_registration_round_trip_seconds_sum', '', rt.sum);
-  w.sample('pmip_registration_round_trip_seconds_count', '', rt.count);
+  w.sample(`${rtName}_bucket`, 'le="+Inf"', rt.count);
+  w.sample(`${rtName}_sum`, '', rt.sum);
+  w.sample(`${rtName}_count`, '', rt.count);
 
-  w.family(
-    'pmip_malformed_datagrams_total',
-    'counter',
-    'Datagrams that failed to decode, by node kind, socket and error kind; dropped, never fatal.',
-  );
+  w.family(SITE.malformed);
   for (const m of s.malformed) {
     w.sample(
-      'pmip_malformed_datagrams_total',
+      SITE.malformed.name,
       `${enumLabel('node_kind', m.nodeKind)},${enumLabel('socket', m.socket)},${enumLabel('error_kind', m.errorKind)}`,
       m.count,
     );
@@ -89,14 +71,10 @@ export function renderSiteFamilies(w: ExpositionWriter, s: CollectorSnapshot): v
 
   // Only for a site where some home agent is in proxy mode: other sites keep their exposition.
   if (s.homeAgentAuthentication.length > 0) {
-    w.family(
-      'pmip_home_agent_authentication_info',
-      'gauge',
-      'How the access points authenticate to each home agent: per_node (RFC 5563 proxy mode, extension 34 with a per-node SA) or mobile_home (the client SA, extension 32).',
-    );
+    w.family(SITE.authentication);
     for (const a of s.homeAgentAuthentication)
       w.sample(
-        'pmip_home_agent_authentication_info',
+        SITE.authentication.name,
         `${label('home_agent', a.homeAgent)},${enumLabel('mode', a.mode)}`,
         1,
       );
@@ -104,73 +82,48 @@ export function renderSiteFamilies(w: ExpositionWriter, s: CollectorSnapshot): v
 
   // Only once something was read leniently: a site that never sees one keeps its exposition.
   if (s.lenientDecodes.length > 0) {
-    w.family(
-      'pmip_lenient_decodes_total',
-      'counter',
-      'Datagrams decoded only leniently (extension 47 in the short form, RFC 5563 section 3.1), by node kind and what.',
-    );
+    w.family(SITE.lenientDecodes);
     for (const m of s.lenientDecodes)
       w.sample(
-        'pmip_lenient_decodes_total',
+        SITE.lenientDecodes.name,
         `${enumLabel('node_kind', m.nodeKind)},${enumLabel('what', m.what)}`,
         m.count,
       );
   }
 
-  w.family('pmip_subnet_map_updates_total', 'counter', 'Subnet map changes, by source of the change.');
-  for (const [source, n] of Object.entries(s.subnetMap.updates)) {
-    w.sample('pmip_subnet_map_updates_total', enumLabel('source', source), n);
-  }
+  byEnum(w, SITE.subnetMapUpdates, 'source', s.subnetMap.updates);
 
   renderAapFamilies(w, s);
 }
 
 function renderAapFamilies(w: ExpositionWriter, s: CollectorSnapshot): void {
-  w.family(
-    'pmip_aap_reachable',
-    'gauge',
-    '1 when the authoritative access point answers, 0 when not, or (configured AAPs) not yet answered.',
-  );
+  w.family(AAP.reachable);
   for (const a of s.aap.status)
     if (a.reachable !== null || a.configured)
-      w.sample('pmip_aap_reachable', label('aap', a.aap), a.reachable === true ? 1 : 0);
-  w.family(
-    'pmip_aap_table_version',
-    'gauge',
-    'Version of the subnet map last announced by the authoritative access point.',
-  );
+      w.sample(AAP.reachable.name, label('aap', a.aap), a.reachable === true ? 1 : 0);
+  w.family(AAP.tableVersion);
   for (const a of s.aap.status)
-    if (a.lastVersion !== null) w.sample('pmip_aap_table_version', label('aap', a.aap), a.lastVersion);
-  const counters: Array<[string, string, number]> = [
-    [
-      'pmip_aap_failovers_total',
-      'Failovers from one authoritative access point to another.',
-      s.aap.failovers,
-    ],
-    ['pmip_aap_push_retries_total', 'Subnet map pushes to an access point sent again.', s.aap.pushRetries],
-    [
-      'pmip_aap_handovers_total',
-      'Access points handed over to another authoritative access point.',
-      s.aap.handovers,
-    ],
-    [
-      'pmip_aap_reconciliations_total',
-      'Subnet map reconciliations between authoritative access points.',
-      s.aap.reconciliations,
-    ],
-    ['pmip_aap_reconciled_rows_total', 'Subnet map rows changed by reconciliations.', s.aap.reconciledRows],
-  ];
-  for (const [name, help, value] of counters) {
-    w.family(name, 'counter', help);
-    w.sample(name, '', value);
-  }
-  w.family('pmip_aap_messages_refused_total', 'counter', 'AAP protocol messages refused, by reason.');
-  for (const [reason, n] of Object.entries(s.aap.refused))
-    w.sample('pmip_aap_messages_refused_total', enumLabel('reason', reason), n);
+    if (a.lastVersion !== null) w.sample(AAP.tableVersion.name, label('aap', a.aap), a.lastVersion);
+  single(w, AAP.failovers, s.aap.failovers);
+  single(w, AAP.pushRetries, s.aap.pushRetries);
+  single(w, AAP.handovers, s.aap.handovers);
+  single(w, AAP.reconciliations, s.aap.reconciliations);
+  single(w, AAP.reconciledRows, s.aap.reconciledRows);
+  byEnum(w, AAP.refused, 'reason', s.aap.refused);
 }
-
 /** The subnet map size: a family of its own because it reads an injected view that may fail. */
 export function renderSubnetMapRows(w: ExpositionWriter, rows: number | null): void {
-  w.family('pmip_subnet_map_rows', 'gauge', 'Rows in the subnet map table (home agent address and mask).');
-  if (rows !== null) w.sample('pmip_subnet_map_rows', '', rows);
+  w.family(SITE.subnetMapRows);
+  if (rows !== null) w.sample(SITE.subnetMapRows.name, '', rows);
+}
+
+/** A family with one sample per value of one enumeration label, from a record of counts. */
+function byEnum(
+  w: ExpositionWriter,
+  d: FamilyDescription,
+  labelName: string,
+  counts: Record<string, number>,
+): void {
+  w.family(d);
+  for (const [value, n] of Object.entries(counts)) w.sample(d.name, enumLabel(labelName, value), n);
 }
