@@ -78,6 +78,20 @@ export const ARP_KINDS = ['gratuitous', 'proxy'] as const;
 export type ArpKind = (typeof ARP_KINDS)[number];
 export const VISITOR_REMOVAL_CAUSES = ['deregistered', 'expired', 'denied'] as const;
 export type VisitorRemovalCause = (typeof VISITOR_REMOVAL_CAUSES)[number];
+/**
+ * Which defence of a foreign agent denied a request (request-denied `cause`), where one code
+ * (65, 66) has several: the Home Agent field refused, a request from its own endpoint, the relay
+ * rate limit, the pending limits, a pending entry evicted for another source, the visitor table full.
+ */
+export const FA_DENIAL_CAUSES = [
+  'home-agent-refused',
+  'own-endpoint',
+  'rate-limited',
+  'pending-limit',
+  'pending-evicted',
+  'visitor-table-full',
+] as const;
+export type ForeignAgentDenialCause = (typeof FA_DENIAL_CAUSES)[number];
 /** Why a foreign agent dropped a reply (reply-dropped). */
 export const REPLY_DROP_REASONS = ['no-pending-request', 'poorly-formed', 'unexpected-source'] as const;
 export type ReplyDropReason = (typeof REPLY_DROP_REASONS)[number];

@@ -13,6 +13,7 @@ import type {
   AapRefusalReason,
   ArpKind,
   ClientState,
+  ForeignAgentDenialCause,
   HomeAgentProbeOutcome,
   LenientDecodeKind,
   Movement,
@@ -257,6 +258,8 @@ export interface RequestDeniedEvent extends EventBase {
   code: number;
   reason: string;
   homeAddress: string;
+  /** Foreign agent, codes 65 and 66: which defence denied it (absent for the other denials). */
+  cause?: ForeignAgentDenialCause;
 }
 
 export interface BindingEvent extends EventBase {
@@ -274,6 +277,8 @@ export interface VisitorEvent extends EventBase {
   lifetime: number;
   /** For removals: why the entry went. */
   cause?: VisitorRemovalCause;
+  /** For additions whose lifetime was capped: the lifetime the home agent granted (above `lifetime`). */
+  grantedLifetime?: number;
 }
 
 /**
