@@ -28,6 +28,7 @@ const DISCARD_WORDS: Record<string, string> = {
   'no-security-association': 'no security association for the client: add a local SA binding or check RADIUS',
   'no-home-agent': 'no subnet map row matches the client address: check the subnet map',
   'internal-error': 'the attempt failed inside the access point (see the log)',
+  'data-plane-error': 'accepted, but the data plane failed to act on it: check its adapter',
   'invalid-identification': 'replies carried an identification the access point did not send',
   'unknown-home-agent': 'replies named another home agent',
   'invalid-home-address': 'replies named another home address',

@@ -49,14 +49,16 @@ export const REPLY_DISCARD_REASONS = [
 export type ReplyDiscardReason = (typeof REPLY_DISCARD_REASONS)[number];
 
 /**
- * Why an attempt ended as `discarded`: its only replies were dropped (a ReplyDiscardReason), or
- * it could not be sent at all (no SA, no subnet map row for the client, an internal error).
+ * Why an attempt ended as `discarded`: its only replies were dropped (a ReplyDiscardReason), it
+ * could not be sent at all (no SA, no subnet map row for the client, an internal error), or the
+ * access point's data plane failed to act on the acceptance (data-plane-error).
  */
 export const ATTEMPT_DISCARD_REASONS = [
   ...REPLY_DISCARD_REASONS,
   'no-security-association',
   'no-home-agent',
   'internal-error',
+  'data-plane-error',
 ] as const;
 export type AttemptDiscardReason = (typeof ATTEMPT_DISCARD_REASONS)[number];
 

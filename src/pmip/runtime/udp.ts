@@ -1,12 +1,5 @@
 import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
 
-/**
- * A bound UDP socket at the edge of the engine. Codecs stay pure; this only moves bytes.
- * Handlers must not throw: any exception that escapes one (or `onHandlerError` itself) is caught
- * here, counted (`handlerErrors`) and reported through `onHandlerError`, so one bad datagram never
- * takes the socket, or the process, down. A send that throws at once (a bad port, a closed socket)
- * is counted (`sendErrors`) and reported as `false`, like a datagram lost on the way.
- */
 /** Whether this process may bind `address:port` now (binds and closes a probe socket). */
 export async function udpPortBindable(address: string, port: number): Promise<boolean> {
   const s = createSocket('udp4');
@@ -51,11 +44,35 @@ export interface UdpEndpointOptions {
   receiveBufferBytes?: number;
 }
 
+/**
+ * The socket a node runs on, as the node sees it. UdpEndpoint is one; a test about a decision can
+ * inject another (no real UDP), or wrap the real one (a cable it can unplug).
+ */
+export interface DatagramSocket {
+  readonly address: string;
+  readonly port: number;
+  send(payload: Uint8Array, to: Peer): void;
+  close(): Promise<void>;
+}
+
+/** How a node binds its sockets: injected (`bind` in its dependencies), a real UDP endpoint by default. */
+export type BindDatagramSocket = (options: UdpEndpointOptions) => Promise<DatagramSocket>;
+
+/** A real UDP socket (UdpEndpoint: handler exceptions reported, never thrown). */
+export const bindUdp: BindDatagramSocket = (options) => UdpEndpoint.bind(options);
+
 interface EndpointCounters {
   handlerErrors: number;
   sendErrors: number;
 }
 
+/**
+ * A bound UDP socket at the edge of the engine. Codecs stay pure; this only moves bytes.
+ * Handlers must not throw: any exception that escapes one (or `onHandlerError` itself) is caught
+ * here, counted (`handlerErrors`) and reported through `onHandlerError`, so one bad datagram never
+ * takes the socket, or the process, down. A send that throws at once (a bad port, a closed socket)
+ * is counted (`sendErrors`) and reported as `false`, like a datagram lost on the way.
+ */
 export class UdpEndpoint {
   private constructor(
     private readonly socket: Socket,

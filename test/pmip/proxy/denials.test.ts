@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { FA, HA, KEY, WRONG_KEY, settle, startLab, type Lab } from '../support/lab-site.ts';
-import { UdpEndpoint } from '../../src/pmip/runtime/udp.ts';
-import { encodeRegistration, identificationFromHex } from '../../src/pmip/wire/index.ts';
+import { FA, HA, KEY, WRONG_KEY, settle, startLab, type Lab } from '../../support/lab-site.ts';
+import { UdpEndpoint } from '../../../src/pmip/runtime/udp.ts';
+import { encodeRegistration, identificationFromHex } from '../../../src/pmip/wire/index.ts';
 
 const HOUR = 3600_000;
 const DAY = 24 * HOUR;

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { FA, HA, settle, startLab, type Lab } from '../support/lab-site.ts';
+import { FA, HA, settle, startLab, type Lab } from '../../support/lab-site.ts';
 
 const CLIENT = { mac: '02:00:00:00:02:01', address: '127.0.1.60', ssid: 'corp' };
 
@@ -107,8 +107,8 @@ describe('access point timers over real UDP with a fake clock', () => {
     const advertisementPort = lab.fa('B').advertiser!.port;
     await lab.fa('B').stop();
     lab.foreignAgents.delete('B');
-    const { ForeignAgent } = await import('../../src/pmip/agents/foreign-agent.ts');
-    const { seededRandom } = await import('../../src/pmip/wire/identification.ts');
+    const { ForeignAgent } = await import('../../../src/pmip/agents/foreign-agent.ts');
+    const { seededRandom } = await import('../../../src/pmip/wire/identification.ts');
     const fa = await ForeignAgent.start(
       {
         id: 'fa-B',

@@ -13,16 +13,16 @@ import {
   IcmpUnavailableError,
   isMobilityAdvertisement,
   isSolicitation,
-} from '../../src/pmip/runtime/icmp.ts';
+} from '../../../src/pmip/runtime/icmp.ts';
 import {
   advertisementFlags,
   decodeIcmpMobility,
   encodeAgentAdvertisement,
   encodeAgentSolicitation,
-} from '../../src/pmip/wire/index.ts';
-import { waitUntil } from '../support/lab-site.ts';
+} from '../../../src/pmip/wire/index.ts';
+import { waitUntil } from '../../support/lab-site.ts';
 
-const repoRoot = path.resolve(fileURLToPath(new URL('../..', import.meta.url)));
+const repoRoot = path.resolve(fileURLToPath(new URL('../../..', import.meta.url)));
 const isRoot = process.getuid?.() === 0;
 
 describe.skipIf(!isRoot)('raw ICMP endpoint (as root)', () => {

@@ -3,11 +3,11 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { AP, FA, HA, settle, startLab, waitUntil, type Lab } from '../support/lab-site.ts';
-import { UdpEndpoint, type Peer } from '../../src/pmip/runtime/udp.ts';
-import { ForeignAgent } from '../../src/pmip/agents/foreign-agent.ts';
-import { decodeRegistration, seededRandom } from '../../src/pmip/wire/index.ts';
-import { runTshark } from '../support/tshark.ts';
+import { AP, FA, HA, settle, startLab, waitUntil, type Lab } from '../../support/lab-site.ts';
+import { UdpEndpoint, type Peer } from '../../../src/pmip/runtime/udp.ts';
+import { ForeignAgent } from '../../../src/pmip/agents/foreign-agent.ts';
+import { decodeRegistration, seededRandom } from '../../../src/pmip/wire/index.ts';
+import { runTshark } from '../../support/tshark.ts';
 
 const CLIENT = { mac: '02:00:00:00:03:01', address: '127.0.1.70', ssid: 'corp' };
 

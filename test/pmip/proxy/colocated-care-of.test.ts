@@ -5,10 +5,10 @@
  */
 import { createSocket } from 'node:dgram';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { decodeRegistration, type RegistrationRequest } from '../../src/pmip/wire/index.ts';
+import { decodeRegistration, type RegistrationRequest } from '../../../src/pmip/wire/index.ts';
 import { stringify } from 'yaml';
-import { parseSiteConfig } from '../../src/config/load.ts';
-import { HA, startLab, waitUntil, type Lab } from '../support/lab-site.ts';
+import { parseSiteConfig } from '../../../src/config/load.ts';
+import { HA, startLab, waitUntil, type Lab } from '../../support/lab-site.ts';
 
 const AP_ADDRESS = '127.0.2.20';
 const CLIENT = { mac: '02:00:00:00:0d:01', address: '127.0.1.77', ssid: 'corp' };

@@ -4,7 +4,7 @@ import {
   assertPmipRules,
   checkPmipRules,
   type PmipSettings,
-} from '../../src/pmip/proxy/rules.ts';
+} from '../../../src/pmip/proxy/rules.ts';
 
 const good: PmipSettings = {
   mode: 'root',

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { AP, FA, HA, settle, startLab, type Lab } from '../support/lab-site.ts';
-import type { PmipEvent } from '../../src/pmip/events.ts';
+import { AP, FA, HA, settle, startLab, type Lab } from '../../support/lab-site.ts';
+import type { PmipEvent } from '../../../src/pmip/events.ts';
 
 const CLIENT = { mac: '02:00:00:00:00:01', address: '127.0.1.50', ssid: 'corp' };
 

@@ -1,6 +1,6 @@
 import { createSocket } from 'node:dgram';
 import { describe, expect, it } from 'vitest';
-import { udpPortBindable } from '../../src/pmip/runtime/udp.ts';
+import { udpPortBindable } from '../../../src/pmip/runtime/udp.ts';
 
 describe('udpPortBindable', () => {
   it('says false for a port another socket holds, true once it is released, and leaves it free', async () => {

@@ -7,11 +7,11 @@
  */
 import { createSocket, type Socket } from 'node:dgram';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { HomeAgent } from '../../src/pmip/agents/home-agent.ts';
-import { skewedScheduler } from '../../src/pmip/runtime/scheduler.ts';
-import { perNodeSecurityAssociation } from '../../src/pmip/security/per-node.ts';
-import { decodeRegistration, seededRandom, type RegistrationMessage } from '../../src/pmip/wire/index.ts';
-import { FA, HA, KEY, settle, startLab, waitUntil, type Lab } from '../support/lab-site.ts';
+import { HomeAgent } from '../../../src/pmip/agents/home-agent.ts';
+import { skewedScheduler } from '../../../src/pmip/runtime/scheduler.ts';
+import { perNodeSecurityAssociation } from '../../../src/pmip/security/per-node.ts';
+import { decodeRegistration, seededRandom, type RegistrationMessage } from '../../../src/pmip/wire/index.ts';
+import { FA, HA, KEY, settle, startLab, waitUntil, type Lab } from '../../support/lab-site.ts';
 
 const NODE_KEY = '8899aabbccddeeff0011223344556677';
 const WRONG_NODE_KEY = '0011223344556677aabbccddeeff8899';
@@ -63,8 +63,8 @@ describe('proxy-mode authentication (per-node SA, extensions 47 + 34)', () => {
     if (clockOffsetMs !== 0) {
       // The lab's extra access point runs on the lab's clock; a skewed one is started by hand.
       await ap.stop();
-      const { AccessPoint } = await import('../../src/pmip/proxy/access-point.ts');
-      const { LocalSecurityAssociations } = await import('../../src/pmip/security/store.ts');
+      const { AccessPoint } = await import('../../../src/pmip/proxy/access-point.ts');
+      const { LocalSecurityAssociations } = await import('../../../src/pmip/security/store.ts');
       return AccessPoint.start(
         {
           id,
@@ -143,7 +143,7 @@ describe('proxy-mode authentication (per-node SA, extensions 47 + 34)', () => {
     const client = createSocket('udp4');
     await new Promise<void>((r) => client.bind(0, '127.0.2.32', () => r()));
     client.on('message', (m) => replies.push(decodeRegistration(m)));
-    const { encodeRegistration, requestFlags, ntpTimestamp } = await import('../../src/pmip/wire/index.ts');
+    const { encodeRegistration, requestFlags, ntpTimestamp } = await import('../../../src/pmip/wire/index.ts');
     const bytes = encodeRegistration(
       {
         type: 'registration-request',
@@ -171,7 +171,7 @@ describe('proxy-mode authentication (per-node SA, extensions 47 + 34)', () => {
     const client = createSocket('udp4');
     await new Promise<void>((r) => client.bind(0, '127.0.2.35', () => r()));
     client.on('message', (m) => replies.push(decodeRegistration(m)));
-    const { encodeRegistration, requestFlags, ntpTimestamp } = await import('../../src/pmip/wire/index.ts');
+    const { encodeRegistration, requestFlags, ntpTimestamp } = await import('../../../src/pmip/wire/index.ts');
     const bytes = encodeRegistration(
       {
         type: 'registration-request',
@@ -272,9 +272,9 @@ homeAgents:
 `;
 
   it('per-node SAs reach the access point (by home agent) and the hosted home agent', async () => {
-    const { parseSiteConfig } = await import('../../src/config/load.ts');
+    const { parseSiteConfig } = await import('../../../src/config/load.ts');
     const { accessPointConfig, homeAgentConfig, localSecurityAssociations } =
-      await import('../../src/app/site-config.ts');
+      await import('../../../src/app/site-config.ts');
     const site = parseSiteConfig(yaml);
     const ap = accessPointConfig(site.accessPoints[0]!, site.securityAssociations);
     expect(ap.perNodeSecurityAssociation?.('10.1.0.1')).toMatchObject({ spi: 4242 });
@@ -286,9 +286,9 @@ homeAgents:
   });
 
   it('the statistics say which mode each home agent gets: /metrics, the JSON and the page', async () => {
-    const { Collector } = await import('../../src/collector/collector.ts');
-    const { createPrometheusExporter } = await import('../../src/exporters/prometheus.ts');
-    const { statisticsDocument } = await import('../../src/exporters/statistics.ts');
+    const { Collector } = await import('../../../src/collector/collector.ts');
+    const { createPrometheusExporter } = await import('../../../src/exporters/prometheus.ts');
+    const { statisticsDocument } = await import('../../../src/exporters/statistics.ts');
     const c = new Collector({
       accessPoints: ['ap-1'],
       homeAgents: [{ id: 'ha-north', address: '10.1.0.1' }],
