@@ -1,3 +1,4 @@
+import type { BindDatagramSocket } from '../aap/endpoint.ts';
 import type { EventSink, NodeKind, PmipEvent, SocketRole } from '../events.ts';
 import type { DataPlane } from '../runtime/data-plane.ts';
 import type { Scheduler } from '../runtime/scheduler.ts';
@@ -18,6 +19,11 @@ export interface AgentDeps {
   emit: EventSink;
   /** Where ARP and tunnel actions go; a SimulatedDataPlane when absent (home agent only). */
   dataPlane?: DataPlane;
+  /**
+   * How to bind a registration socket (default: a real UDP endpoint), as the AAP takes it: a test
+   * about a decision may pass sockets that need no network.
+   */
+  bind?: BindDatagramSocket;
 }
 
 /** An event without the fields every event gets from its emitter (time, node, nodeKind). */

@@ -5,6 +5,7 @@ import {
   decodeRegistrationLayout,
   encodeRegistration,
   makeIdentification,
+  replyCode,
   requestFlags,
   type Authentication,
   type DecodedRegistration,
@@ -171,4 +172,76 @@ export function request(fields: RequestFields): RegistrationRequest {
 
 export function encodeRequest(fields: RequestFields, auth?: Authentication): Buffer {
   return encodeRegistration(request(fields), auth);
+}
+
+/** Anything that hands out the recorded events of one type (EventLog, the lab recorder). */
+export interface RecordedEvents {
+  of<T extends PmipEventType>(type: T): Array<EventOf<T>>;
+}
+
+function byCode(events: ReadonlyArray<{ code: number }>): Record<number, number> {
+  const out: Record<number, number> = {};
+  for (const e of events) out[e.code] = (out[e.code] ?? 0) + 1;
+  return out;
+}
+
+/**
+ * A home agent's figures counted from its recorded events (the agents keep no counters of their
+ * own: the events are the one count, as in the collector).
+ */
+export function homeAgentCounts(log: RecordedEvents) {
+  const ha = <T extends { nodeKind: string }>(events: T[]): T[] =>
+    events.filter((e) => e.nodeKind === 'home-agent');
+  const replies = ha(log.of('reply-sent'));
+  const arps = ha(log.of('arp-sent'));
+  const received = ha(log.of('request-received'));
+  return {
+    requestsReceived: received.length,
+    deregistrationsReceived: received.filter((e) => e.kind === 'deregistration').length,
+    repliesSent: replies.length,
+    accepted: replies.filter((e) => replyCode(e.code).accepted).length,
+    denied: replies.filter((e) => !replyCode(e.code).accepted).length,
+    repliesByCode: byCode(replies),
+    bindingsCreated: ha(log.of('binding-created')).length,
+    bindingsRenewed: ha(log.of('binding-renewed')).length,
+    bindingsRemoved: ha(log.of('binding-removed')).length,
+    bindingsExpired: ha(log.of('binding-expired')).length,
+    securityViolations: ha(log.of('security-violation')).length,
+    malformedDatagrams: ha(log.of('malformed-datagram')).filter((e) => e.socket === 'registration').length,
+    gratuitousArps: arps.filter((e) => e.kind === 'gratuitous').length,
+    proxyArps: arps.filter((e) => e.kind === 'proxy').length,
+    advertisementsSent: ha(log.of('advertisement-sent')).length,
+  };
+}
+
+/** A foreign agent's figures counted from its recorded events, the FA's denials split by cause. */
+export function foreignAgentCounts(log: RecordedEvents) {
+  const fa = <T extends { nodeKind: string }>(events: T[]): T[] =>
+    events.filter((e) => e.nodeKind === 'foreign-agent');
+  const denials = fa(log.of('request-denied'));
+  const cause = (c: string): number => denials.filter((e) => e.cause === c).length;
+  const dropped = fa(log.of('reply-dropped'));
+  const drop = (reason: string): number => dropped.filter((e) => e.reason === reason).length;
+  const added = fa(log.of('visitor-added'));
+  return {
+    requestsReceived: fa(log.of('request-received')).length,
+    requestsRelayed: fa(log.of('request-relayed')).length,
+    denied: denials.length,
+    deniedByCode: byCode(denials),
+    repliesRelayed: fa(log.of('reply-sent')).filter((e) => e.relayed).length,
+    repliesDroppedNoPending: drop('no-pending-request'),
+    repliesDroppedPoorlyFormed: drop('poorly-formed'),
+    repliesDroppedUnexpectedSource: drop('unexpected-source'),
+    homeAgentRefused: cause('home-agent-refused'),
+    ownEndpointDropped: cause('own-endpoint'),
+    relaysRateLimited: cause('rate-limited'),
+    pendingLimited: cause('pending-limit'),
+    pendingEvicted: cause('pending-evicted'),
+    visitorTableFull: cause('visitor-table-full'),
+    visitorLifetimesCapped: added.filter((e) => e.grantedLifetime !== undefined).length,
+    visitorsAdded: added.length,
+    visitorsRemoved: fa(log.of('visitor-removed')).length,
+    malformedDatagrams: fa(log.of('malformed-datagram')).filter((e) => e.socket === 'registration').length,
+    advertisementsSent: fa(log.of('advertisement-sent')).length,
+  };
 }
