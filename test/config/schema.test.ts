@@ -104,7 +104,7 @@ interface Case {
 
 /** One failing example per rule, with the exact message(s). */
 const CASES: Case[] = [
-  // --- the access point operating rules (shared/docs/pmip-protocol.md section 3)
+  // --- the access point operating rules (docs/protocol.md, section 6)
   {
     rule: 'no PMIP in repeater mode',
     change: (s) => (ap(s).mode = 'repeater'),
