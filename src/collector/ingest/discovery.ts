@@ -1,0 +1,38 @@
+/**
+ * Ingest of agent discovery (RFC 5944 section 2): advertisements and solicitations at the access
+ * points, advertisements sent by the agents, ARP on either side.
+ */
+import { Fa, Ha, Mn, add } from '../counters.ts';
+import type { IngestTable } from './types.ts';
+
+export const discoveryIngest = {
+  'advertisement-received': (s, e) => {
+    add(s.ap.counters, s.ap.registry.slot(e.node) * Mn.width + Mn.advertisementsReceived);
+  },
+
+  'agent-reboot-detected': (s, e) => {
+    add(s.ap.counters, s.ap.registry.slot(e.node) * Mn.width + Mn.agentRebootsDetected);
+  },
+
+  'solicitation-sent': (s, e) => {
+    add(s.ap.counters, s.ap.registry.slot(e.node) * Mn.width + Mn.solicitationsSent);
+  },
+
+  'advertisement-sent': (s, e) => {
+    if (e.nodeKind === 'home-agent')
+      add(s.ha.counters, s.ha.registry.slot(e.node) * Ha.width + Ha.advertisementsSent);
+    else if (e.nodeKind === 'foreign-agent')
+      add(s.fa.counters, s.fa.registry.slot(e.node) * Fa.width + Fa.advertisementsSent);
+    else return false;
+  },
+
+  'arp-sent': (s, e) => {
+    if (e.nodeKind === 'home-agent') {
+      const b = s.ha.registry.slot(e.node) * Ha.width;
+      add(s.ha.counters, b + (e.kind === 'gratuitous' ? Ha.gratuitousArpsSent : Ha.proxyArpsSent));
+    } else if (e.nodeKind === 'access-point') {
+      const b = s.ap.registry.slot(e.node) * Mn.width;
+      add(s.ap.counters, b + (e.kind === 'gratuitous' ? Mn.gratuitousArpsSent : Mn.proxyArpsSent));
+    } else return false;
+  },
+} satisfies Partial<IngestTable>;
