@@ -1,7 +1,7 @@
 import type { TimerHandle } from '../runtime/scheduler.ts';
 import type { Peer } from '../runtime/udp.ts';
-import { uint32ToIpv4 } from '../wire/ipv4.ts';
-import { prefixMask, type Digest } from '../subnet-map/digest.ts';
+import { prefixMask, uint32ToIpv4 } from '../wire/ipv4.ts';
+import type { Digest } from '../subnet-map/digest.ts';
 import type { AapOps, AapRowOp } from './codec/index.ts';
 
 /** The changes of one flush, with the table's version and digest right after them. */

@@ -17,7 +17,6 @@ import { ChunkAssembler } from './chunk-assembler.ts';
 import type { Digest } from '../subnet-map/digest.ts';
 import {
   AP_RECEIVE_BUFFER_BYTES,
-  AapReceiver,
   bindUdp,
   checkAddress,
   checkCount,
@@ -30,10 +29,10 @@ import {
   subnetMapEmitter,
   type AapPeerConfig,
   type DatagramSocket,
-  type RefusalCounts,
   type SubnetMapDeps,
 } from './endpoint.ts';
-import { AapSender } from './replay.ts';
+import { AapReceiver, type RefusalCounts } from './receiver.ts';
+import { AapSender } from './sender.ts';
 import { maskToPrefixLength, type SubnetMapTable } from '../subnet-map/table.ts';
 
 /**

@@ -3,21 +3,14 @@ import type { EventSink } from '../events.ts';
 import type { Scheduler } from '../runtime/scheduler.ts';
 import { UdpEndpoint, type Peer, type UdpEndpointOptions } from '../runtime/udp.ts';
 import type { RandomSource } from '../wire/identification.ts';
+import { checkPort } from '../wire/checks.ts';
 import { isIpv4 } from '../wire/ipv4.ts';
-import {
-  DEFAULT_MAX_DATAGRAM_BYTES,
-  MAX_SENDER_ID_BYTES,
-  MIN_MAX_DATAGRAM_BYTES,
-  isAapCodecError,
-  openAapDatagram,
-  type AapEnvelope,
-} from './codec/index.ts';
-import { ReplayGuard } from './replay.ts';
+import { DEFAULT_MAX_DATAGRAM_BYTES, MAX_SENDER_ID_BYTES, MIN_MAX_DATAGRAM_BYTES } from './codec/index.ts';
 
 /**
  * What the AP side and the AAP side of the subnet map protocol share: how a peer is configured,
- * the socket they run on (a real UDP endpoint unless a test injects a wrapper), and the receive
- * pipeline that opens a datagram and refuses, counts and reports what fails.
+ * the socket they run on (a real UDP endpoint unless a test injects a wrapper), and the checks of
+ * their configuration (the receive pipeline: receiver.ts).
  */
 
 /** An AAP as configured: its UDP endpoint, and an id used as its label in events and pages. */
@@ -73,18 +66,6 @@ export function samePeer(a: Peer, b: Peer): boolean {
   return a.address === b.address && a.port === b.port;
 }
 
-export type RefusalReason = 'unauthenticated' | 'stale' | 'malformed' | 'unknown-peer' | 'wrong-receiver';
-
-/** Refused datagrams per reason (aap-message-refused). */
-export interface RefusalCounts {
-  unauthenticated: number;
-  stale: number;
-  malformed: number;
-  unknownPeer: number;
-  /** Authenticated, but addressed to another node (its receiver id is none of this node's names). */
-  wrongReceiver: number;
-}
-
 export function checkNodeId(id: string, field: string): void {
   const bytes = Buffer.byteLength(id, 'utf8');
   if (typeof id !== 'string' || bytes < 1 || bytes > MAX_SENDER_ID_BYTES)
@@ -96,8 +77,7 @@ export function checkAddress(address: string, field: string): void {
 }
 
 export function checkPortNumber(port: number, field: string): void {
-  if (!Number.isInteger(port) || port < 0 || port > 0xffff)
-    throw new Error(`${field}: ${port} must be a port from 0 to 65535`);
+  checkPort(port, field);
 }
 
 export function checkMaxDatagram(value: number | undefined, field: string): number {
@@ -115,77 +95,6 @@ export function checkDuration(value: number, field: string, min = 1): void {
 export function checkCount(value: number, field: string, min = 0, max = 100): void {
   if (!Number.isInteger(value) || value < min || value > max)
     throw new Error(`${field}: ${value} must be an integer from ${min} to ${max}`);
-}
-
-/**
- * Opens datagrams for one node: the codec (structure, then the HMAC with the group key, then the
- * body), then the receiver (the datagram must name this node), then replay protection (one window
- * per sender and name). Whatever fails is counted, reported (aap-message-refused; a malformed one
- * also as malformed-datagram on the 'aap' socket) and dropped, never thrown.
- */
-export class AapReceiver {
-  readonly refused: RefusalCounts = {
-    unauthenticated: 0,
-    stale: 0,
-    malformed: 0,
-    unknownPeer: 0,
-    wrongReceiver: 0,
-  };
-  private readonly replay = new ReplayGuard();
-  /** The receiver ids this node answers to: its id, and for an AAP its endpoint once bound. */
-  private readonly names: Set<string>;
-
-  constructor(
-    private readonly ownId: string,
-    private readonly key: Uint8Array,
-    private readonly emit: AgentEmitter,
-  ) {
-    this.names = new Set([ownId]);
-  }
-
-  /** Another receiver id this node answers to (an AAP: its bound endpoint, see endpointName). */
-  answerTo(name: string): void {
-    this.names.add(name);
-  }
-
-  open(payload: Buffer, from: Peer): AapEnvelope | undefined {
-    let envelope: AapEnvelope;
-    try {
-      envelope = openAapDatagram(payload, this.key);
-    } catch (error) {
-      if (isAapCodecError(error) && error.kind === 'bad-hmac') this.refuse('unauthenticated', from);
-      else this.malformed(isAapCodecError(error) ? error.kind : 'handler-error', from);
-      return undefined;
-    }
-    // Sent to another node (a copy replayed here): not ours to act on, whoever signed it.
-    if (!this.names.has(envelope.receiverId)) {
-      this.refuse('wrong-receiver', from);
-      return undefined;
-    }
-    // Our own datagrams reflected back to us are nobody's news.
-    if (envelope.senderId === this.ownId) {
-      this.refuse('unknown-peer', from);
-      return undefined;
-    }
-    if (!this.replay.accept(envelope.senderId, envelope.epoch, envelope.sequence, envelope.receiverId)) {
-      this.refuse('stale', from);
-      return undefined;
-    }
-    return envelope;
-  }
-
-  /** A datagram that decoded but makes no sense here (a message type this side never receives). */
-  malformed(errorKind: string, from: Peer): void {
-    this.emit({ type: 'malformed-datagram', socket: 'aap', errorKind, peer: from.address });
-    this.refuse('malformed', from);
-  }
-
-  refuse(reason: RefusalReason, from: Peer): void {
-    if (reason === 'unknown-peer') this.refused.unknownPeer++;
-    else if (reason === 'wrong-receiver') this.refused.wrongReceiver++;
-    else this.refused[reason]++;
-    this.emit({ type: 'aap-message-refused', reason, peer: from.address });
-  }
 }
 
 /** The emitter of an AP or AAP: events stamped with the scheduler's time, nodeKind access-point. */

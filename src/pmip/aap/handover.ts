@@ -1,7 +1,8 @@
+import { networkOf } from '../wire/ipv4.ts';
 import type { AgentEmitter } from '../agents/common.ts';
 import type { Scheduler } from '../runtime/scheduler.ts';
 import type { Peer } from '../runtime/udp.ts';
-import { networkOf, rowKey } from '../subnet-map/digest.ts';
+import { rowKey } from '../subnet-map/digest.ts';
 import type { SubnetMapSource } from '../subnet-map/table.ts';
 import {
   rowsPerChunk,

@@ -1,11 +1,11 @@
 import type { AgentEmitter } from '../agents/common.ts';
+import type { HomeAgentProbeOutcome } from '../events.ts';
 import type { Scheduler, TimerHandle } from '../runtime/scheduler.ts';
 import type { Peer } from '../runtime/udp.ts';
 import type { RandomSource } from '../wire/identification.ts';
 import { identificationLow, makeIdentification } from '../wire/identification.ts';
-import { ipv4ToUint32, uint32ToIpv4 } from '../wire/ipv4.ts';
+import { ipv4ToUint32, prefixMask, uint32ToIpv4 } from '../wire/ipv4.ts';
 import { decodeRegistration, encodeRegistration, requestFlags } from '../wire/registration.ts';
-import { prefixMask } from '../subnet-map/digest.ts';
 import {
   bindUdp,
   checkCount,
@@ -43,7 +43,8 @@ export interface HomeAgentProbeConfig {
   retries?: number;
 }
 
-export type ProbeOutcome = 'answered' | 'timed-out';
+/** How one probe ended (the ha-probe outcomes but `sent`). */
+export type ProbeOutcome = Exclude<HomeAgentProbeOutcome, 'sent'>;
 
 export interface HomeAgentProberDeps {
   scheduler: Scheduler;

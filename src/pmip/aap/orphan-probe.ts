@@ -1,6 +1,5 @@
 import type { Scheduler, TimerHandle } from '../runtime/scheduler.ts';
-import { uint32ToIpv4 } from '../wire/ipv4.ts';
-import { prefixMask } from '../subnet-map/digest.ts';
+import { prefixMask, uint32ToIpv4 } from '../wire/ipv4.ts';
 import type { AccessPointRegistry } from './access-point-registry.ts';
 import type { HomeAgentProber, ProbedRow } from './home-agent-prober.ts';
 import type { StampedTable } from './stamped-table.ts';

@@ -1,11 +1,11 @@
 import type { Peer } from '../runtime/udp.ts';
 import { sealAapBody, sealAapMessage, type AapMessage } from './codec/index.ts';
 import type { DatagramSocket } from './endpoint.ts';
-import type { AapSender } from './replay.ts';
+import type { AapSender } from './sender.ts';
 
 /**
  * What an AAP sends goes through here: sealed with the next header of the one sender (epoch and
- * per-receiver sequence numbers, see replay.ts) and the group key, on the one socket; nothing
+ * per-receiver sequence numbers, see sender.ts) and the group key, on the one socket; nothing
  * once stopped. Also hands out the ids of updates, pulls and hand-overs.
  */
 export class Outbox {

@@ -1,7 +1,8 @@
+import { networkOf } from '../wire/ipv4.ts';
 import type { AgentEmitter } from '../agents/common.ts';
 import type { Scheduler } from '../runtime/scheduler.ts';
 import type { Peer } from '../runtime/udp.ts';
-import { networkOf, rowKey, type Digest } from '../subnet-map/digest.ts';
+import { rowKey, type Digest } from '../subnet-map/digest.ts';
 import type { SubnetMapTable } from '../subnet-map/table.ts';
 import {
   chunkColumns,

@@ -1,5 +1,6 @@
+import { networkOf } from '../wire/ipv4.ts';
 import type { AapStateRow } from './codec/index.ts';
-import { networkOf, rowKey } from '../subnet-map/digest.ts';
+import { rowKey } from '../subnet-map/digest.ts';
 
 /**
  * The merge of rows between AAPs (docs/aap-protocol.md, reconciliation), as pure functions: rows

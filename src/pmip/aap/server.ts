@@ -1,18 +1,16 @@
 import type { AgentEmitter } from '../agents/common.ts';
 import type { TimerHandle } from '../runtime/scheduler.ts';
 import type { Peer } from '../runtime/udp.ts';
-import { ipv4ToUint32 } from '../wire/ipv4.ts';
-import { networkOf, rowKey, type Digest } from '../subnet-map/digest.ts';
+import { ipv4ToUint32, networkOf } from '../wire/ipv4.ts';
+import { rowKey, type Digest } from '../subnet-map/digest.ts';
 import { maskToPrefixLength, type SubnetMapSource, type SubnetMapTable } from '../subnet-map/table.ts';
 import { AAP_PORT, type AapLeave, type AapReport, type AapStateRow } from './codec/index.ts';
 import { AccessPointRegistry, type AccessPointView } from './access-point-registry.ts';
 import {
   AAP_RECEIVE_BUFFER_BYTES,
-  AapReceiver,
   bindUdp,
   endpointName,
   subnetMapEmitter,
-  type RefusalCounts,
   type SubnetMapDeps,
 } from './endpoint.ts';
 import { Handover } from './handover.ts';
@@ -23,7 +21,8 @@ import { Outbox } from './outbox.ts';
 import { PeerList } from './peer-list.ts';
 import { PushQueue } from './push-queue.ts';
 import { Reconciliation } from './reconciliation.ts';
-import { AapSender } from './replay.ts';
+import { AapReceiver, type RefusalCounts } from './receiver.ts';
+import { AapSender } from './sender.ts';
 import { checkServerConfig, type AapServerConfig, type AapTiming } from './server-config.ts';
 import { StampedTable, type SubnetMapRowConfig } from './stamped-table.ts';
 

@@ -1,6 +1,6 @@
 import type { Scheduler } from '../runtime/scheduler.ts';
-import { ipv4ToUint32 } from '../wire/ipv4.ts';
-import { bucketOf, networkOf, rowKey } from '../subnet-map/digest.ts';
+import { ipv4ToUint32, networkOf } from '../wire/ipv4.ts';
+import { bucketOf, rowKey } from '../subnet-map/digest.ts';
 import { SubnetMapTable, maskToPrefixLength, type SubnetMapSource } from '../subnet-map/table.ts';
 import type { AapRowOp, AapStateRow } from './codec/index.ts';
 import { merge, nextStamp, type RowMeta } from './reconciliation-merge.ts';

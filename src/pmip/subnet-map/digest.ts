@@ -1,3 +1,5 @@
+import { networkOf } from '../wire/ipv4.ts';
+
 /**
  * Order-independent fingerprints of subnet map rows, shared by the table (its digest), the AAP
  * protocol (report, table, update and digest messages carry it) and reconciliation (per-bucket
@@ -47,14 +49,6 @@ export function bucketOf(network: number, prefixLength: number): number {
 /** A row's key: network and prefix length in one exact integer (network * 64 + length). */
 export function rowKey(network: number, prefixLength: number): number {
   return network * 64 + prefixLength;
-}
-
-export function prefixMask(prefixLength: number): number {
-  return prefixLength === 0 ? 0 : (0xffffffff << (32 - prefixLength)) >>> 0;
-}
-
-export function networkOf(address: number, prefixLength: number): number {
-  return (address & prefixMask(prefixLength)) >>> 0;
 }
 
 /** Per-bucket digests plus the whole-table digest, built from rows (home agent, prefix length). */

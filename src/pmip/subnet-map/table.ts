@@ -1,5 +1,11 @@
-import { ipv4ToUint32, uint32ToIpv4 } from '../wire/ipv4.ts';
-import { digestText, fmix32, networkOf, prefixMask, rowHashHigh, rowHashLow, type Digest } from './digest.ts';
+import {
+  ipv4ToUint32,
+  maskToPrefixLength as prefixLengthOfMask,
+  networkOf,
+  prefixMask,
+  uint32ToIpv4,
+} from '../wire/ipv4.ts';
+import { digestText, fmix32, rowHashHigh, rowHashLow, type Digest } from './digest.ts';
 
 /**
  * The subnet map table: rows of home agent address + mask, and the longest-prefix match from a
@@ -47,13 +53,9 @@ export class SubnetMapError extends Error {
   override readonly name = 'SubnetMapError';
 }
 
+/** The prefix length of a dotted-quad netmask; a SubnetMapError when it is not contiguous. */
 export function maskToPrefixLength(mask: string, field = 'mask'): number {
-  const m = ipv4ToUint32(mask, field);
-  const len = 32 - Math.log2(((~m >>> 0) + 1) >>> 0 || 2 ** 32);
-  if (!Number.isInteger(len) || prefixLengthToMask(len) !== m) {
-    throw new SubnetMapError(`${field}: ${mask} is not a contiguous netmask`);
-  }
-  return len;
+  return prefixLengthOfMask(mask, field, (message) => new SubnetMapError(message));
 }
 
 export function prefixLengthToMask(len: number): number {

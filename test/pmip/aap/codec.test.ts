@@ -20,7 +20,8 @@ import {
   type AapRow,
 } from '../../../src/pmip/aap/codec/index.ts';
 import { EMPTY_DIGEST, RECONCILIATION_BUCKETS } from '../../../src/pmip/subnet-map/digest.ts';
-import { AapSender, ReplayGuard } from '../../../src/pmip/aap/replay.ts';
+import { ReplayGuard } from '../../../src/pmip/aap/replay-guard.ts';
+import { AapSender } from '../../../src/pmip/aap/sender.ts';
 import { FakeScheduler } from '../../../src/pmip/runtime/scheduler.ts';
 
 const KEY = groupKeyBytes('placeholder-group-key-for-tests');
