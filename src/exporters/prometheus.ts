@@ -8,8 +8,9 @@ import { readFileSync } from 'node:fs';
 import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
 import type { Collector } from '../collector/collector.ts';
 import { EVENTS_VERSION } from '../collector/vocabulary.ts';
-import { METRIC_SECTIONS, renderSections } from './families/index.ts';
-import type { MetricSection } from './families/index.ts';
+import { METRIC_SECTIONS, renderSectionRuns, renderSections } from './families/index.ts';
+import type { MetricSection, SectionRun } from './families/index.ts';
+import { EXPORTER, promOptions } from './families/table.ts';
 
 const MISNAMED_DEFAULT_METRICS = [
   'nodejs_active_handles_total',
@@ -57,24 +58,16 @@ export function createPrometheusExporter(options: PrometheusExporterOptions): Pr
   }
 
   const failures = new Counter({
-    name: 'pmip_exporter_collect_failures_total',
-    help: 'Metric sections whose collection failed and were left out of a scrape, by section.',
-    labelNames: ['collector'] as const,
+    ...promOptions<'collector'>(EXPORTER.collectFailures),
     registers: [registry],
   });
   for (const s of sections) failures.inc({ collector: s.name }, 0);
   failures.inc({ collector: 'snapshot' }, 0);
   failures.inc({ collector: 'registry' }, 0);
 
-  const renderDuration = new Gauge({
-    name: 'pmip_exporter_render_duration_seconds',
-    help: 'Time the previous /metrics render took, seconds.',
-    registers: [registry],
-  });
+  const renderDuration = new Gauge({ ...promOptions(EXPORTER.renderDuration), registers: [registry] });
   new Gauge({
-    name: 'pmip_build_info',
-    help: 'Build information: version, PmipEvent contract version and Node.js version; always 1.',
-    labelNames: ['version', 'events_version', 'nodejs_version'] as const,
+    ...promOptions<'version' | 'events_version' | 'nodejs_version'>(EXPORTER.buildInfo),
     registers: [registry],
   }).set(
     {
@@ -87,20 +80,23 @@ export function createPrometheusExporter(options: PrometheusExporterOptions): Pr
 
   async function render(): Promise<string> {
     const start = process.hrtime.bigint();
-    let own = '';
+    let own: string;
     try {
-      const result = renderSections(collector.snapshot(), collector, sections);
-      own = result.text;
+      const result = renderSections(collector.snapshot(), sections);
+      own = result.text + renderSectionRuns(result.runs);
       for (const name of result.failed) failures.inc({ collector: name });
     } catch {
       failures.inc({ collector: 'snapshot' });
+      // No snapshot, so no section rendered: each one says so.
+      const runs: SectionRun[] = sections.map((s) => ({ section: s.name, seconds: 0, ok: false }));
+      own = renderSectionRuns(runs);
     }
     let rest: string;
     try {
       rest = await registry.metrics();
     } catch {
       failures.inc({ collector: 'registry' });
-      rest = await registry.getSingleMetricAsString('pmip_exporter_collect_failures_total').catch(() => '');
+      rest = await registry.getSingleMetricAsString(EXPORTER.collectFailures.name).catch(() => '');
       rest += '\n';
     }
     renderDuration.set(Number(process.hrtime.bigint() - start) / 1e9);

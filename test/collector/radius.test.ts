@@ -7,7 +7,7 @@ import type { PmipEvent } from '../../src/pmip/events.ts';
 const base = { time: 1_000, node: 'ap-1', nodeKind: 'access-point' } as const;
 
 function radiusLines(c: Collector): string[] {
-  return renderSections(c.snapshot(), c)
+  return renderSections(c.snapshot())
     .text.split('\n')
     .filter((l) => l.startsWith('pmip_radius_'));
 }

@@ -5,13 +5,13 @@
  */
 import { Counter, Gauge } from 'prom-client';
 import type { Registry } from 'prom-client';
+import { INFLUXDB as F, promOptions } from '../families/table.ts';
 import { DROP_REASONS, WRITE_FAILURE_CAUSES } from './writer.ts';
 import type { InfluxWriterStatus } from './writer.ts';
 
 export function registerInfluxMetrics(registry: Registry, status: () => InfluxWriterStatus): void {
   new Counter({
-    name: 'pmip_influxdb_points_written_total',
-    help: 'Points the InfluxDB server accepted (2xx).',
+    ...promOptions(F.pointsWritten),
     registers: [registry],
     collect() {
       this.reset();
@@ -19,9 +19,7 @@ export function registerInfluxMetrics(registry: Registry, status: () => InfluxWr
     },
   });
   new Counter({
-    name: 'pmip_influxdb_write_failures_total',
-    help: 'InfluxDB write requests that failed, by cause (unauthorized, not_found, bad_request, throttled, server_error, timeout, unreachable, other).',
-    labelNames: ['cause'] as const,
+    ...promOptions<'cause'>(F.writeFailures),
     registers: [registry],
     collect() {
       const s = status();
@@ -30,9 +28,7 @@ export function registerInfluxMetrics(registry: Registry, status: () => InfluxWr
     },
   });
   new Counter({
-    name: 'pmip_influxdb_points_dropped_total',
-    help: 'Points given up, by reason: buffer_full (the retry buffer dropped its oldest batch), rejected (a 4xx answer), retries_exhausted, shutdown (still unwritten at exit).',
-    labelNames: ['reason'] as const,
+    ...promOptions<'reason'>(F.pointsDropped),
     registers: [registry],
     collect() {
       const s = status();
@@ -41,16 +37,14 @@ export function registerInfluxMetrics(registry: Registry, status: () => InfluxWr
     },
   });
   new Gauge({
-    name: 'pmip_influxdb_buffered_points',
-    help: 'Points queued or waiting for a retry, not yet accepted by the InfluxDB server.',
+    ...promOptions(F.bufferedPoints),
     registers: [registry],
     collect() {
       this.set(status().pointsBuffered);
     },
   });
   new Gauge({
-    name: 'pmip_influxdb_last_write_duration_seconds',
-    help: 'How long the last InfluxDB write request took, seconds (successful or not); 0 before the first.',
+    ...promOptions(F.lastWriteDuration),
     registers: [registry],
     collect() {
       const d = status().lastWriteDurationSeconds;
@@ -59,8 +53,7 @@ export function registerInfluxMetrics(registry: Registry, status: () => InfluxWr
     },
   });
   new Gauge({
-    name: 'pmip_influxdb_last_success_timestamp_seconds',
-    help: 'When the InfluxDB server last accepted a write, Unix seconds; 0 before the first.',
+    ...promOptions(F.lastSuccess),
     registers: [registry],
     collect() {
       const t = status().lastSuccessAt;
