@@ -1,9 +1,9 @@
 import type { AgentEmitter } from '../agents/common.ts';
 import type { TimerHandle } from '../runtime/scheduler.ts';
 import type { Peer } from '../runtime/udp.ts';
-import { ipv4ToUint32 } from '../wire/ipv4.ts';
+import type { Digest } from '../subnet-map/digest.ts';
+import type { SubnetMapTable } from '../subnet-map/table.ts';
 import {
-  groupKeyBytes,
   sealAapMessage,
   type AapEnvelope,
   type AapMessage,
@@ -14,16 +14,15 @@ import {
   type AapUpdate,
 } from './codec/index.ts';
 import { ChunkAssembler } from './chunk-assembler.ts';
-import type { Digest } from '../subnet-map/digest.ts';
+import {
+  checkClientConfig,
+  parseHomeAgent,
+  type AapClientConfig,
+  type ClientTiming,
+} from './client-config.ts';
 import {
   AP_RECEIVE_BUFFER_BYTES,
   bindUdp,
-  checkAddress,
-  checkCount,
-  checkDuration,
-  checkMaxDatagram,
-  checkNodeId,
-  checkPortNumber,
   peerLabel,
   samePeer,
   subnetMapEmitter,
@@ -33,62 +32,11 @@ import {
 } from './endpoint.ts';
 import { AapReceiver, type RefusalCounts } from './receiver.ts';
 import { AapSender } from './sender.ts';
-import { maskToPrefixLength, type SubnetMapTable } from '../subnet-map/table.ts';
 
-/**
- * The access point's side of the subnet map protocol (docs/aap-protocol.md): keeps the AP's
- * subnet map table (passed in, shared with the registration code that looks clients up in it).
- *
- * - On start (PMIP enabled) it reports its home agent to the first AAP that answers, in the
- *   configured order, and loads the whole table.
- * - Every report period it reports again (with its table's digest; the AAP answers "unchanged" or
- *   with the table). An AAP that does not answer after every attempt is unreachable: the AP moves
- *   to the next one. While on a backup it asks the better AAPs each period and goes back to the
- *   first that answers.
- * - Updates pushed by an AAP are applied and acknowledged; when the table's digest then differs
- *   from the AAP's, the AP fetches the whole table.
- * - refresh() fetches the whole table now; clear() empties it and fetches it: no restart needed.
- */
-export interface ClientTiming {
-  /** Period of the report (keepalive) to the serving AAP (default 30 s). */
-  reportIntervalMs: number;
-  /** Wait for an AAP's answer per attempt (default 1000 ms). */
-  responseTimeoutMs: number;
-  /** Attempts before an AAP counts as unreachable (default 3). */
-  attempts: number;
-}
-
-export const DEFAULT_CLIENT_TIMING: Readonly<ClientTiming> = Object.freeze({
-  reportIntervalMs: 30_000,
-  responseTimeoutMs: 1000,
-  attempts: 3,
-});
+export { DEFAULT_CLIENT_TIMING, MAX_AAPS, type AapClientConfig, type ClientTiming } from './client-config.ts';
 
 /** Update ids remembered per AAP to recognise retransmissions (ids are unique per AAP epoch). */
 const APPLIED_UPDATES_KEPT = 64;
-
-/** At most three AAPs per access point [doc]. */
-export const MAX_AAPS = 3;
-
-export interface AapClientConfig {
-  /** Sender id on the wire and `node` in events: the access point's id. */
-  id: string;
-  /** Address the protocol socket binds (the AP's address). */
-  address: string;
-  /** Port of the protocol socket (default 0: any free port). */
-  port?: number;
-  /** One to three AAPs, in order of preference. */
-  aaps: AapPeerConfig[];
-  /** The site's shared group key (at least 16 bytes). Never logged, never in events. */
-  groupKey: string | Uint8Array;
-  /** The AP's own home agent, as learnt by agent discovery (also settable with setHomeAgent). */
-  homeAgent?: { address: string; mask: string };
-  timing?: Partial<ClientTiming>;
-  /** Largest datagram sent (default 1400 bytes). */
-  maxDatagramBytes?: number;
-  /** SO_RCVBUF asked for (default 1 MiB, capped by the kernel's net.core.rmem_max). */
-  receiveBufferBytes?: number;
-}
 
 export interface AapClientDeps extends SubnetMapDeps {
   /** The table this client keeps: the access point looks clients up in it. */
@@ -146,6 +94,20 @@ interface AapSlot {
   applied: { epoch: number; ids: Set<number> };
 }
 
+/**
+ * The access point's side of the subnet map protocol (docs/aap-protocol.md): keeps the AP's
+ * subnet map table (passed in, shared with the registration code that looks clients up in it).
+ *
+ * - On start (PMIP enabled) it reports its home agent to the first AAP that answers, in the
+ *   configured order, and loads the whole table.
+ * - Every report period it reports again (with its table's digest; the AAP answers "unchanged" or
+ *   with the table). An AAP that does not answer after every attempt is unreachable: the AP moves
+ *   to the next one. While on a backup it asks the better AAPs each period and goes back to the
+ *   first that answers.
+ * - Updates pushed by an AAP are applied and acknowledged; when the table's digest then differs
+ *   from the AAP's, the AP fetches the whole table.
+ * - refresh() fetches the whole table now; clear() empties it and fetches it: no restart needed.
+ */
 export class AapClient {
   private readonly timing: ClientTiming;
   private readonly key: Buffer;
@@ -176,25 +138,10 @@ export class AapClient {
     readonly config: AapClientConfig,
     private readonly deps: AapClientDeps,
   ) {
-    const field = `accessPoints[${config.id}]`;
-    checkNodeId(config.id, `${field}.id`);
-    checkAddress(config.address, `${field}.address`);
-    checkPortNumber(config.port ?? 0, `${field}.port`);
-    if (!Array.isArray(config.aaps) || config.aaps.length < 1 || config.aaps.length > MAX_AAPS)
-      throw new Error(`${field}.aaps: configure one to ${MAX_AAPS} AAPs`);
-    config.aaps.forEach((a, i) => {
-      checkAddress(a.address, `${field}.aaps[${i}].address`);
-      checkPortNumber(a.port, `${field}.aaps[${i}].port`);
-      // The AAP's name on the wire (receiver id): its id, else its endpoint.
-      checkNodeId(peerLabel(a), `${field}.aaps[${i}].id`);
-    });
-    this.key = groupKeyBytes(config.groupKey, `${field}.groupKey`);
-    checkMaxDatagram(config.maxDatagramBytes, `${field}.maxDatagramBytes`);
-    this.timing = { ...DEFAULT_CLIENT_TIMING, ...config.timing };
-    checkDuration(this.timing.reportIntervalMs, `${field}.timing.reportIntervalMs`);
-    checkDuration(this.timing.responseTimeoutMs, `${field}.timing.responseTimeoutMs`);
-    checkCount(this.timing.attempts, `${field}.timing.attempts`, 1, 20);
-    if (config.homeAgent) this.homeAgent = parseHomeAgent(config.homeAgent, `${field}.homeAgent`);
+    const { key, timing, homeAgent } = checkClientConfig(config);
+    this.key = key;
+    this.timing = timing;
+    this.homeAgent = homeAgent;
     this.emit = subnetMapEmitter(deps, config.id);
     this.receiver = new AapReceiver(config.id, this.key, this.emit);
     this.slots = config.aaps.map((a) => ({
@@ -520,11 +467,4 @@ export class AapClient {
       this.resyncing = false;
     });
   }
-}
-
-function parseHomeAgent(ha: { address: string; mask: string }, field: string): AapRow {
-  return {
-    homeAgent: ipv4ToUint32(ha.address, `${field}.address`),
-    prefixLength: maskToPrefixLength(ha.mask, `${field}.mask`),
-  };
 }
