@@ -12,7 +12,7 @@ import {
   verifyAuthentication,
   WireError,
   type IcmpMobilityMessage,
-} from '../../src/pmip/wire/index.ts';
+} from '../../../src/pmip/wire/index.ts';
 import {
   agentAdvertisementArb,
   applyMutations,
@@ -22,7 +22,7 @@ import {
   mutationsArb,
   registrationBytesArb,
   registrationMessageArb,
-} from '../support/wire-arbitraries.ts';
+} from '../../support/wire-arbitraries.ts';
 
 const SEED = 20260101;
 
@@ -217,7 +217,7 @@ describe('robustness: decoders only ever throw WireError', () => {
   });
 
   it('never hangs: 20,000 mutated datagrams in a child process that is killed after 20 s', () => {
-    const root = fileURLToPath(new URL('../../', import.meta.url));
+    const root = fileURLToPath(new URL('../../../', import.meta.url));
     const script = `
       import * as w from './src/pmip/wire/index.ts';
       const rnd = w.seededRandom(7);

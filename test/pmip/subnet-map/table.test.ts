@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { SubnetMapError, SubnetMapTable, maskToPrefixLength } from '../../src/pmip/subnet-map/table.ts';
+import { SubnetMapError, SubnetMapTable, maskToPrefixLength } from '../../../src/pmip/subnet-map/table.ts';
 
 describe('subnet map table', () => {
   it('converts contiguous masks to prefix lengths and refuses the others', () => {

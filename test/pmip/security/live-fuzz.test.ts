@@ -30,9 +30,9 @@ import {
   type AgentAdvertisement,
   type RegistrationReply,
   type RegistrationRequest,
-} from '../../src/pmip/wire/index.ts';
-import { opsFrom, rowsFrom, sealAapMessage, type AapMessage } from '../../src/pmip/aap/codec/index.ts';
-import { RECONCILIATION_BUCKETS } from '../../src/pmip/subnet-map/digest.ts';
+} from '../../../src/pmip/wire/index.ts';
+import { opsFrom, rowsFrom, sealAapMessage, type AapMessage } from '../../../src/pmip/aap/codec/index.ts';
+import { RECONCILIATION_BUCKETS } from '../../../src/pmip/subnet-map/digest.ts';
 import {
   agentAdvertisementArb,
   applyMutations,
@@ -40,7 +40,7 @@ import {
   mutationsArb,
   registrationBytesArb,
   type Mutation,
-} from '../support/wire-arbitraries.ts';
+} from '../../support/wire-arbitraries.ts';
 
 // ---- parameters ----------------------------------------------------------------------------------
 

@@ -16,8 +16,8 @@ import {
   readCapturePackets,
   type CapturePacket,
   type DecodedRecord,
-} from '../../src/capture/index.ts';
-import { decodeIcmpMobility, decodeRegistration, messageToJson } from '../../src/pmip/wire/index.ts';
+} from '../../../src/capture/index.ts';
+import { decodeIcmpMobility, decodeRegistration, messageToJson } from '../../../src/pmip/wire/index.ts';
 import {
   dissect,
   expectIcmpMobilityMatches,
@@ -26,9 +26,9 @@ import {
   shows,
   tsharkAvailable,
   type PdmlPacket,
-} from '../support/tshark.ts';
+} from '../../support/tshark.ts';
 
-const repoRoot = path.resolve(fileURLToPath(new URL('../..', import.meta.url)));
+const repoRoot = path.resolve(fileURLToPath(new URL('../../..', import.meta.url)));
 const fixture = path.resolve(repoRoot, '../shared/fixtures/interop/mip-foreign-network.pcap');
 const present = existsSync(fixture);
 if (!present) {

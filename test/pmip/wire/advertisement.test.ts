@@ -14,7 +14,7 @@ import {
   type AdvertisementFlag,
   type AgentAdvertisement,
   type WireErrorKind,
-} from '../../src/pmip/wire/index.ts';
+} from '../../../src/pmip/wire/index.ts';
 
 const hex = (s: string): Buffer => Buffer.from(s.replace(/\s+/g, ''), 'hex');
 

@@ -25,8 +25,8 @@ import {
   type AuthExtensionType,
   type Extension,
   type RegistrationMessage,
-} from '../../src/pmip/wire/index.ts';
-import { buildEthernet, buildIcmp, buildUdp, decodeCapture, PcapWriter } from '../../src/capture/index.ts';
+} from '../../../src/pmip/wire/index.ts';
+import { buildEthernet, buildIcmp, buildUdp, decodeCapture, PcapWriter } from '../../../src/capture/index.ts';
 import {
   dissect,
   expectIcmpMobilityMatches,
@@ -35,7 +35,7 @@ import {
   show,
   tsharkAvailable,
   type PdmlPacket,
-} from '../support/tshark.ts';
+} from '../../support/tshark.ts';
 
 const rng = seededRandom(0x5eed_434);
 const int = (n: number): number => rng.uint32() % n;

@@ -4,11 +4,11 @@
  * server that timed out is skipped until its hold-down ends.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { PmipEvent } from '../../../src/pmip/events.ts';
-import { FakeScheduler } from '../../../src/pmip/runtime/scheduler.ts';
-import { RadiusSecurityAssociations } from '../../../src/pmip/security/radius/provider.ts';
-import { SecurityAssociationUnavailable } from '../../../src/pmip/security/store.ts';
-import { freeUdpPort, hasFreeRadius, startFreeRadius, type FreeRadius } from '../../support/freeradius.ts';
+import type { PmipEvent } from '../../../../src/pmip/events.ts';
+import { FakeScheduler } from '../../../../src/pmip/runtime/scheduler.ts';
+import { RadiusSecurityAssociations } from '../../../../src/pmip/security/radius/provider.ts';
+import { SecurityAssociationUnavailable } from '../../../../src/pmip/security/store.ts';
+import { freeUdpPort, hasFreeRadius, startFreeRadius, type FreeRadius } from '../../../support/freeradius.ts';
 
 const SECRET = 'cache-test-SECRET';
 const USERS = `10.7.0.1  Cleartext-Password := "pw-CACHE"

@@ -4,7 +4,7 @@ import {
   LocalSecurityAssociations,
   SecurityAssociationChain,
   SecurityAssociationError,
-} from '../../src/pmip/security/store.ts';
+} from '../../../src/pmip/security/store.ts';
 
 const KEY = '00112233445566778899aabbccddeeff';
 

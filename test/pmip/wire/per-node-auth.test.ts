@@ -9,7 +9,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { PcapWriter } from '../../src/capture/index.ts';
+import { PcapWriter } from '../../../src/capture/index.ts';
 import {
   decodeRegistrationLayout,
   encodeRegistration,
@@ -18,16 +18,16 @@ import {
   requestFlags,
   verifyAuthentication,
   type RegistrationRequest,
-} from '../../src/pmip/wire/index.ts';
+} from '../../../src/pmip/wire/index.ts';
 import {
   lenientDecodes,
   perNodeAuthenticationMethod,
   PerNodeAuthenticationMethod,
-} from '../../src/pmip/wire/extensions.ts';
-import { dissect, runTshark, shows, tsharkAvailable } from '../support/tshark.ts';
-import { Collector } from '../../src/collector/collector.ts';
-import { createPrometheusExporter } from '../../src/exporters/prometheus.ts';
-import { SITE } from '../support/event-script.ts';
+} from '../../../src/pmip/wire/extensions.ts';
+import { dissect, runTshark, shows, tsharkAvailable } from '../../support/tshark.ts';
+import { Collector } from '../../../src/collector/collector.ts';
+import { createPrometheusExporter } from '../../../src/exporters/prometheus.ts';
+import { SITE } from '../../support/event-script.ts';
 
 const KEY = Buffer.from('00112233445566778899aabbccddeeff', 'hex');
 

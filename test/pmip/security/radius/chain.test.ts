@@ -1,15 +1,15 @@
 /** The access points' SA sources in the configured order (src/app/security-associations.ts). */
 import { describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
-import { siteSecurityAssociations } from '../../../src/app/security-associations.ts';
-import { parseSiteConfig } from '../../../src/config/load.ts';
-import { FakeScheduler } from '../../../src/pmip/runtime/scheduler.ts';
+import { siteSecurityAssociations } from '../../../../src/app/security-associations.ts';
+import { parseSiteConfig } from '../../../../src/config/load.ts';
+import { FakeScheduler } from '../../../../src/pmip/runtime/scheduler.ts';
 import {
   LocalSecurityAssociations,
   SecurityAssociationChain,
   SecurityAssociationUnavailable,
   type SecurityAssociationProvider,
-} from '../../../src/pmip/security/store.ts';
+} from '../../../../src/pmip/security/store.ts';
 
 const KEY = '00112233445566778899aabbccddeeff';
 

@@ -5,13 +5,13 @@ import {
   AttributeError,
   parseCiscoAvPair,
   securityAssociationFromAccept,
-} from '../../../src/pmip/security/radius/attributes.ts';
-import { decryptSalted, encryptSalted, SaltDecryptionError } from '../../../src/pmip/security/radius/salt.ts';
-import { checkAnswer } from '../../../src/pmip/security/radius/verify.ts';
-import { parseKeyNotation } from '../../../src/pmip/security/key.ts';
+} from '../../../../src/pmip/security/radius/attributes.ts';
+import { decryptSalted, encryptSalted, SaltDecryptionError } from '../../../../src/pmip/security/radius/salt.ts';
+import { checkAnswer } from '../../../../src/pmip/security/radius/verify.ts';
+import { parseKeyNotation } from '../../../../src/pmip/security/key.ts';
 
 const vector = JSON.parse(
-  readFileSync(join(import.meta.dirname, '../../fixtures/radius/freeradius-3gpp2-accept.json'), 'utf8'),
+  readFileSync(join(import.meta.dirname, '../../../fixtures/radius/freeradius-3gpp2-accept.json'), 'utf8'),
 ) as {
   secret: string;
   requestHex: string;

@@ -11,7 +11,7 @@ import {
   WireError,
   type AuthAlgorithm,
   type RegistrationRequest,
-} from '../../src/pmip/wire/index.ts';
+} from '../../../src/pmip/wire/index.ts';
 
 // ---------------------------------------------------------------------------------------------
 // An independent MD5 / HMAC-MD5: Python's hashlib (or openssl when python3 is missing), fed the

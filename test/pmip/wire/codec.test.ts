@@ -16,7 +16,7 @@ import {
   type RegistrationRequest,
   type RequestFlag,
   type WireErrorKind,
-} from '../../src/pmip/wire/index.ts';
+} from '../../../src/pmip/wire/index.ts';
 
 /** Hex with spaces for readability; every expected datagram below is written out from RFC 5944. */
 const hex = (s: string): Buffer => Buffer.from(s.replace(/\s+/g, ''), 'hex');

@@ -14,7 +14,7 @@ import {
   WireError,
   type Clock,
   type RandomSource,
-} from '../../src/pmip/wire/index.ts';
+} from '../../../src/pmip/wire/index.ts';
 
 /** A random source that always returns the same value, so the low bits are predictable. */
 const constant = (value: number): RandomSource => ({ uint32: () => value >>> 0 });
