@@ -1,0 +1,131 @@
+/**
+ * The observer's state of one client and its registration attempt. Addresses are held twice: as
+ * unsigned 32-bit numbers (compared per packet) and as the address book's strings (what events
+ * carry). Every field is set from the start and never deleted: objects keep one shape.
+ */
+import type { ClientOutcome, RegistrationKind, SecurityViolationReason } from '../pmip/events.ts';
+import { countIn } from './counters.ts';
+
+/** No address (the numeric fields' "undefined"). */
+export const NO_ADDRESS = -1;
+
+export interface Transmission {
+  /** The identification's halves, read from the datagram (no bigint per packet). */
+  high: number;
+  low: number;
+  at: number;
+}
+
+export interface Answer {
+  code: number;
+  lifetime: number;
+  at: number;
+  roundTripSeconds: number;
+  /** When the answered transmission was sent. */
+  sentAt: number;
+  /** The reply's identification, high half (a 133 carries the home agent's clock there). */
+  idHigh: number;
+}
+
+export interface Attempt {
+  /** Numbers attempts, so the deadline queue can name one without holding it. */
+  seq: number;
+  client: ClientWire;
+  sender: string;
+  senderN: number;
+  homeAgent: string;
+  homeAgentN: number;
+  careOfN: number;
+  foreignAgent: string | undefined;
+  foreignAgentN: number;
+  lifetime: number;
+  kind: RegistrationKind;
+  startedAt: number;
+  transmissions: Transmission[];
+  count: number;
+  lastTxAt: number;
+  deadline: number;
+  /** A denial not yet known to be used or ignored by the sender. */
+  answer: Answer | undefined;
+  /** The sender ignored a denial with this code (or a reply failed our check): unauthenticated. */
+  unusable: { code: number; reason: SecurityViolationReason } | undefined;
+  lastReplyAt: number | undefined;
+  open: boolean;
+}
+
+export interface ClientWire {
+  homeAddress: string;
+  /** The `client` of this row's events: one object per row (the home address never changes). */
+  ref: { mac: string; address: string };
+  sender: string;
+  senderN: number;
+  location: 'home' | 'foreign' | undefined;
+  careOfAddress: string | undefined;
+  careOfN: number;
+  homeAgent: string | undefined;
+  homeAgentN: number;
+  /** The foreign agent of the last attempt. */
+  foreignAgent: string | undefined;
+  foreignAgentN: number;
+  boundUntil: number | undefined;
+  lastCode: number | undefined;
+  lastOutcome: ClientOutcome | undefined;
+  nai: string | undefined;
+  attempt: Attempt | undefined;
+  /** A usable 133 ended the last attempt: an acceptance next is a resync. */
+  resync: { homeAgent: string; offsetSeconds: number; mode: 'timestamp' | 'nonce' } | undefined;
+}
+
+export function hasIdentification(a: Attempt, high: number, low: number): boolean {
+  const list = a.transmissions;
+  for (let i = 0; i < list.length; i++) if (list[i]!.low === low && list[i]!.high === high) return true;
+  return false;
+}
+
+/** A new client row (every field from the start: one shape). */
+export function newClient(homeAddress: string, senderN: number, sender: string): ClientWire {
+  return {
+    homeAddress,
+    ref: { mac: homeAddress, address: homeAddress },
+    sender,
+    senderN,
+    location: undefined,
+    careOfAddress: undefined,
+    careOfN: NO_ADDRESS,
+    homeAgent: undefined,
+    homeAgentN: NO_ADDRESS,
+    foreignAgent: undefined,
+    foreignAgentN: NO_ADDRESS,
+    boundUntil: undefined,
+    lastCode: undefined,
+    lastOutcome: undefined,
+    nai: undefined,
+    attempt: undefined,
+    resync: undefined,
+  };
+}
+
+/** Per sender: how many unanswered attempts ended after how many transmissions (its usual limit). */
+export class SenderHabits {
+  private readonly counts = new Map<number, Map<number, number>>();
+
+  /**
+   * The sender's usual number of transmissions in an unanswered attempt (the most frequent so
+   * far; undefined before the first), then counts this one. The most frequent, not the most: an
+   * attempt merged with the next one (a client associating again on the retransmission
+   * schedule) has more than the sender's limit and must not make every normal timeout look short.
+   */
+  usualTransmissions(sender: number, count: number): number | undefined {
+    let counts = this.counts.get(sender | 0);
+    if (!counts) {
+      counts = new Map();
+      this.counts.set(sender | 0, counts);
+    }
+    let usual: number | undefined;
+    let best = 0;
+    for (const [k, n] of counts)
+      if (n > best || (n === best && usual !== undefined && k > usual)) [usual, best] = [k, n];
+    countIn(counts, count);
+    return usual;
+  }
+}
