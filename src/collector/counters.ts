@@ -1,9 +1,15 @@
 /**
  * Counter layouts: one Float64Array per side (access points, home agents, foreign agents), one row
  * of `width` slots per node, so ingesting an event is an index computation and an add. Names
- * follow the Mobile IP MIB (RFC 2006) and the vendor split of section 7.
+ * follow the Mobile IP MIB (RFC 2006) and the vendor split of section 7. Column offsets are
+ * computed from each layout's column counts (`layout`), never numbered by hand.
  */
-import { REGISTRATION_OUTCOME_KINDS, SECURITY_VIOLATION_REASONS } from '../pmip/events.ts';
+import {
+  REGISTRATION_KINDS,
+  REGISTRATION_OUTCOME_KINDS,
+  REPLY_DISCARD_REASONS,
+  SECURITY_VIOLATION_REASONS,
+} from '../pmip/events.ts';
 import type {
   RegistrationKind,
   RegistrationOutcomeKind,
@@ -12,22 +18,17 @@ import type {
 } from '../pmip/events.ts';
 import { ROUND_TRIP_BUCKETS } from './round-trip.ts';
 
-export const REGISTRATION_KINDS: readonly RegistrationKind[] = ['initial', 'renewal', 'deregistration'];
+export { REGISTRATION_KINDS, REGISTRATION_OUTCOME_KINDS, REPLY_DISCARD_REASONS, SECURITY_VIOLATION_REASONS };
 
-export const REPLY_DISCARD_REASONS: readonly ReplyDiscardReason[] = [
-  'invalid-home-address',
-  'unknown-home-agent',
-  'invalid-identification',
-  'invalid-extension',
-  'no-pending-request',
-];
+/** Each value's position in its list: its column within a block of that list's columns. */
+function positions<K extends string>(list: readonly K[]): Readonly<Record<K, number>> {
+  return Object.fromEntries(list.map((k, i) => [k, i])) as Record<K, number>;
+}
 
-export { REGISTRATION_OUTCOME_KINDS, SECURITY_VIOLATION_REASONS };
-
-const OUTCOME_OFFSET = Object.fromEntries(REGISTRATION_OUTCOME_KINDS.map((k, i) => [k, i])) as Record<
-  RegistrationOutcomeKind,
-  number
->;
+const OUTCOME_OFFSET = positions(REGISTRATION_OUTCOME_KINDS);
+const KIND_OFFSET = positions(REGISTRATION_KINDS);
+const VIOLATION_OFFSET = positions(SECURITY_VIOLATION_REASONS);
+const DISCARD_OFFSET = positions(REPLY_DISCARD_REASONS);
 
 /** Column offset of an outcome within an `outcomes` block (accepted, denied, timeout, unauthenticated, discarded). */
 export function outcomeOffset(kind: RegistrationOutcomeKind): number {
@@ -35,17 +36,6 @@ export function outcomeOffset(kind: RegistrationOutcomeKind): number {
   if (o === undefined) throw new Error(`unknown outcome ${String(kind)}`);
   return o;
 }
-
-const KIND_OFFSET: Readonly<Record<RegistrationKind, number>> = { initial: 0, renewal: 1, deregistration: 2 };
-const VIOLATION_OFFSET = Object.fromEntries(SECURITY_VIOLATION_REASONS.map((r, i) => [r, i])) as Record<
-  SecurityViolationReason,
-  number
->;
-const DISCARD_OFFSET = Object.fromEntries(REPLY_DISCARD_REASONS.map((r, i) => [r, i])) as Record<
-  ReplyDiscardReason,
-  number
->;
-
 export function kindOffset(kind: RegistrationKind): number {
   return KIND_OFFSET[kind];
 }
@@ -56,103 +46,130 @@ export function discardOffset(reason: ReplyDiscardReason): number {
   return DISCARD_OFFSET[reason];
 }
 
+/** How many columns each name of a layout takes, in order (1 for a single counter). */
+export type ColumnSpec = Readonly<Record<string, number>>;
+
+/** Each name's first column, and the row width: offsets are sums of the counts before them. */
+export type Layout<S extends ColumnSpec> = { readonly [K in keyof S]: number } & { readonly width: number };
+
+/** Lays the columns of `spec` out one after another, in its key order, none shared. */
+export function layout<const S extends ColumnSpec>(spec: S): Layout<S> {
+  const out: Record<string, number> = {};
+  let next = 0;
+  for (const [name, count] of Object.entries(spec)) {
+    if (name === 'width' || !Number.isInteger(count) || count < 1)
+      throw new Error(`counter layout: ${name}: must be a column count of at least 1`);
+    out[name] = next;
+    next += count;
+  }
+  out.width = next;
+  return Object.freeze(out) as Layout<S>;
+}
+
+const KINDS = REGISTRATION_KINDS.length;
+const VIOLATIONS = SECURITY_VIOLATION_REASONS.length;
+
 /** Mobile-node side, per access point (mnRegistrationGroup, mnDiscoveryGroup, mipSecViolationGroup). */
-export const Mn = {
+export const MN_COLUMNS = {
   /** + kindOffset: mnRegRequestsSent / mnDeRegRequestsSent, every transmission. */
-  requestsSent: 0,
-  retransmissions: 3,
-  requestsToBroadcast: 4,
-  repliesReceived: 5,
-  accepted: 6,
-  deniedByHomeAgent: 7,
-  deniedByForeignAgent: 8,
-  deniedOther: 9,
-  // 10 was the timeouts column before EVENTS_VERSION 2: timeouts are an outcome (the outcome block).
+  requestsSent: KINDS,
+  retransmissions: 1,
+  requestsToBroadcast: 1,
+  repliesReceived: 1,
+  accepted: 1,
+  deniedByHomeAgent: 1,
+  deniedByForeignAgent: 1,
+  deniedOther: 1,
+  // Timeouts are an outcome (the outcome block), not a counter column, since EVENTS_VERSION 2.
   /** + discardOffset: mnRepliesInvalidHomeAddress, mnRepliesUnknownHA, mnRepliesInvalidID, ... */
-  discarded: 11,
-  movesHomeToForeign: 16,
-  movesForeignToForeign: 17,
-  movesForeignToHome: 18,
-  timeSyncs: 19,
-  solicitationsSent: 20,
-  advertisementsReceived: 21,
-  agentRebootsDetected: 22,
-  gratuitousArpsSent: 23,
-  proxyArpsSent: 24,
+  discarded: REPLY_DISCARD_REASONS.length,
+  movesHomeToForeign: 1,
+  movesForeignToForeign: 1,
+  movesForeignToHome: 1,
+  timeSyncs: 1,
+  solicitationsSent: 1,
+  advertisementsReceived: 1,
+  agentRebootsDetected: 1,
+  gratuitousArpsSent: 1,
+  proxyArpsSent: 1,
   /** + violationOffset */
-  securityViolations: 25,
-  width: 31,
+  securityViolations: VIOLATIONS,
 } as const;
+export const Mn = layout(MN_COLUMNS);
 
 /**
  * One home agent or foreign agent as the access points see it (the vantage point of a real site,
  * whose agents this process does not host): attempts and outcomes, transmissions and replies, the
  * last reply and the round trip, summed over every access point.
  */
-export const Seen = {
-  requestsSent: 0,
+export const SEEN_COLUMNS = {
+  requestsSent: 1,
   repliesReceived: 1,
   /** ms since epoch of the last reply that reached the access point (verified or not); 0 before one. */
-  lastReplyAt: 2,
+  lastReplyAt: 1,
   /** Round-trip histogram: one column per bucket of ROUND_TRIP_BUCKETS plus one above. */
-  roundTripBuckets: 3,
-  roundTripSum: 3 + ROUND_TRIP_BUCKETS.length + 1,
-  roundTripCount: 3 + ROUND_TRIP_BUCKETS.length + 2,
+  roundTripBuckets: ROUND_TRIP_BUCKETS.length + 1,
+  roundTripSum: 1,
+  roundTripCount: 1,
   /** AAP reachability probes towards the home agent: sent, answered, timed out (home agents only). */
-  probesSent: 3 + ROUND_TRIP_BUCKETS.length + 3,
-  probesAnswered: 3 + ROUND_TRIP_BUCKETS.length + 4,
-  probesTimedOut: 3 + ROUND_TRIP_BUCKETS.length + 5,
-  width: 3 + ROUND_TRIP_BUCKETS.length + 6,
+  probesSent: 1,
+  probesAnswered: 1,
+  probesTimedOut: 1,
 } as const;
+export const Seen = layout(SEEN_COLUMNS);
 
 /** Outcome blocks (per node, one column per outcome kind) live apart from the counters: the history copies them. */
 export const OUTCOMES = REGISTRATION_OUTCOME_KINDS.length;
 
 /** Home-agent side, per home agent (haRegistrationGroup, haRegNodeCountersGroup). */
-export const Ha = {
+export const HA_COLUMNS = {
   /** + kindOffset: haRegRequestsReceived / haDeRegRequestsReceived */
-  requestsReceived: 0,
-  repliesSent: 3,
-  accepted: 4,
-  denied: 5,
-  gratuitousArpsSent: 6,
-  proxyArpsSent: 7,
-  bindingsCreated: 8,
-  bindingsRenewed: 9,
-  bindingsRemoved: 10,
-  bindingsExpired: 11,
-  advertisementsSent: 12,
+  requestsReceived: KINDS,
+  repliesSent: 1,
+  accepted: 1,
+  denied: 1,
+  gratuitousArpsSent: 1,
+  proxyArpsSent: 1,
+  bindingsCreated: 1,
+  bindingsRenewed: 1,
+  bindingsRemoved: 1,
+  bindingsExpired: 1,
+  advertisementsSent: 1,
   /** + violationOffset */
-  securityViolations: 13,
+  securityViolations: VIOLATIONS,
+  // From here on, columns the access points observe (not the agent's own events).
   /** Probes from access points towards this home agent (also in Seen: the metric reads Seen). */
-  probesSent: 19,
-  probesAnswered: 20,
-  probesTimedOut: 21,
-  timeSyncs: 22,
-  width: 23,
+  probesSent: 1,
+  probesAnswered: 1,
+  probesTimedOut: 1,
+  timeSyncs: 1,
+} as const;
+const haLayout = layout(HA_COLUMNS);
+export const Ha = {
+  ...haLayout,
   /** Columns below this are written by the agent's own events (the rest are observed by access points). */
-  ownColumns: 19,
+  ownColumns: haLayout.probesSent,
 } as const;
 
 /** Foreign-agent side, per foreign agent (faRegistrationGroup). */
-export const Fa = {
+export const FA_COLUMNS = {
   /** + kindOffset: faRegRequestsReceived */
-  requestsReceived: 0,
-  requestsRelayed: 3,
-  repliesRelayed: 4,
-  repliesSent: 5,
-  denied: 6,
-  repliesDroppedNoPendingRequest: 7,
-  repliesDroppedPoorlyFormed: 8,
-  advertisementsSent: 9,
-  visitorsAdded: 10,
-  visitorsRemoved: 11,
-  /** + violationOffset */
-  securityViolations: 12,
+  requestsReceived: KINDS,
+  requestsRelayed: 1,
+  repliesRelayed: 1,
+  repliesSent: 1,
+  denied: 1,
+  repliesDroppedNoPendingRequest: 1,
+  repliesDroppedPoorlyFormed: 1,
   /** Replies not from the home agent endpoint the request was relayed to (reply-dropped unexpected-source). */
-  repliesDroppedUnexpectedSource: 18,
-  width: 19,
+  repliesDroppedUnexpectedSource: 1,
+  advertisementsSent: 1,
+  visitorsAdded: 1,
+  visitorsRemoved: 1,
+  /** + violationOffset */
+  securityViolations: VIOLATIONS,
 } as const;
+export const Fa = layout(FA_COLUMNS);
 
 /** Adds n to slot i. (`a[i]++` does not type-check under noUncheckedIndexedAccess.) */
 export function add(a: Float64Array, i: number, n = 1): void {
