@@ -9,7 +9,8 @@ import {
 import type { Scheduler, TimerHandle } from '../runtime/scheduler.ts';
 import { UdpEndpoint, type Peer } from '../runtime/udp.ts';
 import { IcmpEndpoint, isSolicitation } from '../runtime/icmp.ts';
-import { checkPort, peerKey, reportMalformed, type AgentEmitter } from './common.ts';
+import { checkPort } from '../wire/checks.ts';
+import { peerKey, reportMalformed, type AgentEmitter } from './common.ts';
 
 /**
  * Agent advertisement over the "advertisement link" adapter (RFC 5944 section 2): the ICMP router

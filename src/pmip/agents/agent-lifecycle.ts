@@ -1,3 +1,4 @@
+import { ADVERTISEMENT_DEFAULTS } from '../../config/defaults.ts';
 import type { NodeKind, RegistrationKind } from '../events.ts';
 import { bindUdp, type DatagramSocket } from '../aap/endpoint.ts';
 import type { Peer } from '../runtime/udp.ts';
@@ -41,10 +42,10 @@ export function advertiserSettings(
 ): AdvertiserConfig {
   return {
     address,
-    port: adv.port ?? 0,
-    intervalMs: adv.intervalMs ?? 0,
+    port: adv.port ?? ADVERTISEMENT_DEFAULTS.port,
+    intervalMs: adv.intervalMs ?? ADVERTISEMENT_DEFAULTS.intervalMs,
     peers: adv.peers ?? [],
-    initialSequence: adv.initialSequence ?? 0,
+    initialSequence: adv.initialSequence ?? ADVERTISEMENT_DEFAULTS.initialSequence,
     ...own,
   };
 }

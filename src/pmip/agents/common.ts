@@ -1,10 +1,11 @@
 import type { BindDatagramSocket } from '../aap/endpoint.ts';
-import type { EventSink, NodeKind, PmipEvent, SocketRole } from '../events.ts';
+import { eventEmitter, type EventBody } from '../event-bus.ts';
+import type { EventSink, NodeKind, SocketRole } from '../events.ts';
 import type { DataPlane } from '../runtime/data-plane.ts';
 import type { Scheduler } from '../runtime/scheduler.ts';
 import type { Peer } from '../runtime/udp.ts';
 import type { RandomSource } from '../wire/identification.ts';
-import { ipv4ToUint32, uint32ToIpv4 } from '../wire/ipv4.ts';
+import { ipv4ToUint32, prefixLengthOf, prefixMask, uint32ToIpv4 } from '../wire/ipv4.ts';
 import { isWireError } from '../wire/errors.ts';
 import { lenientDecodes, type Extension } from '../wire/extensions.ts';
 import { LIFETIME_INFINITE } from '../wire/registration.ts';
@@ -27,25 +28,17 @@ export interface AgentDeps {
 }
 
 /** An event without the fields every event gets from its emitter (time, node, nodeKind). */
-export type AgentEventBody = DistributiveOmit<PmipEvent, 'time' | 'node' | 'nodeKind'>;
+export type AgentEventBody = EventBody;
 export type AgentEmitter = (event: AgentEventBody) => void;
 
-type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
-
-/** Stamps events with the scheduler's time and the agent's identity; a throwing sink never breaks the agent. */
+/** Stamps events with the scheduler's time and the agent's identity (eventEmitter); a throwing sink never breaks the agent. */
 export function agentEmitter(
   sink: EventSink,
   scheduler: Scheduler,
   node: string,
   nodeKind: NodeKind,
 ): AgentEmitter {
-  return (event) => {
-    try {
-      sink({ ...event, time: scheduler.now(), node, nodeKind } as PmipEvent);
-    } catch {
-      // The engine keeps running whatever a subscriber does.
-    }
-  };
+  return eventEmitter(sink, () => scheduler.now(), node, nodeKind);
 }
 
 /** Emits `malformed-datagram` for one bad datagram. */
@@ -83,10 +76,6 @@ export interface ResolvedSubnet {
   broadcast: string;
 }
 
-function prefixToMask(len: number): number {
-  return len === 0 ? 0 : (0xffffffff << (32 - len)) >>> 0;
-}
-
 /**
  * Resolves a subnet given as CIDR text (`10.1.0.0/24`), as {network, mask}, or as a prefix length
  * applied to `address`. Throws an Error naming `field` when the value is not a valid subnet.
@@ -110,12 +99,10 @@ export function resolveSubnet(
     prefixLength = Number(m[2]);
   } else {
     base = ipv4ToUint32(spec.network, `${field}.network`);
-    const mask = ipv4ToUint32(spec.mask, `${field}.mask`);
-    const inverted = ~mask >>> 0;
-    if ((inverted & (inverted + 1)) !== 0) throw new Error(`${field}.mask: ${spec.mask} is not contiguous`);
-    prefixLength = 32 - Math.round(Math.log2(inverted + 1));
+    prefixLength = prefixLengthOf(ipv4ToUint32(spec.mask, `${field}.mask`));
+    if (prefixLength < 0) throw new Error(`${field}.mask: ${spec.mask} is not contiguous`);
   }
-  const mask = prefixToMask(prefixLength);
+  const mask = prefixMask(prefixLength);
   const network = (base & mask) >>> 0;
   return {
     network: uint32ToIpv4(network),
@@ -133,11 +120,6 @@ export function lifetimeMs(lifetime: number): number | undefined {
 export function checkLifetime(value: number, field: string): void {
   if (!Number.isInteger(value) || value < 1 || value > LIFETIME_INFINITE)
     throw new Error(`${field}: ${value} must be an integer from 1 to 65535 seconds`);
-}
-
-export function checkPort(value: number, field: string): void {
-  if (!Number.isInteger(value) || value < 0 || value > 0xffff)
-    throw new Error(`${field}: ${value} must be a port from 0 to 65535`);
 }
 
 export function peerKey(peer: Peer): string {

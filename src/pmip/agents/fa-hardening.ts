@@ -1,5 +1,5 @@
 import { networkInterfaces } from 'node:os';
-import { ipv4ToUint32 } from '../wire/ipv4.ts';
+import { ipv4ToUint32, prefixMask } from '../wire/ipv4.ts';
 
 /**
  * The foreign agent's defences, as pure pieces (docs/agents.md, "Hardening"): which home agent
@@ -27,10 +27,6 @@ export interface HomeAgentPolicy {
   loopbackAllowed: boolean;
   /** When present, the only home agents served. */
   served?: readonly AddressRange[];
-}
-
-function prefixMask(len: number): number {
-  return len === 0 ? 0 : (0xffffffff << (32 - len)) >>> 0;
 }
 
 /** Parses `servedHomeAgents`: addresses (`a.b.c.d`) or CIDR (`a.b.c.d/N`); errors name `field[i]`. */

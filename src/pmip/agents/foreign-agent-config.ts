@@ -1,7 +1,9 @@
+import { FOREIGN_AGENT_DEFAULTS } from '../../config/defaults.ts';
 import type { Peer } from '../runtime/udp.ts';
 import { ipv4ToUint32 } from '../wire/ipv4.ts';
 import type { AgentAdvertisementConfig } from './agent-lifecycle.ts';
-import { checkLifetime, checkPort } from './common.ts';
+import { checkPort } from '../wire/checks.ts';
+import { checkLifetime } from './common.ts';
 import {
   TokenBuckets,
   isLoopback,
@@ -93,11 +95,16 @@ export interface ForeignAgentSettings {
   relayOverall: TokenBuckets | undefined;
 }
 
-const DEFAULT_PENDING_TIMEOUT_MS = 7000;
-const DEFAULT_MAX_PENDING = 10_000;
-const DEFAULT_MAX_VISITORS = 10_000;
-const DEFAULT_RELAY_PER_SOURCE: RateLimitConfig = { ratePerSecond: 200, burst: 1000 };
-const DEFAULT_RELAY_OVERALL: RateLimitConfig = { ratePerSecond: 2000, burst: 5000 };
+const DEFAULTS = FOREIGN_AGENT_DEFAULTS;
+const RELAY = DEFAULTS.relayRateLimit;
+const DEFAULT_RELAY_PER_SOURCE: RateLimitConfig = {
+  ratePerSecond: RELAY.perSourcePerSecond,
+  burst: RELAY.perSourceBurst,
+};
+const DEFAULT_RELAY_OVERALL: RateLimitConfig = {
+  ratePerSecond: RELAY.overallPerSecond,
+  burst: RELAY.overallBurst,
+};
 const ZERO_ADDRESS = '0.0.0.0';
 
 /** Checks a foreign agent's configuration; every error names `foreignAgents[<id>].<field>`. */
@@ -108,7 +115,7 @@ export function foreignAgentSettings(config: ForeignAgentConfig): ForeignAgentSe
   checkLifetime(config.maxLifetime, `${field}.maxLifetime`);
   const careOfAddress = config.careOfAddress ?? config.address;
   ipv4ToUint32(careOfAddress, `${field}.careOfAddress`);
-  const pendingTimeoutMs = config.pendingTimeoutMs ?? DEFAULT_PENDING_TIMEOUT_MS;
+  const pendingTimeoutMs = config.pendingTimeoutMs ?? DEFAULTS.pendingTimeoutMs;
   if (!Number.isFinite(pendingTimeoutMs) || pendingTimeoutMs <= 0)
     throw new Error(`${field}.pendingTimeoutMs: must be a positive number of milliseconds`);
   const positive = (value: number | undefined, fallback: number, name: string): number => {
@@ -116,7 +123,7 @@ export function foreignAgentSettings(config: ForeignAgentConfig): ForeignAgentSe
     if (!Number.isInteger(v) || v < 1) throw new Error(`${field}.${name}: must be an integer >= 1`);
     return v;
   };
-  const maxPending = positive(config.maxPending, DEFAULT_MAX_PENDING, 'maxPending');
+  const maxPending = positive(config.maxPending, DEFAULTS.maxPending, 'maxPending');
   const maxPendingPerSource = positive(
     config.maxPendingPerSource,
     Math.max(1, Math.floor(maxPending / 10)),
@@ -127,7 +134,7 @@ export function foreignAgentSettings(config: ForeignAgentConfig): ForeignAgentSe
     Math.max(1, Math.floor(maxPending / 2)),
     'maxPendingPerHomeAgent',
   );
-  const maxVisitors = positive(config.maxVisitors, DEFAULT_MAX_VISITORS, 'maxVisitors');
+  const maxVisitors = positive(config.maxVisitors, DEFAULTS.maxVisitors, 'maxVisitors');
   const wildcard = config.address === ZERO_ADDRESS;
   const homeAgentPolicy: HomeAgentPolicy = {
     own: ownAddresses(config.address, careOfAddress),
@@ -147,9 +154,9 @@ export function foreignAgentSettings(config: ForeignAgentConfig): ForeignAgentSe
   if (typeof config.homeAgentPort === 'number') checkPort(config.homeAgentPort, `${field}.homeAgentPort`);
   return {
     careOfAddress,
-    gre: config.encapsulations?.gre ?? false,
-    minimal: config.encapsulations?.minimal ?? false,
-    reverseTunnel: config.reverseTunnel ?? false,
+    gre: config.encapsulations?.gre ?? DEFAULTS.encapsulations.gre,
+    minimal: config.encapsulations?.minimal ?? DEFAULTS.encapsulations.minimal,
+    reverseTunnel: config.reverseTunnel ?? DEFAULTS.reverseTunnel,
     pendingTimeoutMs,
     maxPending,
     maxPendingPerSource,

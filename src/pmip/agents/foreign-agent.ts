@@ -1,3 +1,4 @@
+import { ADVERTISEMENT_DEFAULTS } from '../../config/defaults.ts';
 import type { ForeignAgentDenialCause } from '../events.ts';
 import type { TimerHandle } from '../runtime/scheduler.ts';
 import type { Peer } from '../runtime/udp.ts';
@@ -115,8 +116,8 @@ export class ForeignAgent {
               flags: {
                 ...adv.flags,
                 F: true,
-                R: adv.registrationRequired ?? true,
-                B: adv.busy ?? false,
+                R: adv.registrationRequired ?? ADVERTISEMENT_DEFAULTS.registrationRequired,
+                B: adv.busy ?? ADVERTISEMENT_DEFAULTS.busy,
                 M: s.minimal,
                 G: s.gre,
                 T: s.reverseTunnel,

@@ -1,6 +1,8 @@
+import { HOME_AGENT_DEFAULTS } from '../../config/defaults.ts';
 import type { SecurityAssociation, SecurityAssociationProvider } from '../security/store.ts';
 import { SimulatedDataPlane, type DataPlane } from '../runtime/data-plane.ts';
 import type { Peer } from '../runtime/udp.ts';
+import { checkPort } from '../wire/checks.ts';
 import { ipv4ToUint32 } from '../wire/ipv4.ts';
 import {
   encodeRegistration,
@@ -19,7 +21,6 @@ import {
 import { BindingTable, type BindingView } from './binding-table.ts';
 import {
   checkLifetime,
-  checkPort,
   resolveSubnet,
   type AgentDeps,
   type ResolvedSubnet,
@@ -90,20 +91,19 @@ export interface HomeAgentConfig {
   advertisements?: HomeAgentAdvertisementConfig;
 }
 
-const DEFAULT_MAX_SIMULTANEOUS_BINDINGS = 5;
-
 /** The policy the decision reads, from the configuration with its defaults; errors name the field. */
 function homeAgentPolicy(config: HomeAgentConfig, field: string): HomeAgentPolicy {
-  const maxSimultaneous = config.maxSimultaneousBindings ?? DEFAULT_MAX_SIMULTANEOUS_BINDINGS;
+  const defaults = HOME_AGENT_DEFAULTS;
+  const maxSimultaneous = config.maxSimultaneousBindings ?? defaults.maxSimultaneousBindings;
   if (!Number.isInteger(maxSimultaneous) || maxSimultaneous < 1)
     throw new Error(`${field}.maxSimultaneousBindings: must be an integer >= 1`);
   return {
     address: config.address,
     maxLifetime: config.maxLifetime,
-    gre: config.encapsulations?.gre ?? true,
-    minimal: config.encapsulations?.minimal ?? true,
-    reverseTunnel: config.reverseTunnel ?? true,
-    simultaneousBindings: config.simultaneousBindings === true,
+    gre: config.encapsulations?.gre ?? defaults.encapsulations.gre,
+    minimal: config.encapsulations?.minimal ?? defaults.encapsulations.minimal,
+    reverseTunnel: config.reverseTunnel ?? defaults.reverseTunnel,
+    simultaneousBindings: config.simultaneousBindings ?? defaults.simultaneousBindings,
     maxSimultaneousBindings: maxSimultaneous,
     perNodeSecurityAssociations: config.perNodeSecurityAssociations ?? [],
   };
