@@ -20,7 +20,7 @@ import type {
   SecurityViolationReason,
 } from '../pmip/events.ts';
 import { realScheduler, type Scheduler, type TimerHandle } from '../pmip/runtime/scheduler.ts';
-import { replyCode } from '../pmip/wire/reply-codes.ts';
+import { replyCode } from '../pmip/reply-codes.ts';
 
 /** The agents known by name (src/app/site-config.ts knownAgents): lines name them too. */
 export interface AgentNames {

@@ -4,7 +4,7 @@
  * a metric label. Memory is bounded twice: idle rows are dropped, and the row count is capped.
  */
 import type { ClientOutcome, ClientState, ClientStateEvent } from '../pmip/events.ts';
-import { replyCode } from '../pmip/wire/reply-codes.ts';
+import { replyCode } from '../pmip/reply-codes.ts';
 import { describeOutcome } from './outcome-text.ts';
 
 export const CLIENT_STATES: readonly ClientState[] = ['home', 'registered', 'pending', 'isolated', 'unknown'];

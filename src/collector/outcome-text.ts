@@ -3,7 +3,7 @@
  * logs: what happened and, where the cause is clear, what to check. Pure.
  */
 import type { RegistrationOutcomeKind } from '../pmip/events.ts';
-import { replyCode } from '../pmip/wire/reply-codes.ts';
+import { replyCode } from '../pmip/reply-codes.ts';
 
 export interface OutcomeFacts {
   kind: RegistrationOutcomeKind;

@@ -12,6 +12,6 @@ export type {
   RegistrationOutcomeEvent,
   RegistrationOutcomeKind,
 } from '../pmip/events.ts';
-export { replyCode } from '../pmip/wire/reply-codes.ts';
-export type { ReplyCodeInfo, ReplyIssuer } from '../pmip/wire/reply-codes.ts';
+export { replyCode } from '../pmip/reply-codes.ts';
+export type { ReplyCodeInfo, ReplyIssuer } from '../pmip/reply-codes.ts';
 export type { SecurityAssociationDescription } from '../pmip/security/store.ts';

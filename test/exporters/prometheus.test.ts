@@ -6,7 +6,7 @@ import { Collector } from '../../src/collector/collector.ts';
 import { METRIC_SECTIONS, renderSections } from '../../src/exporters/families/index.ts';
 import { createPrometheusExporter } from '../../src/exporters/prometheus.ts';
 import { SECURITY_VIOLATION_REASONS } from '../../src/pmip/events.ts';
-import { replyCode } from '../../src/pmip/wire/reply-codes.ts';
+import { replyCode } from '../../src/pmip/reply-codes.ts';
 import { SCRIPT_START, SITE, scriptedSite } from '../support/event-script.ts';
 
 const GOLDEN = new URL('../fixtures/metrics.golden.txt', import.meta.url);

@@ -3,7 +3,7 @@
  * requests received, relayed and denied, replies sent and dropped, bindings and visitors.
  */
 import type { BindingEvent, ReplyDropReason } from '../../pmip/events.ts';
-import { isAccepted } from '../../pmip/wire/reply-codes.ts';
+import { isAccepted } from '../../pmip/reply-codes.ts';
 import { Fa, Ha, add, addCode, kindOffset } from '../counters.ts';
 import { isReplyCode } from './state.ts';
 import type { IngestState } from './state.ts';

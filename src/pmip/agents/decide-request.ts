@@ -7,7 +7,7 @@ import {
   type DecodedRegistration,
   type RegistrationRequest,
 } from '../wire/registration.ts';
-import { ReplyCode } from '../wire/reply-codes.ts';
+import { ReplyCode } from '../reply-codes.ts';
 import { isDeregistration } from './agent-lifecycle.ts';
 import type { Encapsulation } from './binding-table.ts';
 import {

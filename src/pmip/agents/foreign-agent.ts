@@ -11,7 +11,7 @@ import {
   type RegistrationReply,
   type RegistrationRequest,
 } from '../wire/registration.ts';
-import { ReplyCode, replyCode } from '../wire/reply-codes.ts';
+import { ReplyCode, replyCode } from '../reply-codes.ts';
 import type { AgentAdvertiser } from './advertiser.ts';
 import { AgentLifecycle, advertiserSettings, isDeregistration, requestKind } from './agent-lifecycle.ts';
 import { lifetimeMs, type AgentDeps } from './common.ts';

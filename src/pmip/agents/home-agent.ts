@@ -10,7 +10,7 @@ import {
   type RegistrationReply,
   type RegistrationRequest,
 } from '../wire/registration.ts';
-import { replyCode } from '../wire/reply-codes.ts';
+import { replyCode } from '../reply-codes.ts';
 import type { AgentAdvertiser } from './advertiser.ts';
 import {
   AgentLifecycle,

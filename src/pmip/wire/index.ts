@@ -3,7 +3,7 @@ export * from './codec-error.ts';
 export * from './errors.ts';
 export * from './checks.ts';
 export * from './ipv4.ts';
-export * from './reply-codes.ts';
+export * from '../reply-codes.ts';
 export * from './extensions.ts';
 export * from './auth.ts';
 export * from './registration.ts';

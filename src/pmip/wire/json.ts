@@ -18,7 +18,7 @@ import {
   type IcmpMobilityMessage,
 } from './advertisement.ts';
 import { identificationFromHex, identificationToHex } from './identification.ts';
-import { replyCode } from './reply-codes.ts';
+import { replyCode } from '../reply-codes.ts';
 
 /**
  * The JSON shape of wire messages, used by `pmip-exporter wire decode|encode` and documented in

@@ -1,8 +1,13 @@
 /**
  * The Registration Reply code table (RFC 5944 section 3.4, RFC 3012, RFC 3024, RFC 3543, RFC 4917,
- * RFC 5563). Every code name and label elsewhere in the project comes from this one table.
+ * RFC 5563). Every code name and label elsewhere in the project comes from this one table. It
+ * stands beside the event contract (events.ts): the codec, the engine, the collector and the
+ * views all read it from here.
  */
-export type ReplyIssuer = 'home-agent' | 'foreign-agent' | 'unknown';
+import type { ReplyIssuerKind } from './events.ts';
+
+/** Who issues a code: the event contract's list (REPLY_ISSUERS). */
+export type ReplyIssuer = ReplyIssuerKind;
 
 export interface ReplyCodeInfo {
   readonly code: number;

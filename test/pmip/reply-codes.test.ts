@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { REPLY_CODES, replyCode } from '../../../src/pmip/wire/index.ts';
+import { REPLY_CODES, replyCode } from '../../src/pmip/reply-codes.ts';
 
 describe('reply-code table', () => {
   it('classifies accepted, foreign-agent and home-agent codes by the RFC 5944 ranges', () => {
