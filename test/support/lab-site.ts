@@ -12,7 +12,8 @@ import { LocalSecurityAssociations, type LocalBinding } from '../../src/pmip/sec
 import { SubnetMapTable } from '../../src/pmip/subnet-map/table.ts';
 import { seededRandom } from '../../src/pmip/wire/identification.ts';
 import type { AuthAlgorithm } from '../../src/pmip/wire/auth.ts';
-import type { PmipEvent, PmipEventType, ReplayMode } from '../../src/pmip/events.ts';
+import type { PmipEventType, ReplayMode } from '../../src/pmip/events.ts';
+import { EventRecorder, type EventOf } from './event-recorder.ts';
 
 /**
  * A small lab site on loopback, all real UDP: three subnets 127.0.N.0/24 (N = 1, 2, 3), each with a
@@ -45,26 +46,7 @@ export interface LabOptions {
   retryAfterFailureMs?: number;
 }
 
-export class EventRecorder {
-  readonly events: PmipEvent[] = [];
-  private readonly sinks: Array<(e: PmipEvent) => void> = [];
-  readonly emit = (e: PmipEvent): void => {
-    this.events.push(e);
-    for (const sink of this.sinks) sink(e);
-  };
-  /** Also sends every event to `sink` (a collector, say), from now on. */
-  forward(sink: (e: PmipEvent) => void): void {
-    this.sinks.push(sink);
-  }
-  of<T extends PmipEventType>(type: T, node?: string): Array<Extract<PmipEvent, { type: T }>> {
-    return this.events.filter(
-      (e): e is Extract<PmipEvent, { type: T }> => e.type === type && (node === undefined || e.node === node),
-    );
-  }
-  clear(): void {
-    this.events.length = 0;
-  }
-}
+export { EventRecorder };
 
 /** Polls (real time) until `predicate` holds. */
 export async function waitUntil(predicate: () => boolean, what: string, timeoutMs = 3000): Promise<void> {
@@ -238,10 +220,10 @@ export class Lab {
 
   async waitFor<T extends PmipEventType>(
     type: T,
-    match: (e: Extract<PmipEvent, { type: T }>) => boolean = () => true,
+    match: (e: EventOf<T>) => boolean = () => true,
     timeoutMs = 3000,
-  ): Promise<Extract<PmipEvent, { type: T }>> {
-    let found: Extract<PmipEvent, { type: T }> | undefined;
+  ): Promise<EventOf<T>> {
+    let found: EventOf<T> | undefined;
     await waitUntil(
       () => {
         found = this.recorder.of(type).find(match);

@@ -1,5 +1,5 @@
 import { UdpEndpoint, type Peer } from '../../../src/pmip/runtime/udp.ts';
-import type { PmipEvent, PmipEventType } from '../../../src/pmip/events.ts';
+import type { PmipEventType } from '../../../src/pmip/events.ts';
 import {
   NTP_UNIX_OFFSET_SECONDS,
   decodeRegistrationLayout,
@@ -13,6 +13,7 @@ import {
   type RegistrationRequest,
   type RequestFlags,
 } from '../../../src/pmip/wire/index.ts';
+import { EventRecorder as EventLog, type EventOf } from '../../support/event-recorder.ts';
 
 /** Shared helpers for the agent tests: a plain UDP endpoint with an inbox, and an event recorder. */
 export interface Datagram {
@@ -100,44 +101,7 @@ export function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
-/** The events whose `type` can be T (BindingEvent and VisitorEvent each carry several types). */
-export type EventOf<T extends PmipEventType> = PmipEvent extends infer E
-  ? E extends { type: infer U }
-    ? T extends U
-      ? E
-      : never
-    : never
-  : never;
-
-export class EventLog {
-  readonly events: PmipEvent[] = [];
-  readonly emit = (e: PmipEvent): void => {
-    this.events.push(e);
-  };
-
-  of<T extends PmipEventType>(type: T): Array<EventOf<T>> {
-    return this.events.filter((e): e is EventOf<T> => e.type === type);
-  }
-
-  types(): PmipEventType[] {
-    return this.events.map((e) => e.type);
-  }
-
-  clear(): void {
-    this.events.length = 0;
-  }
-
-  /** Waits (real time) until an event of `type` has been recorded; returns the latest one. */
-  async waitFor<T extends PmipEventType>(type: T, count = 1, timeoutMs = 2000): Promise<EventOf<T>> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const found = this.of(type);
-      if (found.length >= count) return found[found.length - 1]!;
-      if (Date.now() > deadline) throw new Error(`no ${type} event within ${timeoutMs} ms`);
-      await sleep(5);
-    }
-  }
-}
+export { EventLog, type EventOf };
 
 /** A timestamp-mode identification: `unixMs` in the high 32 bits (seconds), `low` below. */
 export function timestampId(unixMs: number, low: number): bigint {
