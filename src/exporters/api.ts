@@ -230,7 +230,11 @@ export function queryClients(
   if (q.state) filter.state = q.state;
   if (q.home_agent) filter.homeAgent = q.home_agent;
   if (q.outcome) filter.outcome = q.outcome;
-  let rows = collector.clients({ accessPoint: filter.accessPoint, state: filter.state });
+  const { accessPoint, state } = filter;
+  let rows = collector.clients({
+    ...(accessPoint !== undefined ? { accessPoint } : {}),
+    ...(state !== undefined ? { state } : {}),
+  });
   if (filter.homeAgent !== undefined) {
     const wanted = filter.homeAgent;
     // A name stands for the agent's address too (rows of an agent with no name carry the address).

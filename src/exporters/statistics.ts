@@ -14,7 +14,6 @@ import {
   Seen,
 } from '../collector/counters.ts';
 import type { ClientState, RegistrationOutcomeKind } from '../collector/vocabulary.ts';
-import type { AapStatus } from '../collector/aaps.ts';
 import type { InfluxdbStatistics } from './influx/status.ts';
 import { ROUND_TRIP_BUCKETS } from '../collector/round-trip.ts';
 import type {
@@ -130,17 +129,10 @@ export interface StatisticsDocument extends MobileNodeStatistics {
   discardedAttempts: Record<string, number>;
   mobileClientsByState: Record<ClientState, number>;
   roundTrip: { count: number; sumSeconds: number; buckets: Array<{ le: number | '+Inf'; count: number }> };
-  subnetMap: { lastReportedRows: number | null; updates: Record<string, number> };
-  aap: {
-    failovers: number;
-    pushRetries: number;
-    handovers: number;
-    reconciliations: number;
-    reconciledRows: number;
-    refused: Record<string, number>;
-    status: AapStatus[];
-  };
-  malformedDatagrams: Array<{ nodeKind: string; socket: string; errorKind: string; count: number }>;
+  /** Rows last reported by an event and updates by source (not the snapshot's current count). */
+  subnetMap: Pick<CollectorSnapshot['subnetMap'], 'lastReportedRows' | 'updates'>;
+  aap: CollectorSnapshot['aap'];
+  malformedDatagrams: CollectorSnapshot['malformed'];
   /** Datagrams decoded only leniently (extension 47 in the short form), by node kind. */
   lenientDecodes: CollectorSnapshot['lenientDecodes'];
   /** How the access points authenticate to each home agent; empty unless proxy mode is used. */

@@ -56,10 +56,10 @@ export class WebConfigError extends Error {
 
 export interface WebConfig {
   /** Options for https.createServer; undefined for plain HTTP. */
-  tls?: SecureContextOptions & { requestCert: boolean; rejectUnauthorized: boolean };
+  tls?: (SecureContextOptions & { requestCert: boolean; rejectUnauthorized: boolean }) | undefined;
   headers: Record<string, string>;
   /** user -> bcrypt hash; undefined when basic auth is off. */
-  users?: Record<string, string>;
+  users?: Record<string, string> | undefined;
 }
 
 export async function loadWebConfig(file: string): Promise<WebConfig> {

@@ -295,7 +295,7 @@ describe('web configuration (exporter-toolkit format)', () => {
     try {
       expect(server.url).toMatch(/^https:\/\/127\.0\.0\.1:\d+$/);
       const call = (auth?: string) =>
-        new Promise<{ status: number; body: string; challenge?: string }>((resolve, reject) => {
+        new Promise<{ status: number; body: string; challenge?: string | undefined }>((resolve, reject) => {
           const req = httpsRequest(
             `${server.url}/metrics`,
             {

@@ -44,7 +44,12 @@ function rawGet(url: string, headers: Record<string, string>): Promise<RawRespon
 function stable(text: string): string {
   return text
     .split('\n')
-    .filter((l) => !/^(process_|nodejs_|pmip_exporter_render_duration_seconds)/.test(l))
+    .filter(
+      (l) =>
+        !/^(process_|nodejs_|pmip_exporter_render_duration_seconds|pmip_exporter_section_duration_seconds)/.test(
+          l,
+        ),
+    )
     .join('\n');
 }
 

@@ -30,7 +30,7 @@ export interface OverviewInput {
   health: HealthReport;
   statistics: StatisticsDocument;
   /** Reload every this many seconds (`/?refresh=`); none by default. */
-  refreshSeconds?: number;
+  refreshSeconds?: number | undefined;
 }
 
 type Kind = 'home-agent' | 'foreign-agent' | 'access-point';

@@ -7,7 +7,7 @@ import { formatDuration, layout, table } from './layout.ts';
 export interface SubnetMapPageInput {
   rows: SubnetMapView[];
   canRefresh: boolean;
-  message?: string;
+  message?: string | undefined;
   /** Home agent address -> its name (the label value), for "name (address)". */
   homeAgentNames?: ReadonlyMap<string, string>;
 }
