@@ -1,18 +1,15 @@
-import { afterEach, describe, expect, it } from 'vitest';
-import { Site } from './site.ts';
+import { describe, expect } from 'vitest';
+import { Site, siteTest } from './site.ts';
+
+const it = siteTest(1);
 
 const MASK_24 = '255.255.255.0';
 
-let site: Site | undefined;
-
-afterEach(async () => {
-  await site?.close();
-  site = undefined;
-});
-
 describe('subnet map distribution (3 APs, 2 AAPs, real UDP)', () => {
-  it("brings a new AP's home agent to every AP's table, usable for lookups at once", async () => {
-    const s = (site = await Site.create(1, 2));
+  it("brings a new AP's home agent to every AP's table, usable for lookups at once", async ({
+    createSite,
+  }) => {
+    const s = await createSite(2);
     await s.startAaps();
     await s.startAp('ap-1', 1, { address: '10.1.0.1', mask: MASK_24 });
     await s.startAp('ap-2', 2, { address: '10.2.0.1', mask: MASK_24 });

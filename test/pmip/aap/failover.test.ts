@@ -1,20 +1,17 @@
-import { afterEach, describe, expect, it } from 'vitest';
-import { FAST_CLIENT_TIMING, Site } from './site.ts';
+import { describe, expect } from 'vitest';
+import { FAST_CLIENT_TIMING, Site, siteTest } from './site.ts';
+
+const it = siteTest(2);
 
 const MASK_24 = '255.255.255.0';
 const APS = ['ap-1', 'ap-2', 'ap-3'];
 const ROWS = ['10.1.0.1/24', '10.2.0.1/24', '10.3.0.1/24'];
 
-let site: Site | undefined;
-
-afterEach(async () => {
-  await site?.close();
-  site = undefined;
-});
-
 describe('AAP failover (real UDP)', () => {
-  it('moves every AP to the second AAP when the first dies, loses no row, and returns when it is back', async () => {
-    const s = (site = await Site.create(2, 2));
+  it('moves every AP to the second AAP when the first dies, loses no row, and returns when it is back', async ({
+    createSite,
+  }) => {
+    const s = await createSite(2);
     await s.startAaps();
     for (const [i, id] of APS.entries())
       await s.startAp(id, i + 1, { address: `10.${i + 1}.0.1`, mask: MASK_24 });

@@ -1,19 +1,16 @@
-import { afterEach, describe, expect, it } from 'vitest';
-import { FAST_AAP_TIMING, Site } from './site.ts';
+import { describe, expect } from 'vitest';
+import { FAST_AAP_TIMING, Site, siteTest } from './site.ts';
+
+const it = siteTest(3);
 
 const MASK_24 = '255.255.255.0';
 
-let site: Site | undefined;
-
-afterEach(async () => {
-  await site?.close();
-  site = undefined;
-});
-
 describe('push to an unreachable AP (real UDP)', () => {
-  it('retries with backoff, hands the AP to the next AAP, and the AP has the row once reachable', async () => {
+  it('retries with backoff, hands the AP to the next AAP, and the AP has the row once reachable', async ({
+    createSite,
+  }) => {
     // The APs' own reports are far apart here, so only the push path can bring the row.
-    const s = (site = await Site.create(3, 2, { clientTiming: { reportIntervalMs: 600_000 } }));
+    const s = await createSite(2, { clientTiming: { reportIntervalMs: 600_000 } });
     await s.startAaps();
     await s.startAp('ap-1', 1, { address: '10.1.0.1', mask: MASK_24 });
     const ap2 = await s.startAp('ap-2', 2, { address: '10.2.0.1', mask: MASK_24 });
@@ -62,8 +59,10 @@ describe('push to an unreachable AP (real UDP)', () => {
     expect(s.ap('ap-2').client.stats().updatesApplied).toBe(1);
   });
 
-  it('an AP still unreachable after every AAP tried catches up at its next report', async () => {
-    const s = (site = await Site.create(3, 2, { clientTiming: { reportIntervalMs: 5000 } }));
+  it('an AP still unreachable after every AAP tried catches up at its next report', async ({
+    createSite,
+  }) => {
+    const s = await createSite(2, { clientTiming: { reportIntervalMs: 5000 } });
     await s.startAaps();
     const ap1 = await s.startAp('ap-1', 1, { address: '10.1.0.1', mask: MASK_24 });
     await s.drive(() => ap1.table.size === 1, 1000, 'table loaded');

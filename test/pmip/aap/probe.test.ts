@@ -1,9 +1,12 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect } from 'vitest';
 import { HomeAgent } from '../../../src/pmip/agents/home-agent.ts';
 import { LocalSecurityAssociations } from '../../../src/pmip/security/store.ts';
 import { seededRandom } from '../../../src/pmip/wire/identification.ts';
 import { advanceWithIo } from '../../support/wait.ts';
-import { Site } from './site.ts';
+import type { Site } from './site.ts';
+import { siteTest, type SiteFixtures } from './site.ts';
+
+const it = siteTest(5);
 
 const MASK_24 = '255.255.255.0';
 // Two home networks on loopback; each home agent also binds its subnet's "broadcast" address.
@@ -11,20 +14,19 @@ const HA_ALIVE = '127.66.5.1';
 const HA_GONE = '127.66.6.1';
 const PROBE = { timeoutMs: 300, retries: 1 };
 
-let site: Site | undefined;
 const homeAgents: HomeAgent[] = [];
 
 afterEach(async () => {
-  await site?.close();
-  site = undefined;
   for (const ha of homeAgents.splice(0)) await ha.stop();
 });
 
-async function probeSite(): Promise<{ s: Site; alive: HomeAgent; gone: HomeAgent }> {
+async function probeSite(
+  createSite: SiteFixtures['createSite'],
+): Promise<{ s: Site; alive: HomeAgent; gone: HomeAgent }> {
   const ports = new Map<string, number>();
-  const s = (site = await Site.create(5, 1, {
+  const s = await createSite(1, {
     aapConfig: () => ({ probe: { ...PROBE, port: (ha: string) => ports.get(ha) } }),
-  }));
+  });
   const start = (address: string): Promise<HomeAgent> =>
     HomeAgent.start(
       {
@@ -52,8 +54,10 @@ async function probeSite(): Promise<{ s: Site; alive: HomeAgent; gone: HomeAgent
 }
 
 describe('home agent probe (real UDP, real home agent)', () => {
-  it('removes a home agent that stops answering and keeps one that answers with a denial', async () => {
-    const { s, gone } = await probeSite();
+  it('removes a home agent that stops answering and keeps one that answers with a denial', async ({
+    createSite,
+  }) => {
+    const { s, gone } = await probeSite(createSite);
     await gone.stop(); // this home agent stops answering
 
     // The last AP of each of the two subnets goes away: the AAP probes both home agents.
@@ -96,8 +100,8 @@ describe('home agent probe (real UDP, real home agent)', () => {
     expect(s.log.of('ha-probe').length).toBe(sent);
   });
 
-  it('probes after an AP silently expired from the AP list', async () => {
-    const { s, gone } = await probeSite();
+  it('probes after an AP silently expired from the AP list', async ({ createSite }) => {
+    const { s, gone } = await probeSite(createSite);
     await gone.stop();
     s.ap('ap-2').cable.plugged = false; // no leave message: the AAP only notices the silence
     await s.drive(() => s.log.of('ha-probe').length > 0, 10_000, 'expiry probe');

@@ -1,10 +1,10 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect } from 'vitest';
 import type { PmipEvent } from '../../../src/pmip/events.ts';
 import { UdpEndpoint, type Peer } from '../../../src/pmip/runtime/udp.ts';
 import { openAapDatagram, type AapEnvelope } from '../../../src/pmip/aap/codec/index.ts';
 import { samePeer } from '../../../src/pmip/aap/endpoint.ts';
 import { advanceWithIo } from '../../support/wait.ts';
-import { GROUP_KEY, Site, type AccessPointHandle } from './site.ts';
+import { GROUP_KEY, Site, type AccessPointHandle, siteTest, type SiteFixtures } from './site.ts';
 
 /**
  * A datagram is for the node it names (receiver id under the HMAC), and its sequence number is
@@ -13,17 +13,15 @@ import { GROUP_KEY, Site, type AccessPointHandle } from './site.ts';
  * the "attacker" is a plain socket that replays captured bytes unchanged.
  */
 const NET = 8;
+const it = siteTest(NET);
 const ROGUE = `127.65.${NET}.200`;
 const MASK_24 = '255.255.255.0';
 const KEY = Buffer.from(GROUP_KEY);
 
-let site: Site | undefined;
 const rogues: UdpEndpoint[] = [];
 
 afterEach(async () => {
   for (const r of rogues.splice(0)) await r.close();
-  await site?.close();
-  site = undefined;
 });
 
 async function rogueAt(address: string, port = 0): Promise<UdpEndpoint> {
@@ -74,8 +72,10 @@ function acksSentSince(ap: AccessPointHandle, since: number): number {
  * whole table A got holds only A's row; then a row comes and goes. A has received a full table,
  * an update of its own (B's row) and two updates it shares with B.
  */
-async function twoAccessPoints(): Promise<{ s: Site; a: AccessPointHandle; b: AccessPointHandle }> {
-  const s = (site = await Site.create(NET, 1));
+async function twoAccessPoints(
+  createSite: SiteFixtures['createSite'],
+): Promise<{ s: Site; a: AccessPointHandle; b: AccessPointHandle }> {
+  const s = await createSite(1);
   await s.startAaps();
   const aap = s.aap(0);
   const a = await s.startAp('ap-a', 1, { address: '10.1.0.1', mask: MASK_24 });
@@ -98,8 +98,10 @@ function receivedFrom(ap: AccessPointHandle, peer: Peer): Captured[] {
 }
 
 describe('the receiver of a subnet map datagram is authenticated (real UDP)', () => {
-  it('refuses reports captured on their way to AAP 1 and replayed to AAP 2; AAP 2 records no access point', async () => {
-    const s = (site = await Site.create(NET, 2));
+  it('refuses reports captured on their way to AAP 1 and replayed to AAP 2; AAP 2 records no access point', async ({
+    createSite,
+  }) => {
+    const s = await createSite(2);
     await s.startAaps();
     const [aap1, aap2] = [s.aap(0), s.aap(1)];
     const [peer1, peer2] = [s.aapPeers[0]!, s.aapPeers[1]!];
@@ -171,8 +173,10 @@ describe('the receiver of a subnet map datagram is authenticated (real UDP)', ()
     );
   });
 
-  it('refuses tables and updates pushed to access point A and replayed into access point B', async () => {
-    const { s, a, b } = await twoAccessPoints();
+  it('refuses tables and updates pushed to access point A and replayed into access point B', async ({
+    createSite,
+  }) => {
+    const { s, a, b } = await twoAccessPoints(createSite);
     const aapPeer = s.aapPeers[0]!;
     const toA = receivedFrom(a, aapPeer);
     const tables = toA.filter((d) => d.env.message.type === 'table');
@@ -211,8 +215,10 @@ describe('the receiver of a subnet map datagram is authenticated (real UDP)', ()
     expect(toA.every((d) => d.env.receiverId === 'ap-a')).toBe(true);
   });
 
-  it('numbers datagrams per receiver, and refuses a datagram replayed to its own receiver as stale', async () => {
-    const { s, a, b } = await twoAccessPoints();
+  it('numbers datagrams per receiver, and refuses a datagram replayed to its own receiver as stale', async ({
+    createSite,
+  }) => {
+    const { s, a, b } = await twoAccessPoints(createSite);
     const aap = s.aap(0);
     const aapPeer = s.aapPeers[0]!;
     const toA = receivedFrom(a, aapPeer);
@@ -260,8 +266,10 @@ describe('the receiver of a subnet map datagram is authenticated (real UDP)', ()
     expect(a.client.stats().refused).toMatchObject({ stale: toA.length, wrongReceiver: 0 });
   });
 
-  it('after an AAP restarts, refuses as stale what an access point sent it before, once that AP reported again', async () => {
-    const s = (site = await Site.create(NET, 1));
+  it('after an AAP restarts, refuses as stale what an access point sent it before, once that AP reported again', async ({
+    createSite,
+  }) => {
+    const s = await createSite(1);
     await s.startAaps();
     const aapPeer = s.aapPeers[0]!;
     const ap = await s.startAp('ap-a', 1, { address: '10.1.0.1', mask: MASK_24 });

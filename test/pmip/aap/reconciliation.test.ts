@@ -1,19 +1,14 @@
-import { afterEach, describe, expect, it } from 'vitest';
-import { FAST_AAP_TIMING, Site } from './site.ts';
+import { describe, expect } from 'vitest';
+import { FAST_AAP_TIMING, Site, siteTest } from './site.ts';
+
+const it = siteTest(4);
 
 const MASK_24 = '255.255.255.0';
 const PERIOD = FAST_AAP_TIMING.reconcileIntervalMs!;
 
-let site: Site | undefined;
-
-afterEach(async () => {
-  await site?.close();
-  site = undefined;
-});
-
 describe('reconciliation between AAPs (real UDP)', () => {
-  it('two AAPs with diverging tables converge after one reconciliation period', async () => {
-    const s = (site = await Site.create(4, 2, {
+  it('two AAPs with diverging tables converge after one reconciliation period', async ({ createSite }) => {
+    const s = await createSite(2, {
       aapConfig: (i) => ({
         rows:
           i === 0
@@ -23,7 +18,7 @@ describe('reconciliation between AAPs (real UDP)', () => {
               ]
             : [{ homeAgent: '10.0.3.1', mask: MASK_24 }],
       }),
-    }));
+    });
     await s.startAaps();
     // The initial sync already merged what each had at start.
     await s.drive(() => s.aap(0).digest() === s.aap(1).digest(), PERIOD, 'start-up merge');
@@ -89,8 +84,8 @@ describe('reconciliation between AAPs (real UDP)', () => {
     ).toBe(true);
   });
 
-  it('a removal does not win over a subnet where one of our own APs lives', async () => {
-    const s = (site = await Site.create(4, 2));
+  it('a removal does not win over a subnet where one of our own APs lives', async ({ createSite }) => {
+    const s = await createSite(2);
     await s.startAaps();
     const ap = await s.startAp('ap-1', 1, { address: '10.9.0.1', mask: MASK_24 }, { aaps: [s.aapPeers[1]!] });
     await s.drive(() => s.aap(0).table.size === 1 && ap.table.size === 1, 2 * PERIOD, 'row everywhere');

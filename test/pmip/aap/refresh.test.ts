@@ -1,15 +1,10 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect } from 'vitest';
 import type { RefreshResult } from '../../../src/pmip/aap/client.ts';
-import { Site } from './site.ts';
+import { Site, siteTest } from './site.ts';
+
+const it = siteTest(7);
 
 const MASK_24 = '255.255.255.0';
-
-let site: Site | undefined;
-
-afterEach(async () => {
-  await site?.close();
-  site = undefined;
-});
 
 /** Runs an operation that needs the fake clock and the network, to completion. */
 async function run<T>(s: Site, op: Promise<T>): Promise<T> {
@@ -20,8 +15,8 @@ async function run<T>(s: Site, op: Promise<T>): Promise<T> {
 }
 
 describe('refresh and clear (real UDP)', () => {
-  it('rebuild an access point table without restarting anything', async () => {
-    const s = (site = await Site.create(7, 2, {
+  it('rebuild an access point table without restarting anything', async ({ createSite }) => {
+    const s = await createSite(2, {
       aapConfig: () => ({
         rows: [
           { homeAgent: '10.20.0.1', mask: '255.255.0.0' },
@@ -30,7 +25,7 @@ describe('refresh and clear (real UDP)', () => {
       }),
       // Reports far apart: only refresh() and clear() bring the table back here.
       clientTiming: { reportIntervalMs: 600_000 },
-    }));
+    });
     await s.startAaps();
     const ap = await s.startAp('ap-1', 1, { address: '10.1.0.1', mask: MASK_24 });
     await s.drive(() => ap.table.size === 3, 1000, 'table loaded');
@@ -79,8 +74,8 @@ describe('refresh and clear (real UDP)', () => {
     expect(ap.client.stats().fullTablesLoaded).toBe(3);
   });
 
-  it('refresh fails over when the serving AAP is gone', async () => {
-    const s = (site = await Site.create(7, 2, { clientTiming: { reportIntervalMs: 600_000 } }));
+  it('refresh fails over when the serving AAP is gone', async ({ createSite }) => {
+    const s = await createSite(2, { clientTiming: { reportIntervalMs: 600_000 } });
     await s.startAaps();
     const ap = await s.startAp('ap-1', 1, { address: '10.1.0.1', mask: MASK_24 });
     await s.drive(() => ap.table.size === 1 && s.aap(1).table.size === 1, 2000, 'loaded and reconciled');

@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect } from 'vitest';
 import { UdpEndpoint } from '../../../src/pmip/runtime/udp.ts';
 import {
   AAP_MAGIC,
@@ -10,25 +10,24 @@ import {
   type AapHeader,
 } from '../../../src/pmip/aap/codec/index.ts';
 import { RECONCILIATION_BUCKETS, EMPTY_DIGEST } from '../../../src/pmip/subnet-map/digest.ts';
-import { GROUP_KEY, Site, WRONG_GROUP_KEY } from './site.ts';
+import { GROUP_KEY, Site, WRONG_GROUP_KEY, siteTest } from './site.ts';
+
+const it = siteTest(6);
 
 const MASK_24 = '255.255.255.0';
 const KEY = Buffer.from(GROUP_KEY);
 const WRONG_KEY = Buffer.from(WRONG_GROUP_KEY);
 
-let site: Site | undefined;
 let rogue: UdpEndpoint | undefined;
 
 afterEach(async () => {
   await rogue?.close();
   rogue = undefined;
-  await site?.close();
-  site = undefined;
 });
 
 describe('forged, replayed and malformed subnet map messages (real UDP)', () => {
-  it('change nothing and are counted by reason', async () => {
-    const s = (site = await Site.create(6, 2));
+  it('change nothing and are counted by reason', async ({ createSite }) => {
+    const s = await createSite(2);
     await s.startAaps();
     const ap = await s.startAp('ap-1', 1, { address: '10.1.0.1', mask: MASK_24 });
     await s.drive(() => ap.table.size === 1, 1000, 'table loaded');

@@ -1,6 +1,7 @@
 import { createSocket } from 'node:dgram';
-import type { PmipEvent, PmipEventType } from '../../../src/pmip/events.ts';
+import { test as baseTest, type TestAPI } from 'vitest';
 import { FakeScheduler } from '../../../src/pmip/runtime/scheduler.ts';
+import { EventRecorder as EventLog } from '../../support/event-recorder.ts';
 import { UdpEndpoint, type Peer } from '../../../src/pmip/runtime/udp.ts';
 import { AapServer, type AapTiming, type AapServerConfig } from '../../../src/pmip/aap/server.ts';
 import { AapClient, type ClientTiming, type AapClientConfig } from '../../../src/pmip/aap/client.ts';
@@ -75,24 +76,7 @@ export class Cable {
   };
 }
 
-export class EventLog {
-  readonly events: PmipEvent[] = [];
-  private readonly listeners: Array<(e: PmipEvent) => void> = [];
-  readonly emit = (e: PmipEvent): void => {
-    this.events.push(e);
-    for (const l of this.listeners) l(e);
-  };
-
-  on(listener: (e: PmipEvent) => void): void {
-    this.listeners.push(listener);
-  }
-
-  of<T extends PmipEventType>(type: T, node?: string): Array<Extract<PmipEvent, { type: T }>> {
-    return this.events.filter(
-      (e): e is Extract<PmipEvent, { type: T }> => e.type === type && (node === undefined || e.node === node),
-    );
-  }
-}
+export { EventLog };
 
 export interface AccessPointHandle {
   client: AapClient;
@@ -220,4 +204,31 @@ export class Site {
     for (let i = 0; i < this.aaps.length; i++) await this.stopAap(i);
     await flushIo();
   }
+}
+
+export interface SiteFixtures {
+  /**
+   * Creates this test's site: `aapCount` AAPs (not started) on the file's network. Every site a
+   * test created is closed after it.
+   */
+  createSite: (aapCount: number, options?: SiteOptions) => Promise<Site>;
+}
+
+/**
+ * `it` with the `createSite` fixture (vitest test context) for the tests of one file: its sites
+ * live on 127.65.`net`.x, so files running in parallel never share an address.
+ */
+export function siteTest(net: number): TestAPI<SiteFixtures> {
+  return baseTest.extend<SiteFixtures>({
+    // eslint-disable-next-line no-empty-pattern -- vitest reads the fixtures a fixture needs from this pattern
+    createSite: async ({}, use) => {
+      const sites: Site[] = [];
+      await use(async (aapCount, options) => {
+        const site = await Site.create(net, aapCount, options);
+        sites.push(site);
+        return site;
+      });
+      for (const site of sites) await site.close();
+    },
+  });
 }
