@@ -169,6 +169,7 @@ describe('udpInFrame: the IPv4 and UDP headers read in place', () => {
             linkType: 1,
             data,
             originalLength: data.length,
+            fileOffset: 0,
           });
           expect(p?.kind).toBe('udp');
           if (p?.kind !== 'udp') return;
