@@ -3,11 +3,13 @@
  * registration expiry and last reply code. Per-client detail lives here and on the pages, never in
  * a metric label. Memory is bounded twice: idle rows are dropped, and the row count is capped.
  */
+import { CLIENT_STATES } from '../pmip/events.ts';
 import type { ClientOutcome, ClientState, ClientStateEvent } from '../pmip/events.ts';
 import { replyCode } from '../pmip/reply-codes.ts';
 import { describeOutcome } from './outcome-text.ts';
 
-export const CLIENT_STATES: readonly ClientState[] = ['home', 'registered', 'pending', 'isolated', 'unknown'];
+/** The contract's list (events.ts), handed on to the views. */
+export { CLIENT_STATES };
 const STATE_INDEX = new Map<string, number>(CLIENT_STATES.map((s, i) => [s, i]));
 
 export function clientStateIndex(state: ClientState): number {

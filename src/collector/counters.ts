@@ -171,6 +171,11 @@ export const FA_COLUMNS = {
 } as const;
 export const Fa = layout(FA_COLUMNS);
 
+/** A tally per value of a list, all at 0. */
+export function zeros<K extends string>(keys: readonly K[]): Record<K, number> {
+  return Object.fromEntries(keys.map((k) => [k, 0])) as Record<K, number>;
+}
+
 /** Adds n to slot i. (`a[i]++` does not type-check under noUncheckedIndexedAccess.) */
 export function add(a: Float64Array, i: number, n = 1): void {
   a[i] = a[i]! + n;

@@ -3,7 +3,15 @@
  * radius-cache-hit events). Servers are the configured ones only, so label values stay bounded;
  * an event naming another server is not counted (the collector counts it as dropped).
  */
-import { RADIUS_EXCHANGE_RESULTS, type PmipEvent, type RadiusExchangeResult } from '../pmip/events.ts';
+import { RADIUS_ATTRIBUTE_STYLES, RADIUS_EXCHANGE_RESULTS } from '../pmip/events.ts';
+import type {
+  RadiusAttributeStyle,
+  RadiusCacheHitEvent,
+  RadiusExchangeEvent,
+  RadiusExchangeResult,
+  RadiusFailoverEvent,
+} from '../pmip/events.ts';
+import { zeros } from './counters.ts';
 
 export interface RadiusServerStats {
   server: string;
@@ -17,7 +25,7 @@ export interface RadiusServerStats {
   failovers: number;
   cacheHits: { accept: number; reject: number };
   /** Accepted SAs by attribute style. */
-  acceptsByStyle: { cisco: number; '3gpp2': number };
+  acceptsByStyle: Record<RadiusAttributeStyle, number>;
   lastResult: RadiusExchangeResult | null;
   /** ms since the Unix epoch, of the last exchange's end. */
   lastResultAt: number | null;
@@ -36,14 +44,11 @@ function empty(server: string): RadiusServerStats {
   return {
     server,
     lookups: 0,
-    results: Object.fromEntries(RADIUS_EXCHANGE_RESULTS.map((r) => [r, 0])) as Record<
-      RadiusExchangeResult,
-      number
-    >,
+    results: zeros(RADIUS_EXCHANGE_RESULTS),
     requestsSent: 0,
     failovers: 0,
     cacheHits: { accept: 0, reject: 0 },
-    acceptsByStyle: { cisco: 0, '3gpp2': 0 },
+    acceptsByStyle: zeros(RADIUS_ATTRIBUTE_STYLES),
     lastResult: null,
     lastResultAt: null,
     lastProblem: null,
@@ -59,41 +64,39 @@ export class RadiusStatistics {
     for (const s of servers) this.byServer.set(s, empty(s));
   }
 
-  /** Counts a RADIUS event; false when it names a server that is not configured. */
-  ingest(e: PmipEvent, now: number): boolean {
-    switch (e.type) {
-      case 'radius-exchange': {
-        const s = this.byServer.get(e.server);
-        if (!s || !(e.result in s.results)) return false;
-        s.lookups++;
-        s.results[e.result]++;
-        s.requestsSent += e.transmissions;
-        if (e.result === 'accept' && e.attributeStyle) s.acceptsByStyle[e.attributeStyle]++;
-        s.lastResult = e.result;
-        s.lastResultAt = now;
-        if (e.detail !== undefined && (e.result === 'malformed' || e.result === 'bad-authenticator'))
-          s.lastProblem = e.detail.slice(0, 200);
-        if (e.roundTripSeconds !== undefined && e.roundTripSeconds >= 0) {
-          s.roundTripSum += e.roundTripSeconds;
-          s.roundTripCount++;
-        }
-        return true;
-      }
-      case 'radius-failover': {
-        const s = this.byServer.get(e.from);
-        if (!s) return false;
-        s.failovers++;
-        return true;
-      }
-      case 'radius-cache-hit': {
-        const s = this.byServer.get(e.server);
-        if (!s) return false;
-        s.cacheHits[e.negative ? 'reject' : 'accept']++;
-        return true;
-      }
-      default:
-        return false;
+  /** One exchange with one server; false when the server is not configured or the result unknown. */
+  exchange(e: RadiusExchangeEvent, now: number): boolean {
+    const s = this.byServer.get(e.server);
+    if (!s || !RADIUS_EXCHANGE_RESULTS.includes(e.result)) return false;
+    s.lookups++;
+    s.results[e.result]++;
+    s.requestsSent += e.transmissions;
+    if (e.result === 'accept' && e.attributeStyle) s.acceptsByStyle[e.attributeStyle]++;
+    s.lastResult = e.result;
+    s.lastResultAt = now;
+    if (e.detail !== undefined && (e.result === 'malformed' || e.result === 'bad-authenticator'))
+      s.lastProblem = e.detail.slice(0, 200);
+    if (e.roundTripSeconds !== undefined && e.roundTripSeconds >= 0) {
+      s.roundTripSum += e.roundTripSeconds;
+      s.roundTripCount++;
     }
+    return true;
+  }
+
+  /** The next server was tried after `from`; false when `from` is not configured. */
+  failover(e: RadiusFailoverEvent): boolean {
+    const s = this.byServer.get(e.from);
+    if (!s) return false;
+    s.failovers++;
+    return true;
+  }
+
+  /** A lookup answered from the cache; false when the server is not configured. */
+  cacheHit(e: RadiusCacheHitEvent): boolean {
+    const s = this.byServer.get(e.server);
+    if (!s) return false;
+    s.cacheHits[e.negative ? 'reject' : 'accept']++;
+    return true;
   }
 
   snapshot(): RadiusSnapshot {

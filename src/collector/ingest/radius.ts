@@ -1,14 +1,8 @@
 /** Ingest of the RADIUS SA lookups: per configured server (src/collector/radius.ts); others are dropped. */
-import type { PmipEvent } from '../../pmip/events.ts';
-import type { IngestState } from './state.ts';
-import type { IngestTable, Ingested } from './types.ts';
-
-function perServer(s: IngestState, e: PmipEvent): Ingested {
-  if (s.radius?.ingest(e, s.clock()) !== true) return false;
-}
+import { usedIf, type IngestTable } from './types.ts';
 
 export const radiusIngest = {
-  'radius-exchange': perServer,
-  'radius-failover': perServer,
-  'radius-cache-hit': perServer,
+  'radius-exchange': (s, e) => usedIf(s.radius?.exchange(e, s.clock()) === true),
+  'radius-failover': (s, e) => usedIf(s.radius?.failover(e) === true),
+  'radius-cache-hit': (s, e) => usedIf(s.radius?.cacheHit(e) === true),
 } satisfies Partial<IngestTable>;

@@ -16,7 +16,7 @@ import { AgentEntryTable } from '../agent-tables.ts';
 import { ClientTable } from '../clients.ts';
 import { NodeRegistry } from '../config.ts';
 import type { CollectorConfig } from '../config.ts';
-import { Fa, Ha, Mn, Seen, add } from '../counters.ts';
+import { Fa, Ha, Mn, Seen, add, zeros } from '../counters.ts';
 import { CounterHistory } from '../history.ts';
 import { NodeGroup } from '../node-group.ts';
 import { RadiusStatistics } from '../radius.ts';
@@ -28,10 +28,6 @@ const FINE_STEP_MS = 10_000;
 const FINE_SLOTS = 32; // 5 min 20 s: the fallback window and a little more
 const COARSE_STEP_MS = 60_000;
 const COARSE_SLOTS = 61; // an hour of one-minute points
-
-function zeros<K extends string>(keys: readonly K[]): Record<K, number> {
-  return Object.fromEntries(keys.map((k) => [k, 0])) as Record<K, number>;
-}
 
 export class IngestState {
   readonly clock: () => number;

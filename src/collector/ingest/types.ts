@@ -4,6 +4,11 @@ import type { IngestState } from './state.ts';
 /** `false`: the event was not usable and is counted as dropped; anything else: ingested. */
 export type Ingested = void | false;
 
+/** Ingested when `used`, dropped otherwise. */
+export function usedIf(used: boolean): Ingested {
+  if (!used) return false;
+}
+
 /** The event interface(s) whose `type` admits K (one interface may carry several types, e.g. bindings). */
 type Carrying<E, K> = E extends { type: infer T } ? (K extends T ? E : never) : never;
 export type EventOf<K extends PmipEventType> = Carrying<PmipEvent, K>;
