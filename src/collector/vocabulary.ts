@@ -4,7 +4,15 @@
  * collector so that no file under src/exporters/ imports src/pmip/. The collector is the views'
  * one source; this module adds nothing of its own, it only names what the views may use.
  */
-export { EVENTS_VERSION, RADIUS_EXCHANGE_RESULTS } from '../pmip/events.ts';
+export {
+  ARP_KINDS,
+  EVENTS_VERSION,
+  HA_PROBE_OUTCOMES,
+  MOVEMENTS,
+  RADIUS_ATTRIBUTE_STYLES,
+  RADIUS_EXCHANGE_RESULTS,
+  REPLY_DROP_REASONS,
+} from '../pmip/events.ts';
 export type {
   ClientState,
   PmipEvent,

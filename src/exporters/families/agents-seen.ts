@@ -7,6 +7,7 @@
 import { ROUND_TRIP_BUCKETS } from '../../collector/round-trip.ts';
 import { OUTCOMES, Seen, outcomeOffset } from '../../collector/counters.ts';
 import type { CollectorSnapshot, SeenAgentsSnapshot } from '../../collector/snapshot.ts';
+import { HA_PROBE_OUTCOMES } from '../../collector/vocabulary.ts';
 import type { ExpositionWriter } from '../serializer.ts';
 import { formatValue, label } from '../serializer.ts';
 import {
@@ -33,7 +34,7 @@ export function renderHomeAgentsSeen(w: ExpositionWriter, s: CollectorSnapshot):
     nodeLabels(g, 'home_agent'),
     HOME_AGENTS_SEEN.probes.name,
     'outcome',
-    ['sent', 'answered', 'timed-out'],
+    HA_PROBE_OUTCOMES,
     Seen.probesSent,
   );
   const offset = HOME_AGENTS_SEEN.timeSyncOffset;

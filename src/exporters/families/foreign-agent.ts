@@ -1,6 +1,7 @@
 /** Foreign-agent side, per foreign agent (faRegistrationGroup of RFC 2006). */
 import type { ForeignAgentsSnapshot } from '../../collector/snapshot.ts';
 import { Fa, REGISTRATION_KINDS } from '../../collector/counters.ts';
+import { REPLY_DROP_REASONS } from '../../collector/vocabulary.ts';
 import type { ExpositionWriter } from '../serializer.ts';
 import { FOREIGN_AGENT_ALERT_CODES, nodeLabels, perNodeBy, perNodeByCode, perNodeFamily } from './common.ts';
 import { FOREIGN_AGENT as F } from './table.ts';
@@ -14,25 +15,10 @@ export function renderForeignAgentFamilies(w: ExpositionWriter, g: ForeignAgents
   w.family(F.denials);
   perNodeByCode(w, g, fa, F.denials.name, FOREIGN_AGENT_ALERT_CODES);
   w.family(F.repliesDropped);
-  // Two runs: the unexpected-source column is not next to the other two.
-  perNodeBy(
-    w,
-    g,
-    fa,
-    F.repliesDropped.name,
-    'reason',
-    ['no-pending-request', 'poorly-formed'],
-    Fa.repliesDroppedNoPendingRequest,
-  );
-  perNodeBy(
-    w,
-    g,
-    fa,
-    F.repliesDropped.name,
-    'reason',
-    ['unexpected-source'],
-    Fa.repliesDroppedUnexpectedSource,
-  );
+  // Two runs of columns: the first two reasons' columns are adjacent, the third's stands apart.
+  const [first, second, third] = REPLY_DROP_REASONS;
+  perNodeBy(w, g, fa, F.repliesDropped.name, 'reason', [first, second], Fa.repliesDroppedNoPendingRequest);
+  perNodeBy(w, g, fa, F.repliesDropped.name, 'reason', [third], Fa.repliesDroppedUnexpectedSource);
   perNodeFamily(w, g, fa, F.advertisementsSent, Fa.advertisementsSent);
   w.family(F.visitors);
   for (let i = 0; i < g.slots.length; i++) w.sample(F.visitors.name, fa[i]!, g.visitors[g.slots[i]!]!);

@@ -9,6 +9,7 @@ import {
   REPLY_DISCARD_REASONS,
   outcomeOffset,
 } from '../../collector/counters.ts';
+import { MOVEMENTS } from '../../collector/vocabulary.ts';
 import type { ExpositionWriter } from '../serializer.ts';
 import { enumLabel, nodeLabels, perNodeAttempts, perNodeBy, perNodeFamily } from './common.ts';
 import { MOBILE_NODE as F } from './table.ts';
@@ -18,8 +19,6 @@ export const FAILURE_OUTCOMES = REGISTRATION_OUTCOME_KINDS.slice(1);
 const accepted = outcomeOffset('accepted');
 const PRE_CREATED_FAILURES = new Set([outcomeOffset('timeout'), outcomeOffset('unauthenticated')]);
 const UNKNOWN_STATE = CLIENT_STATES.indexOf('unknown');
-
-const MOVEMENTS = ['home-to-foreign', 'foreign-to-foreign', 'foreign-to-home'] as const;
 
 export function renderMobileNodeFamilies(w: ExpositionWriter, g: AccessPointsSnapshot): void {
   const ap = nodeLabels(g, 'access_point');

@@ -5,7 +5,7 @@
  */
 import type { RadiusServerStats } from '../../collector/radius.ts';
 import type { CollectorSnapshot } from '../../collector/snapshot.ts';
-import { RADIUS_EXCHANGE_RESULTS } from '../../collector/vocabulary.ts';
+import { RADIUS_ATTRIBUTE_STYLES, RADIUS_EXCHANGE_RESULTS } from '../../collector/vocabulary.ts';
 import { label, type ExpositionWriter } from '../serializer.ts';
 import { enumLabel } from './common.ts';
 import { RADIUS as F } from './table.ts';
@@ -28,10 +28,7 @@ export function renderRadiusFamilies(w: ExpositionWriter, s: CollectorSnapshot):
 
   perServer(F.lookups, (x) => [['', x.lookups]]);
   perServer(F.requestsSent, (x) => [['', x.requestsSent]]);
-  perServer(F.accepts, (x) => [
-    [by('style', 'cisco'), x.acceptsByStyle.cisco],
-    [by('style', '3gpp2'), x.acceptsByStyle['3gpp2']],
-  ]);
+  perServer(F.accepts, (x) => RADIUS_ATTRIBUTE_STYLES.map((st) => [by('style', st), x.acceptsByStyle[st]]));
   perServer(F.lookupFailures, (x) => FAILURES.map((r) => [by('reason', r), x.results[r]]));
   perServer(F.failovers, (x) => [['', x.failovers]]);
   perServer(F.cacheHits, (x) => [
