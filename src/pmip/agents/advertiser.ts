@@ -7,7 +7,7 @@ import {
   type AgentAdvertisement,
 } from '../wire/advertisement.ts';
 import type { Scheduler, TimerHandle } from '../runtime/scheduler.ts';
-import { UdpEndpoint, type Peer } from '../runtime/udp.ts';
+import { bindUdp, type BindDatagramSocket, type DatagramSocket, type Peer } from '../runtime/udp.ts';
 import { IcmpEndpoint, isSolicitation } from '../runtime/icmp.ts';
 import { checkPort } from '../wire/checks.ts';
 import { peerKey, reportMalformed, type AgentEmitter } from './common.ts';
@@ -54,6 +54,8 @@ export interface AdvertiserDeps {
   scheduler: Scheduler;
   /** Already stamped with the agent's identity (see agentEmitter). */
   emit: AgentEmitter;
+  /** How to bind the UDP advertisement socket (default: a real UDP endpoint). */
+  bind?: BindDatagramSocket;
 }
 
 const DEFAULT_ROUTER_LIFETIME_SECONDS = 1800;
@@ -66,13 +68,12 @@ export class AgentAdvertiser {
   private nextSequence: number;
   private readonly peerList = new Map<string, Peer>();
   private stopped = false;
-  private sentCount = 0;
   private icmp: IcmpEndpoint | undefined;
 
   private constructor(
     private readonly config: AdvertiserConfig,
     private readonly deps: AdvertiserDeps,
-    private socket: UdpEndpoint | undefined,
+    private socket: DatagramSocket | undefined,
   ) {
     this.nextSequence = config.initialSequence ?? 0;
     for (const p of config.peers ?? []) this.peerList.set(peerKey(p), { ...p });
@@ -107,7 +108,7 @@ export class AgentAdvertiser {
       adv.peerList.clear();
       for (const a of config.icmpTo ?? [ALL_SYSTEMS]) adv.peerList.set(a, { address: a, port: 0 });
     } else {
-      adv.socket = await UdpEndpoint.bind({
+      adv.socket = await (deps.bind ?? bindUdp)({
         address: config.address,
         port: config.port,
         onDatagram: (payload, from) => adv.onDatagram(payload, from),
@@ -129,11 +130,6 @@ export class AgentAdvertiser {
   /** The sequence number the next advertisement will carry. */
   get sequence(): number {
     return this.nextSequence;
-  }
-
-  /** Advertisements sent so far (periodic and solicited). */
-  get sent(): number {
-    return this.sentCount;
   }
 
   get peers(): Peer[] {
@@ -161,7 +157,6 @@ export class AgentAdvertiser {
     const sequence = this.nextSequence;
     const bytes = encodeAgentAdvertisement(this.build(sequence));
     this.nextSequence = nextAdvertisementSequence(sequence);
-    this.sentCount++;
     for (const t of targets) {
       try {
         if (icmp) icmp.send(bytes, t.address);

@@ -1,7 +1,6 @@
 import { ADVERTISEMENT_DEFAULTS } from '../../config/defaults.ts';
 import type { NodeKind, RegistrationKind } from '../events.ts';
-import { bindUdp, type DatagramSocket } from '../aap/endpoint.ts';
-import type { Peer } from '../runtime/udp.ts';
+import { bindUdp, type DatagramSocket, type Peer } from '../runtime/udp.ts';
 import type { AdvertisementFlags } from '../wire/advertisement.ts';
 import {
   decodeRegistrationLayout,
@@ -110,6 +109,7 @@ export class AgentLifecycle {
     this.advertiserInstance = await AgentAdvertiser.start(config, {
       scheduler: this.deps.scheduler,
       emit: this.emit,
+      ...(this.deps.bind ? { bind: this.deps.bind } : {}),
     });
   }
 

@@ -1,9 +1,8 @@
-import type { BindDatagramSocket } from '../aap/endpoint.ts';
 import { eventEmitter, type EventBody } from '../event-bus.ts';
 import type { EventSink, NodeKind, SocketRole } from '../events.ts';
 import type { DataPlane } from '../runtime/data-plane.ts';
 import type { Scheduler } from '../runtime/scheduler.ts';
-import type { Peer } from '../runtime/udp.ts';
+import type { BindDatagramSocket, Peer } from '../runtime/udp.ts';
 import type { RandomSource } from '../wire/identification.ts';
 import { ipv4ToUint32, prefixLengthOf, prefixMask, uint32ToIpv4 } from '../wire/ipv4.ts';
 import { isWireError } from '../wire/errors.ts';
