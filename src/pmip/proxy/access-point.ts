@@ -10,8 +10,8 @@ import { stampEvent, type EventBody } from '../event-bus.ts';
 import { bindUdp, type BindDatagramSocket, type DatagramSocket, type Peer } from '../runtime/udp.ts';
 import { IcmpEndpoint, isMobilityAdvertisement } from '../runtime/icmp.ts';
 import { AgentDiscovery, endpointKey, type KnownAgent } from './discovery.ts';
+import { ACCESS_POINT_DEFAULTS } from '../../config/defaults.ts';
 import {
-  ACCESS_POINT_DEFAULTS,
   allowedAgentSet,
   checkAccessPointConfig,
   onSubnet,
@@ -117,7 +117,7 @@ export class AccessPoint implements RegistrationHost {
     try {
       ap.registrationSocket = await bind({
         address: config.address,
-        port: config.registrationPort ?? 0,
+        port: config.registrationPort ?? ACCESS_POINT_DEFAULTS.registrationPort,
         onDatagram: (payload, from) => ap.onRegistrationDatagram(payload, from),
         onHandlerError: (_e, from) => ap.malformed('registration', 'handler-error', from),
       });
@@ -137,7 +137,7 @@ export class AccessPoint implements RegistrationHost {
       } else if (!config.foreignAgent) {
         ap.advertisementSocket = await bind({
           address: config.address,
-          port: config.advertisementPort ?? 0,
+          port: config.advertisementPort ?? ACCESS_POINT_DEFAULTS.advertisementPort,
           onDatagram: (payload, from) => ap.onAdvertisementDatagram(payload, from),
           onHandlerError: (_e, from) => ap.malformed('advertisement', 'handler-error', from),
         });

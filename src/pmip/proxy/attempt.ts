@@ -13,7 +13,8 @@ import type {
   AttemptDiscardReason,
   ClientOutcome,
   ClientRef,
-  ClientState,
+  ClientStateEvent,
+  EventBase,
   RegistrationKind,
   RegistrationOutcomeKind,
   ReplyDiscardReason,
@@ -38,20 +39,11 @@ import type { RegistrationTiming } from './config.ts';
  * long to wait before a retransmission, a retry or a renewal.
  */
 
-/** A client associated with the access point, as views and pages show it. */
-export interface ClientView {
-  mac: string;
-  address: string;
-  ssid: string;
-  state: ClientState;
-  nai?: string;
-  homeAgent?: string;
-  careOfAddress?: string;
-  expiresAt?: number;
-  lastCode?: number;
-  lastOutcome?: ClientOutcome;
-  attemptStartedAt?: number;
-}
+/** A client associated with the access point, as views and pages show it: its client-state row. */
+export type ClientView = { mac: string; address: string } & Omit<
+  ClientStateEvent,
+  'type' | 'client' | keyof EventBase
+>;
 
 /** One request handed to the socket: the identification it carried and when. */
 export interface Transmission {

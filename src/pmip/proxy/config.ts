@@ -1,3 +1,4 @@
+import { ACCESS_POINT_DEFAULTS } from '../../config/defaults.ts';
 import { inSubnet, ipv4ToUint32 } from '../wire/index.ts';
 import type { SecurityAssociation } from '../security/store.ts';
 import type { Peer } from '../runtime/udp.ts';
@@ -9,6 +10,7 @@ import { assertPmipRules, type SsidSettings } from './rules.ts';
  * applies when a caller leaves a field out, and the checks made before any socket is bound.
  */
 
+/** A foreign agent configured instead of discovered: where registrations go, and its care-of address. */
 export interface StaticForeignAgent {
   address: string;
   port: number;
@@ -17,6 +19,7 @@ export interface StaticForeignAgent {
   maxLifetime?: number;
 }
 
+/** One access point: its address and subnet, its SSIDs, where registrations go, and their timing. */
 export interface AccessPointConfig {
   id: string;
   /** The access point's own address, on its subnet. */
@@ -88,16 +91,13 @@ export interface AccessPointConfig {
   localBindings?: number;
 }
 
-/** What the engine assumes when a field is left out (the site configuration's schema has the same). */
-export const ACCESS_POINT_DEFAULTS = {
-  /** RFC 5944 section 3: registration requests go to UDP port 434. */
-  homeAgentPort: 434,
-  foreignAgentPort: 434,
-  lifetime: 600,
-  retransmitInitialMs: 1000,
-  retransmitMaxMs: 16_000,
-  maxRetransmissions: 3,
-  renewFraction: 0.8,
+/**
+ * What the engine assumes when a caller leaves a field out: the site configuration's defaults
+ * (one place, src/config/defaults.ts), and the back-off after a failed attempt, which the site
+ * configuration does not set.
+ */
+export const ACCESS_POINT_ENGINE_DEFAULTS = {
+  ...ACCESS_POINT_DEFAULTS,
   retryAfterFailureMs: 5000,
   retryMaxMs: 60_000,
 } as const;
@@ -117,7 +117,7 @@ export interface RegistrationTiming {
 }
 
 export function registrationTiming(config: AccessPointConfig): RegistrationTiming {
-  const d = ACCESS_POINT_DEFAULTS;
+  const d = ACCESS_POINT_ENGINE_DEFAULTS;
   return {
     lifetime: config.lifetime ?? d.lifetime,
     retransmitInitialMs: Math.max(MIN_RETRANSMIT_MS, config.retransmitInitialMs ?? d.retransmitInitialMs),
@@ -151,7 +151,7 @@ const CIDR = /^(\d+\.\d+\.\d+\.\d+)\/(\d{1,2})$/;
 export function checkAccessPointConfig(config: AccessPointConfig, localBindings: () => number): Subnet {
   assertPmipRules(
     {
-      mode: config.mode ?? 'root',
+      mode: config.mode ?? ACCESS_POINT_DEFAULTS.mode,
       ssids: config.ssids,
       aaps: config.aaps,
       subnetMapExchange: config.subnetMapExchange ?? true,

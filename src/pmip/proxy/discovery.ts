@@ -6,26 +6,7 @@ import {
 } from '../wire/index.ts';
 import type { Peer } from '../runtime/udp.ts';
 
-/**
- * Agent discovery on the access point: what the advertisements on this link say about the
- * agents (RFC 5944 section 2), and which foreign agent the access point registers through.
- * Pure state (time comes in as `now`); the access point owns the socket.
- *
- * Advertisements are unauthenticated (RFC 5944 section 2: "No authentication is required for
- * Agent Advertisement and Agent Solicitation messages"), so the table is built to resist a sender
- * that forges them (docs/agents.md, "Access point: agent discovery under attack"):
- *
- * - only sources that `accept` allows get in (the access point's subnet, the allow-list);
- * - agents are keyed by endpoint (address and port): a datagram from the agent's address on
- *   another port is another agent, and cannot touch the real one's sequence number or lifetime;
- * - entries expire at the advertisement's lifetime, the table holds at most `capacity` agents;
- * - the current foreign agent is kept while its advertisement lifetime runs; it is replaced only
- *   once it expired (or stopped offering a care-of address), and then only by an agent heard at
- *   least twice, never on a single advertisement;
- * - a reboot (RFC 5944 section 2.4.4) is a sequence number that went down into 0-255 from the
- *   same endpoint, and acts at most once per REBOOT_ROUND_MIN_INTERVAL_MS (or advertisement
- *   lifetime, when longer) per agent.
- */
+/** An agent heard on the link, as its advertisements describe it (RFC 5944 section 2.1). */
 export interface KnownAgent {
   address: string;
   /** The port the advertisements come from. Address and port together identify the agent. */
@@ -64,7 +45,9 @@ export interface AgentDiscoveryOptions {
   capacity?: number;
 }
 
-export type RefusalKind = 'refused-source' | 'agent-table-full';
+/** Why an advertisement was refused (the malformed-datagram error kind it is counted under). */
+export const REFUSAL_KINDS = ['refused-source', 'agent-table-full'] as const;
+export type RefusalKind = (typeof REFUSAL_KINDS)[number];
 
 export type AdvertisementOutcome =
   | { kind: 'malformed'; errorKind: string }
@@ -97,6 +80,26 @@ export function isRebootSequence(previous: number, current: number): boolean {
   return current < REBOOT_SEQUENCE_LIMIT && current < previous;
 }
 
+/**
+ * Agent discovery on the access point: what the advertisements on this link say about the
+ * agents (RFC 5944 section 2), and which foreign agent the access point registers through.
+ * Pure state (time comes in as `now`); the access point owns the socket.
+ *
+ * Advertisements are unauthenticated (RFC 5944 section 2: "No authentication is required for
+ * Agent Advertisement and Agent Solicitation messages"), so the table is built to resist a sender
+ * that forges them (docs/agents.md, "Access point: agent discovery under attack"):
+ *
+ * - only sources that `accept` allows get in (the access point's subnet, the allow-list);
+ * - agents are keyed by endpoint (address and port): a datagram from the agent's address on
+ *   another port is another agent, and cannot touch the real one's sequence number or lifetime;
+ * - entries expire at the advertisement's lifetime, the table holds at most `capacity` agents;
+ * - the current foreign agent is kept while its advertisement lifetime runs; it is replaced only
+ *   once it expired (or stopped offering a care-of address), and then only by an agent heard at
+ *   least twice, never on a single advertisement;
+ * - a reboot (RFC 5944 section 2.4.4) is a sequence number that went down into 0-255 from the
+ *   same endpoint, and acts at most once per REBOOT_ROUND_MIN_INTERVAL_MS (or advertisement
+ *   lifetime, when longer) per agent.
+ */
 export class AgentDiscovery {
   private readonly agents = new Map<string, KnownAgent>();
   private readonly lastRebootRound = new Map<string, number>();

@@ -1,10 +1,4 @@
-/**
- * The operating rules of a PMIP access point (docs/configuration.md, "operating rules"): PMIP can be
- * enabled only outside repeater mode, on at least one SSID, with at least one (at most three)
- * authoritative APs when the site exchanges its subnet map (an `aap` section), with a source of
- * security associations, and never mixed with VLANs.
- * Every broken rule is reported, each naming the field and the rule.
- */
+/** One SSID as the operating rules see it. */
 export interface SsidSettings {
   name: string;
   /** PMIP enabled on this SSID (the per-SSID switch). */
@@ -38,6 +32,13 @@ export interface RuleViolation {
   rule: string;
 }
 
+/**
+ * The operating rules of a PMIP access point (docs/configuration.md, "operating rules"): PMIP can be
+ * enabled only outside repeater mode, on at least one SSID, with at least one (at most three)
+ * authoritative APs when the site exchanges its subnet map (an `aap` section), with a source of
+ * security associations, and never mixed with VLANs.
+ * Every broken rule is reported, each naming the field and the rule.
+ */
 export function checkPmipRules(s: PmipSettings): RuleViolation[] {
   const out: RuleViolation[] = [];
   if (s.mode === 'repeater') out.push({ path: 'mode', rule: 'PMIP cannot be enabled in repeater mode' });

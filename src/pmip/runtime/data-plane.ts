@@ -1,8 +1,4 @@
-/**
- * The data plane (ARP, tunnels, forwarding) is not ours to run in this project: it is an adapter
- * that HA, FA and AP call at the moments the RFC names. The simulated default records actions so
- * tests and the demo can see them; a real deployment plugs in one that talks to the platform.
- */
+/** One action the data plane is asked to take. */
 export type DataPlaneAction =
   | { action: 'gratuitous-arp'; address: string; mac?: string }
   | { action: 'proxy-arp-start'; address: string }
@@ -17,6 +13,11 @@ export type DataPlaneAction =
   | { action: 'forward-to-foreign-agent'; clientMac: string; careOfAddress: string }
   | { action: 'forward-locally'; clientMac: string };
 
+/**
+ * The data plane (ARP, tunnels, forwarding) is not ours to run in this project: it is an adapter
+ * that HA, FA and AP call at the moments the RFC names. The simulated default records actions so
+ * tests and the demo can see them; a real deployment plugs in one that talks to the platform.
+ */
 export interface DataPlane {
   apply(action: DataPlaneAction): void;
 }

@@ -1,16 +1,9 @@
 import { createRequire } from 'node:module';
 import { ipv4ToUint32 } from '../wire/ipv4.ts';
 
-/**
- * Raw ICMP for agent discovery on a real interface (RFC 5944 section 2: agent advertisements are
- * ICMP router advertisements, type 9, with the mobility agent extension; solicitations are ICMP
- * router solicitations, type 10, RFC 1256). Built on the `raw-socket` native module, loaded
- * lazily so that a machine where it did not build still runs everything else (UDP discovery).
- *
- * A raw ICMP socket receives every ICMP message of the host (or network namespace): the caller
- * filters. Received IPv4 datagrams carry their IP header, which is stripped here.
- */
-export type IcmpUnavailableReason = 'not-permitted' | 'not-built' | 'failed';
+/** Why raw ICMP cannot be used here: no permission, the module not built, or another failure. */
+export const ICMP_UNAVAILABLE_REASONS = ['not-permitted', 'not-built', 'failed'] as const;
+export type IcmpUnavailableReason = (typeof ICMP_UNAVAILABLE_REASONS)[number];
 
 export class IcmpUnavailableError extends Error {
   override readonly name = 'IcmpUnavailableError';
@@ -78,6 +71,15 @@ export interface IcmpEndpointOptions {
   joinGroups?: string[];
 }
 
+/**
+ * Raw ICMP for agent discovery on a real interface (RFC 5944 section 2: agent advertisements are
+ * ICMP router advertisements, type 9, with the mobility agent extension; solicitations are ICMP
+ * router solicitations, type 10, RFC 1256). Built on the `raw-socket` native module, loaded
+ * lazily so that a machine where it did not build still runs everything else (UDP discovery).
+ *
+ * A raw ICMP socket receives every ICMP message of the host (or network namespace): the caller
+ * filters. Received IPv4 datagrams carry their IP header, which is stripped here.
+ */
 export class IcmpEndpoint {
   private closed = false;
   /** Send failures so far (a full queue or no route); never thrown. */

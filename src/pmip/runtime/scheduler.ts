@@ -1,13 +1,14 @@
 import type { Clock } from '../wire/identification.ts';
 
-/**
- * Time for the engine, injected: the real one for running, a fake one for tests and
- * reproducible simulations. Every timer in src/pmip goes through a Scheduler.
- */
+/** A timer that can be cancelled before it runs. */
 export interface TimerHandle {
   cancel(): void;
 }
 
+/**
+ * Time for the engine, injected: the real one for running, a fake one for tests and
+ * reproducible simulations. Every timer in src/pmip goes through a Scheduler.
+ */
 export interface Scheduler extends Clock {
   /** Milliseconds since the Unix epoch. */
   now(): number;
