@@ -68,6 +68,15 @@ const oneOf = <T extends string>(values: readonly T[]) =>
     })
     .optional();
 
+/** An optional integer query parameter from `min` (to `max`), each rule named in its error. */
+export function integerParameter(min: number, max?: number, notANumber = 'must be a number') {
+  const n = z.coerce
+    .number({ error: notANumber })
+    .int({ error: 'must be an integer' })
+    .min(min, { error: `must be at least ${min}` });
+  return (max === undefined ? n : n.max(max, { error: `must be at most ${max}` })).optional();
+}
+
 export function clientQuerySchema(context: ClientQueryContext) {
   return z
     .object({
@@ -89,17 +98,8 @@ export function clientQuerySchema(context: ClientQueryContext) {
       outcome: oneOf(CLIENT_OUTCOME_FILTERS),
       sort: oneOf(CLIENT_SORT_KEYS),
       order: oneOf(['asc', 'desc'] as const),
-      limit: z.coerce
-        .number({ error: 'must be a number' })
-        .int({ error: 'must be an integer' })
-        .min(1, { error: 'must be at least 1' })
-        .max(10_000, { error: 'must be at most 10000' })
-        .optional(),
-      offset: z.coerce
-        .number({ error: 'must be a number' })
-        .int({ error: 'must be an integer' })
-        .min(0, { error: 'must be at least 0' })
-        .optional(),
+      limit: integerParameter(1, 10_000),
+      offset: integerParameter(0),
     })
     .strict();
 }

@@ -14,7 +14,7 @@ import type { Collector } from '../collector/collector.ts';
 import { listenForUrl } from '../http/listen.ts';
 import { methodNotAllowed } from '../http/methods.ts';
 import { BadQueryError, noQueryParameters, parseQuery } from '../http/query.ts';
-import { apiRouter, knownHomeAgents, queryClients, statisticsWithViews } from './api.ts';
+import { apiRouter, integerParameter, knownHomeAgents, queryClients, statisticsWithViews } from './api.ts';
 import type { ExporterViews } from './api.ts';
 import { registerInfluxMetrics } from './influx/metrics.ts';
 import type { ExporterActions } from './api.ts';
@@ -213,12 +213,7 @@ export function createExporterApp(
 /** The overview's query: `refresh=15` reloads the page every 15 s. */
 const overviewQuery = z
   .object({
-    refresh: z.coerce
-      .number({ error: 'must be a number of seconds' })
-      .int({ error: 'must be an integer' })
-      .min(5, { error: 'must be at least 5' })
-      .max(3600, { error: 'must be at most 3600' })
-      .optional(),
+    refresh: integerParameter(5, 3600, 'must be a number of seconds'),
   })
   .strict();
 
