@@ -74,6 +74,8 @@ export interface ClientWire {
   attempt: Attempt | undefined;
   /** A usable 133 ended the last attempt: an acceptance next is a resync. */
   resync: { homeAgent: string; offsetSeconds: number; mode: 'timestamp' | 'nonce' } | undefined;
+  /** Changed since its row was last published (see `AttemptTracker.publish`). */
+  dirty: boolean;
 }
 
 export function hasIdentification(a: Attempt, high: number, low: number): boolean {
@@ -102,6 +104,7 @@ export function newClient(homeAddress: string, senderN: number, sender: string):
     nai: undefined,
     attempt: undefined,
     resync: undefined,
+    dirty: false,
   };
 }
 

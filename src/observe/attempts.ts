@@ -33,6 +33,8 @@ import {
 
 /** RFC 5944 section 3.6.3: a retransmission waits at least a second (a little clock jitter allowed). */
 const MIN_RETRANSMISSION_GAP_MS = 900;
+/** Changed client rows are published at most this often (capture time). */
+export const ROW_PUBLISH_INTERVAL_MS = 1000;
 
 type DiscardReason =
   'invalid-home-address' | 'no-pending-request' | 'invalid-identification' | 'unknown-home-agent';
@@ -69,6 +71,9 @@ export class AttemptTracker {
   private readonly n: ObserverCounters;
   private readonly auth: AuthenticatorCheck;
   private clock = 0;
+  /** Client rows changed since the last flush, and when the next flush is due (capture time). */
+  private readonly dirty: ClientWire[] = [];
+  private nextFlush = 0;
 
   constructor(private readonly o: AttemptTrackerOptions) {
     this.emit = o.emit;
@@ -101,6 +106,7 @@ export class AttemptTracker {
       this.deadlineSeqs = this.deadlineSeqs.slice(h);
       this.deadlineHead = 0;
     }
+    if (at >= this.nextFlush) this.flushRows();
   }
 
   // ---- requests ---------------------------------------------------------------------------------
@@ -467,8 +473,27 @@ export class AttemptTracker {
     this.emit(movedEvent(this.clock, node, c.ref, movement, careOfAddress));
   }
 
+  /**
+   * The client's row changed: published with the next flush, at most once per second of capture
+   * time (`ROW_PUBLISH_INTERVAL_MS`), so an attempt that starts and ends within it costs one
+   * `client-state` event instead of two. Rows show the state as of the flush.
+   */
   private publish(c: ClientWire): void {
-    this.emit(clientStateEvent(c, this.clock));
+    if (c.dirty) return;
+    c.dirty = true;
+    this.dirty.push(c);
+  }
+
+  /** Publishes every changed client row now (end of input; `advance` does it once a second). */
+  flushRows(): void {
+    const rows = this.dirty;
+    for (let i = 0; i < rows.length; i++) {
+      const c = rows[i]!;
+      c.dirty = false;
+      this.emit(clientStateEvent(c, this.clock));
+    }
+    rows.length = 0;
+    this.nextFlush = this.clock + ROW_PUBLISH_INTERVAL_MS;
   }
 
   private discard(node: number, reason: DiscardReason, peer: number): void {

@@ -215,6 +215,11 @@ export class WireObserver {
     this.attempts.advance(at);
   }
 
+  /** Publishes the client rows changed since the last second of capture time (end of input). */
+  flush(): void {
+    this.attempts.flushRows();
+  }
+
   /** A capture problem that ends or cuts the input: counted and reported, never fatal. */
   captureProblem(kind: 'truncated' | 'capture-error', detail: string): void {
     this.skip(kind, detail);

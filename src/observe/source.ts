@@ -76,6 +76,7 @@ export async function feedObserver(
     problem = e instanceof Error ? e.message : String(e);
     observer.captureProblem('capture-error', problem);
   }
+  observer.flush();
   const end = reader.end();
   if (!problem && end.leftoverBytes > 0 && !o.signal?.aborted) {
     problem = `capture ends inside a record: ${end.leftoverBytes} bytes after byte ${end.offset} were dropped`;
