@@ -16,7 +16,7 @@ import {
   type ClientWire,
   type Transmission,
 } from './attempt-types.ts';
-import { countIn, type ObserverCounters } from './counters.ts';
+import type { ObserverCounters } from './counters.ts';
 import { isGroupNumber, type AddressBook, type RegistrationFields } from './datagram.ts';
 import { HomeAgentProbes } from './probes.ts';
 import type { ObserverSecurityAssociations } from './observer.ts';
@@ -132,7 +132,7 @@ export class AttemptTracker {
       return;
     }
     this.n.requests++;
-    countIn(this.n.requested, f.lifetime);
+    this.n.requested[f.lifetime]!++;
     const names = this.names;
     if (!c) {
       if (this.clients.size >= this.o.maxClients) {
@@ -313,7 +313,7 @@ export class AttemptTracker {
       this.n.replies--;
       return;
     }
-    countIn(this.n.granted, f.lifetime);
+    this.n.granted[f.lifetime]!++;
     if (!c) return this.discard(dst, 'invalid-home-address', src);
     if (!a?.open) return this.discard(dst, 'no-pending-request', src);
     if (!tx) {

@@ -60,9 +60,13 @@ export class ObserverCounters {
   firstSightMoves = 0;
   untracked = 0;
   restarts = 0;
-  /** Lifetimes asked (requests) and granted (replies): seconds -> messages. */
-  readonly requested = new Map<number, number>();
-  readonly granted = new Map<number, number>();
+  /**
+   * Lifetimes asked (requests) and granted (replies): messages per lifetime in seconds. A lifetime
+   * is 16 bits on the wire (RFC 5944 section 3.3), so a plain array indexed by it: no hashing per
+   * message.
+   */
+  readonly requested = new Float64Array(0x10000);
+  readonly granted = new Float64Array(0x10000);
   readonly skipped: Record<SkipKind, number> = {
     'unsupported-link-type': 0,
     'not-ipv4': 0,
@@ -80,8 +84,11 @@ export class ObserverCounters {
     inProgress: number;
   }): ObservationStatistics {
     const iso = (ms: number) => (ms > 0 ? new Date(ms).toISOString() : null);
-    const byValue = (m: Map<number, number>) =>
-      Object.fromEntries([...m.entries()].sort((a, b) => a[0] - b[0]).map(([k, v]) => [String(k), v]));
+    const byValue = (counts: Float64Array) => {
+      const out: Record<string, number> = {};
+      for (let k = 0; k < counts.length; k++) if (counts[k]! > 0) out[String(k)] = counts[k]!;
+      return out;
+    };
     return {
       timeoutSeconds: o.timeoutSeconds,
       port: o.port,
