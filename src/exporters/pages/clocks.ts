@@ -74,23 +74,25 @@ export function clockFindings(all: readonly OffsetEntry[]): ClockFinding[] {
   const direction = (offset: number, blamed: 'access-point' | 'home-agent') =>
     (blamed === 'access-point') === offset > 0 ? 'behind' : 'ahead';
 
-  const blameAp = (ap: string, why: string) => {
-    const list = byAp.get(ap)!;
+  /** One clock blamed for every offset in `list`: their mean says how far off and which way. */
+  const blame = (
+    list: OffsetEntry[],
+    culprit: Exclude<ClockFinding['culprit'], { kind: 'either' }>,
+    who: string,
+    why: string,
+  ) => {
     const m = mean(list.map((e) => e.offsetSeconds));
     list.forEach((e) => explained.add(e));
     findings.push({
-      culprit: { kind: 'access-point', id: ap },
-      text: `${ap}'s clock is ${roughSpan(m)} ${direction(m, 'access-point')}: ${why}.`,
+      culprit,
+      text: `${who}'s clock is ${roughSpan(m)} ${direction(m, culprit.kind)}: ${why}.`,
     });
   };
+  const blameAp = (ap: string, why: string) =>
+    blame(byAp.get(ap)!, { kind: 'access-point', id: ap }, ap, why);
   const blameHa = (ha: string, why: string) => {
     const list = byHa.get(ha)!;
-    const m = mean(list.map((e) => e.offsetSeconds));
-    list.forEach((e) => explained.add(e));
-    findings.push({
-      culprit: { kind: 'home-agent', address: ha },
-      text: `${agentName(list[0]!.homeAgent, ha)}'s clock is ${roughSpan(m)} ${direction(m, 'home-agent')}: ${why}.`,
-    });
+    blame(list, { kind: 'home-agent', address: ha }, agentName(list[0]!.homeAgent, ha), why);
   };
 
   // 1. An access point off with two or more home agents by about the same.
