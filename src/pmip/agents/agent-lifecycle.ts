@@ -177,3 +177,47 @@ export class AgentLifecycle {
     this.hooks.onMessage(decoded, from);
   }
 }
+
+/**
+ * The base of the home and the foreign agent: the configuration, the injected dependencies and
+ * the lifecycle, with the views both give (id, address, port, advertiser). A subclass decides
+ * what a decoded message means (`onMessage`) and starts with `life.start`.
+ */
+export abstract class Agent<C extends { id: string; address: string }> {
+  protected readonly life: AgentLifecycle;
+
+  protected constructor(
+    readonly config: C,
+    protected readonly deps: AgentDeps,
+    nodeKind: NodeKind,
+  ) {
+    this.life = new AgentLifecycle(deps, config.id, nodeKind, {
+      onMessage: (decoded, from) => this.onMessage(decoded, from),
+      onUndecodable: (payload, error, from) => this.onUndecodable(payload, error, from),
+    });
+  }
+
+  get id(): string {
+    return this.config.id;
+  }
+
+  get address(): string {
+    return this.config.address;
+  }
+
+  /** The bound registration port (useful when 0 was configured). */
+  get port(): number {
+    return this.life.port;
+  }
+
+  /** The advertiser, when advertisements are configured (its port, peers, sequence). */
+  get advertiser(): AgentAdvertiser | undefined {
+    return this.life.advertiser;
+  }
+
+  /** A decoded registration message from `from`. */
+  protected abstract onMessage(decoded: DecodedRegistration, from: Peer): void;
+
+  /** Before the malformed-datagram report of a datagram that did not decode; nothing by default. */
+  protected onUndecodable(_payload: Buffer, _error: unknown, _from: Peer): void {}
+}

@@ -12,8 +12,7 @@ import {
   type RegistrationRequest,
 } from '../wire/registration.ts';
 import { ReplyCode, replyCode } from '../reply-codes.ts';
-import type { AgentAdvertiser } from './advertiser.ts';
-import { AgentLifecycle, advertiserSettings, isDeregistration, requestKind } from './agent-lifecycle.ts';
+import { Agent, advertiserSettings, isDeregistration, requestKind } from './agent-lifecycle.ts';
 import { lifetimeMs, type AgentDeps } from './common.ts';
 import { homeAgentRefusal, isLoopback } from './fa-hardening.ts';
 import {
@@ -55,17 +54,9 @@ export interface VisitorView {
   reverseTunnel: boolean;
 }
 
-interface VisitorRecord {
-  homeAddress: string;
-  homeAgent: string;
-  careOfAddress: string;
-  lifetime: number;
-  registeredAt: number;
-  expiresAt?: number;
-  requester: Peer;
+/** A visitor as kept: the view's fields, the identification as a number, and the expiry timer. */
+interface VisitorRecord extends Omit<VisitorView, 'identification' | 'remainingSeconds'> {
   identification: bigint;
-  encapsulation: 'ip-in-ip' | 'gre' | 'minimal';
-  reverseTunnel: boolean;
   timer?: TimerHandle;
 }
 
@@ -77,28 +68,17 @@ interface Denial {
   cause?: ForeignAgentDenialCause;
 }
 
-export class ForeignAgent {
-  private readonly life: AgentLifecycle;
+export class ForeignAgent extends Agent<ForeignAgentConfig> {
   private readonly settings: ForeignAgentSettings;
   private readonly pendingList: PendingList;
   private readonly visitorList = new Map<string, VisitorRecord>();
   readonly careOfAddress: string;
 
-  private constructor(
-    readonly config: ForeignAgentConfig,
-    private readonly deps: AgentDeps,
-  ) {
+  private constructor(config: ForeignAgentConfig, deps: AgentDeps) {
+    super(config, deps, 'foreign-agent');
     this.settings = foreignAgentSettings(config);
     this.careOfAddress = this.settings.careOfAddress;
     this.pendingList = new PendingList(this.settings);
-    this.life = new AgentLifecycle(deps, config.id, 'foreign-agent', {
-      onMessage: (decoded, from) => this.onMessage(decoded, from),
-      onUndecodable: (payload) => {
-        // Section 3.7.3: a reply that does not parse is dropped (and counted as poorly formed).
-        if (payload[0] === MESSAGE_TYPE_REPLY)
-          this.life.emit({ type: 'reply-dropped', reason: 'poorly-formed' });
-      },
-    });
   }
 
   /** Validates the configuration, binds the registration socket (and the advertiser) and starts. */
@@ -132,23 +112,6 @@ export class ForeignAgent {
       () => fa.stop(),
     );
     return fa;
-  }
-
-  get id(): string {
-    return this.config.id;
-  }
-
-  get address(): string {
-    return this.config.address;
-  }
-
-  /** The bound registration port (useful when 0 was configured). */
-  get port(): number {
-    return this.life.port;
-  }
-
-  get advertiser(): AgentAdvertiser | undefined {
-    return this.life.advertiser;
   }
 
   /** The visitor list (faVisitorTable). */
@@ -189,7 +152,12 @@ export class ForeignAgent {
     await this.life.stop();
   }
 
-  private onMessage(decoded: DecodedRegistration, from: Peer): void {
+  protected override onUndecodable(payload: Buffer): void {
+    // Section 3.7.3: a reply that does not parse is dropped (and counted as poorly formed).
+    if (payload[0] === MESSAGE_TYPE_REPLY) this.life.emit({ type: 'reply-dropped', reason: 'poorly-formed' });
+  }
+
+  protected onMessage(decoded: DecodedRegistration, from: Peer): void {
     this.life.lenient(decoded, from);
     if (decoded.message.type === 'registration-request')
       this.onRequest(decoded as DecodedRegistration<RegistrationRequest>, from);

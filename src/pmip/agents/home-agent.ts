@@ -11,13 +11,7 @@ import {
   type RegistrationRequest,
 } from '../wire/registration.ts';
 import { replyCode } from '../reply-codes.ts';
-import type { AgentAdvertiser } from './advertiser.ts';
-import {
-  AgentLifecycle,
-  advertiserSettings,
-  requestKind,
-  type AgentAdvertisementConfig,
-} from './agent-lifecycle.ts';
+import { Agent, advertiserSettings, requestKind, type AgentAdvertisementConfig } from './agent-lifecycle.ts';
 import { BindingTable, type BindingView } from './binding-table.ts';
 import {
   checkLifetime,
@@ -109,8 +103,7 @@ function homeAgentPolicy(config: HomeAgentConfig, field: string): HomeAgentPolic
   };
 }
 
-export class HomeAgent {
-  private readonly life: AgentLifecycle;
+export class HomeAgent extends Agent<HomeAgentConfig> {
   private readonly table: BindingTable;
   private readonly replay: ReplayProtection;
   private readonly policy: HomeAgentPolicy;
@@ -119,10 +112,8 @@ export class HomeAgent {
   readonly subnet: ResolvedSubnet;
   readonly broadcastAddress: string;
 
-  private constructor(
-    readonly config: HomeAgentConfig,
-    private readonly deps: AgentDeps,
-  ) {
+  private constructor(config: HomeAgentConfig, deps: AgentDeps) {
+    super(config, deps, 'home-agent');
     const field = `homeAgents[${config.id}]`;
     ipv4ToUint32(config.address, `${field}.address`);
     checkPort(config.port, `${field}.port`);
@@ -139,9 +130,6 @@ export class HomeAgent {
     this.broadcastAddress = config.broadcastAddress ?? this.subnet.broadcast;
     this.policy = homeAgentPolicy(config, field);
     this.dataPlane = deps.dataPlane ?? new SimulatedDataPlane();
-    this.life = new AgentLifecycle(deps, config.id, 'home-agent', {
-      onMessage: (decoded, from) => this.onMessage(decoded, from),
-    });
     this.table = new BindingTable({
       scheduler: deps.scheduler,
       emit: this.life.emit,
@@ -176,27 +164,9 @@ export class HomeAgent {
     return ha;
   }
 
-  get id(): string {
-    return this.config.id;
-  }
-
-  get address(): string {
-    return this.config.address;
-  }
-
-  /** The bound registration port (useful when 0 was configured). */
-  get port(): number {
-    return this.life.port;
-  }
-
   /** Every address:port requests are received on. */
   get listening(): Peer[] {
     return this.life.listening;
-  }
-
-  /** The advertiser, when advertisements are configured (its port, peers, sequence). */
-  get advertiser(): AgentAdvertiser | undefined {
-    return this.life.advertiser;
   }
 
   /** The mobility binding table (haMobilityBindingTable), one row per home address and care-of address. */
@@ -210,7 +180,7 @@ export class HomeAgent {
     await this.life.stop();
   }
 
-  private onMessage(decoded: DecodedRegistration, from: Peer): void {
+  protected onMessage(decoded: DecodedRegistration, from: Peer): void {
     if (decoded.message.type !== 'registration-request') {
       // A home agent receives requests only; a reply here is noise.
       this.life.emit({
