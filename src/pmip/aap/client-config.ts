@@ -2,13 +2,11 @@ import { ipv4ToUint32 } from '../wire/ipv4.ts';
 import { maskToPrefixLength } from '../subnet-map/table.ts';
 import { groupKeyBytes, type AapRow } from './codec/index.ts';
 import {
-  checkAddress,
   checkCount,
   checkDuration,
   checkMaxDatagram,
-  checkNodeId,
-  checkPortNumber,
-  peerLabel,
+  checkNode,
+  checkPeers,
   type AapPeerConfig,
 } from './endpoint.ts';
 
@@ -60,17 +58,10 @@ export interface CheckedClientConfig {
 /** Checks an AP's configuration; a bad field throws an error naming it (`accessPoints[<id>].<field>`). */
 export function checkClientConfig(config: AapClientConfig): CheckedClientConfig {
   const field = `accessPoints[${config.id}]`;
-  checkNodeId(config.id, `${field}.id`);
-  checkAddress(config.address, `${field}.address`);
-  checkPortNumber(config.port ?? 0, `${field}.port`);
+  checkNode({ id: config.id, address: config.address, port: config.port ?? 0 }, field);
   if (!Array.isArray(config.aaps) || config.aaps.length < 1 || config.aaps.length > MAX_AAPS)
     throw new Error(`${field}.aaps: configure one to ${MAX_AAPS} AAPs`);
-  config.aaps.forEach((a, i) => {
-    checkAddress(a.address, `${field}.aaps[${i}].address`);
-    checkPortNumber(a.port, `${field}.aaps[${i}].port`);
-    // The AAP's name on the wire (receiver id): its id, else its endpoint.
-    checkNodeId(peerLabel(a), `${field}.aaps[${i}].id`);
-  });
+  checkPeers(config.aaps, `${field}.aaps`);
   const key = groupKeyBytes(config.groupKey, `${field}.groupKey`);
   checkMaxDatagram(config.maxDatagramBytes, `${field}.maxDatagramBytes`);
   const timing = { ...DEFAULT_CLIENT_TIMING, ...config.timing };

@@ -235,7 +235,7 @@ export class AapClient {
   /** Empties the table (lookups fail until it is rebuilt) and rebuilds it from the AAP. */
   async clear(): Promise<RefreshResult> {
     this.table.clear();
-    this.emit({ type: 'subnet-map-updated', rows: 0, version: this.table.version, source: 'clear' });
+    this.announce('clear');
     return this.refresh();
   }
 
@@ -395,13 +395,7 @@ export class AapClient {
       if (!parts) return;
       const changes = this.table.replaceAll(parts, 'aap', this.deps.scheduler.now());
       this.counters.fullTablesLoaded++;
-      if (changes > 0)
-        this.emit({
-          type: 'subnet-map-updated',
-          rows: this.table.size,
-          version: this.table.version,
-          source: 'aap',
-        });
+      if (changes > 0) this.announce('aap');
     } else this.counters.unchangedAnswers++;
     slot.lastVersion = m.version;
     slot.lastDigest = m.digest;
@@ -446,17 +440,16 @@ export class AapClient {
     slot.lastVersion = m.version;
     slot.lastDigest = m.digest;
     this.counters.updatesApplied++;
-    if (changes > 0)
-      this.emit({
-        type: 'subnet-map-updated',
-        rows: this.table.size,
-        version: this.table.version,
-        source: 'aap',
-      });
+    if (changes > 0) this.announce('aap');
     ack();
     this.markReachable(index, true);
     // From the serving AAP, the update must leave us with its table; if not, we missed something.
     if (index === this.active && m.digest !== this.table.digest()) this.resync();
+  }
+
+  /** The table changed (subnet-map-updated). */
+  private announce(source: 'aap' | 'clear'): void {
+    this.emit({ type: 'subnet-map-updated', rows: this.table.size, version: this.table.version, source });
   }
 
   private resync(): void {

@@ -80,6 +80,23 @@ export function checkPortNumber(port: number, field: string): void {
   checkPort(port, field);
 }
 
+/** A node's own id, address and port (`<field>.id`, `.address`, `.port`). */
+export function checkNode(node: { id: string; address: string; port: number }, field: string): void {
+  checkNodeId(node.id, `${field}.id`);
+  checkAddress(node.address, `${field}.address`);
+  checkPortNumber(node.port, `${field}.port`);
+}
+
+/** Configured AAPs (`<field>[i].address`, `.port`, `.id`): the id is the AAP's name on the wire. */
+export function checkPeers(peers: readonly AapPeerConfig[], field: string): void {
+  peers.forEach((p, i) => {
+    checkAddress(p.address, `${field}[${i}].address`);
+    checkPortNumber(p.port, `${field}[${i}].port`);
+    // The AAP's name on the wire (receiver id): its id, else its endpoint.
+    checkNodeId(peerLabel(p), `${field}[${i}].id`);
+  });
+}
+
 export function checkMaxDatagram(value: number | undefined, field: string): number {
   const v = value ?? DEFAULT_MAX_DATAGRAM_BYTES;
   if (!Number.isInteger(v) || v < MIN_MAX_DATAGRAM_BYTES || v > 65_507)

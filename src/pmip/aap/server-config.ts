@@ -2,13 +2,11 @@ import { ipv4ToUint32 } from '../wire/ipv4.ts';
 import { maskToPrefixLength } from '../subnet-map/table.ts';
 import { AAP_PORT, groupKeyBytes } from './codec/index.ts';
 import {
-  checkAddress,
   checkCount,
   checkDuration,
   checkMaxDatagram,
-  checkNodeId,
-  checkPortNumber,
-  peerLabel,
+  checkNode,
+  checkPeers,
   type AapPeerConfig,
 } from './endpoint.ts';
 import type { HomeAgentProbeConfig } from './home-agent-prober.ts';
@@ -92,9 +90,7 @@ export interface CheckedServerConfig {
 /** Checks an AAP's configuration; a bad field throws an error naming it (`aaps[<id>].<field>`). */
 export function checkServerConfig(config: AapServerConfig): CheckedServerConfig {
   const field = `aaps[${config.id}]`;
-  checkNodeId(config.id, `${field}.id`);
-  checkAddress(config.address, `${field}.address`);
-  checkPortNumber(config.port ?? AAP_PORT, `${field}.port`);
+  checkNode({ id: config.id, address: config.address, port: config.port ?? AAP_PORT }, field);
   const key = groupKeyBytes(config.groupKey, `${field}.groupKey`);
   const maxDatagram = checkMaxDatagram(config.maxDatagramBytes, `${field}.maxDatagramBytes`);
   const timing = { ...DEFAULT_AAP_TIMING, ...config.timing };
@@ -104,12 +100,7 @@ export function checkServerConfig(config: AapServerConfig): CheckedServerConfig 
     else if (name === 'pushBackoff') checkDuration(timing[name], `${field}.timing.${name}`, 1);
     else checkDuration(timing[name], `${field}.timing.${name}`);
   }
-  (config.aaps ?? []).forEach((p, i) => {
-    checkAddress(p.address, `${field}.aaps[${i}].address`);
-    checkPortNumber(p.port, `${field}.aaps[${i}].port`);
-    // The peer's name on the wire (receiver id): its id, else its endpoint.
-    checkNodeId(peerLabel(p), `${field}.aaps[${i}].id`);
-  });
+  checkPeers(config.aaps ?? [], `${field}.aaps`);
   for (const [i, r] of (config.rows ?? []).entries()) {
     ipv4ToUint32(r.homeAgent, `${field}.rows[${i}].homeAgent`);
     maskToPrefixLength(r.mask, `${field}.rows[${i}].mask`);

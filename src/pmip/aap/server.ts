@@ -13,14 +13,14 @@ import {
   subnetMapEmitter,
   type SubnetMapDeps,
 } from './endpoint.ts';
-import { Handover } from './handover.ts';
+import { Handover, type HandoverCounts } from './handover.ts';
 import { HomeAgentProber } from './home-agent-prober.ts';
 import { maintain } from './maintenance.ts';
-import { OrphanProbe } from './orphan-probe.ts';
+import { OrphanProbe, type OrphanProbeCounts } from './orphan-probe.ts';
 import { Outbox } from './outbox.ts';
 import { PeerList } from './peer-list.ts';
-import { PushQueue } from './push-queue.ts';
-import { Reconciliation } from './reconciliation.ts';
+import { PushQueue, type PushCounts } from './push-queue.ts';
+import { Reconciliation, type ReconciliationCounts } from './reconciliation.ts';
 import { AapReceiver, type RefusalCounts } from './receiver.ts';
 import { AapSender } from './sender.ts';
 import { checkServerConfig, type AapServerConfig, type AapTiming } from './server-config.ts';
@@ -30,28 +30,18 @@ export type { AccessPointView } from './access-point-registry.ts';
 export { DEFAULT_AAP_TIMING, type AapServerConfig, type AapTiming } from './server-config.ts';
 export type { SubnetMapRowConfig } from './stamped-table.ts';
 
-export interface AapStats {
+export interface ReportCounts {
   reportsReceived: number;
   /** Reports not answered because the AAP had not finished its initial sync yet. */
   reportsDeferred: number;
-  fullTablesSent: number;
-  unchangedTablesSent: number;
-  updatesSent: number;
-  updatesAcknowledged: number;
-  pushRetries: number;
-  /** APs that never acknowledged an update after every retry. */
-  pushFailures: number;
-  handoversAccepted: number;
-  handoverFailures: number;
-  handoversReceived: number;
-  /** Handed-over APs this AAP reached. */
-  handoversDelivered: number;
-  reconciliations: number;
-  rowsReconciled: number;
-  probesAnswered: number;
-  probesTimedOut: number;
-  refused: RefusalCounts;
 }
+
+/** What an AAP counted, part by part. */
+export type AapStats = ReportCounts &
+  PushCounts &
+  HandoverCounts &
+  ReconciliationCounts &
+  OrphanProbeCounts & { refused: RefusalCounts };
 
 /**
  * An authoritative access point (AAP): keeps the site's subnet map table and distributes it over
@@ -87,8 +77,7 @@ export class AapServer {
   private prober: HomeAgentProber | undefined;
   private readonly timers = new Set<TimerHandle>();
   private stopped = false;
-  private reportsReceived = 0;
-  private reportsDeferred = 0;
+  private readonly reports: ReportCounts = { reportsReceived: 0, reportsDeferred: 0 };
 
   private constructor(
     readonly config: AapServerConfig,
@@ -218,21 +207,10 @@ export class AapServer {
   }
 
   stats(): AapStats {
-    const p = this.pushes.counts;
-    const h = this.handover.counts;
     return {
-      reportsReceived: this.reportsReceived,
-      reportsDeferred: this.reportsDeferred,
-      fullTablesSent: p.fullTablesSent,
-      unchangedTablesSent: p.unchangedTablesSent,
-      updatesSent: p.updatesSent,
-      updatesAcknowledged: p.updatesAcknowledged,
-      pushRetries: p.pushRetries,
-      pushFailures: p.pushFailures,
-      handoversAccepted: h.handoversAccepted,
-      handoverFailures: h.handoverFailures,
-      handoversReceived: h.handoversReceived,
-      handoversDelivered: p.handoversDelivered,
+      ...this.reports,
+      ...this.pushes.counts,
+      ...this.handover.counts,
       ...this.reconciliation.counts,
       ...this.orphans.counts,
       refused: { ...this.receiver.refused },
@@ -343,10 +321,10 @@ export class AapServer {
   }
 
   private onReport(apId: string, m: AapReport, from: Peer): void {
-    this.reportsReceived++;
+    this.reports.reportsReceived++;
     if (!this.reconciliation.synced) {
       // Serving a half-built table would make APs drop rows; they retry or use another AAP.
-      this.reportsDeferred++;
+      this.reports.reportsDeferred++;
       return;
     }
     const now = this.deps.scheduler.now();

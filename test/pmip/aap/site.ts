@@ -1,7 +1,7 @@
-import { createSocket } from 'node:dgram';
 import { test as baseTest, type TestAPI } from 'vitest';
 import { FakeScheduler } from '../../../src/pmip/runtime/scheduler.ts';
 import { EventRecorder as EventLog } from '../../support/event-recorder.ts';
+import { freeUdpPort } from '../../support/lab-site.ts';
 import { UdpEndpoint, type Peer } from '../../../src/pmip/runtime/udp.ts';
 import { AapServer, type AapTiming, type AapServerConfig } from '../../../src/pmip/aap/server.ts';
 import { AapClient, type ClientTiming, type AapClientConfig } from '../../../src/pmip/aap/client.ts';
@@ -39,14 +39,6 @@ export const FAST_CLIENT_TIMING: ClientTiming = {
   responseTimeoutMs: 200,
   attempts: 2,
 };
-
-export async function freeUdpPort(address: string): Promise<number> {
-  const s = createSocket('udp4');
-  await new Promise<void>((resolve) => s.bind(0, address, () => resolve()));
-  const port = s.address().port;
-  await new Promise<void>((resolve) => s.close(() => resolve()));
-  return port;
-}
 
 /** A network cable in front of a node's socket: unplug it and nothing gets in or out. Records traffic. */
 export class Cable {

@@ -6,6 +6,7 @@ import {
   STATE_ROW,
   checkPrefix,
   checkUint,
+  columnPrefix,
   expectAtLeast,
   expectLength,
   readChunk,
@@ -123,12 +124,7 @@ export const AAP_BODY_CODECS: Codecs = {
       b.writeUInt16BE(n, 21);
       const { homeAgents, prefixLengths } = m.rows;
       for (let i = 0, o = TABLE_FIXED; i < n; i++, o += TABLE_ROW) {
-        const len = prefixLengths[i]!;
-        if (len > 32)
-          throw new AapCodecError(
-            'bad-value',
-            `rows[${i}].prefixLength: ${len} is not an integer from 0 to 32`,
-          );
+        const len = columnPrefix(prefixLengths[i]!, 'rows', i);
         b.writeUInt32BE(homeAgents[i]!, o);
         b[o + 4] = len;
       }
@@ -182,12 +178,7 @@ export const AAP_BODY_CODECS: Codecs = {
       b.writeUInt16BE(n, 20);
       const { homeAgents, prefixLengths, removes } = m.ops;
       for (let i = 0, o = UPDATE_FIXED; i < n; i++, o += UPDATE_ROW) {
-        const len = prefixLengths[i]!;
-        if (len > 32)
-          throw new AapCodecError(
-            'bad-value',
-            `ops[${i}].prefixLength: ${len} is not an integer from 0 to 32`,
-          );
+        const len = columnPrefix(prefixLengths[i]!, 'ops', i);
         b[o] = removes[i] === 1 ? OP_REMOVE : OP_UPSERT;
         b.writeUInt32BE(homeAgents[i]!, o + 1);
         b[o + 5] = len;

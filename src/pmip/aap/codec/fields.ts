@@ -25,6 +25,16 @@ export function checkPrefix(len: number, field: string): void {
   checkUint(len, field, 32);
 }
 
+/** A prefix length from a column (a uint8): above 32 is bad-value, naming `<column>[i]`. */
+export function columnPrefix(len: number, column: string, i: number): number {
+  if (len > 32)
+    throw new AapCodecError(
+      'bad-value',
+      `${column}[${i}].prefixLength: ${len} is not an integer from 0 to 32`,
+    );
+  return len;
+}
+
 /** A prefix length read at `offset`: above 32 is bad-value. */
 export function readPrefix(b: Buffer, offset: number): number {
   const prefixLength = b[offset]!;
