@@ -89,8 +89,8 @@ export interface ClientOutcomeView {
 }
 
 export interface ClientFilter {
-  accessPointSlot?: number;
-  state?: ClientState;
+  accessPointSlot?: number | undefined;
+  state?: ClientState | undefined;
 }
 
 const MAX_INTERNED = 4096;

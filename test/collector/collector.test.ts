@@ -23,6 +23,8 @@ const sent = {
   lifetime: 600,
   toBroadcast: false,
 } as const;
+/** The request sent straight to the home agent: no foreign agent. */
+const { foreignAgent: _foreignAgent, ...direct } = sent;
 const reply = {
   ...AP,
   type: 'reply-received',
@@ -66,7 +68,7 @@ const cases: Array<[string, PmipEvent, string[]]> = [
   ['renewal request', { ...sent, kind: 'renewal' }, ['ap[ap-lobby].requestsSent.renewal=1', ...SENT]],
   [
     'deregistration (straight to the home agent)',
-    { ...sent, kind: 'deregistration', lifetime: 0, foreignAgent: undefined },
+    { ...direct, kind: 'deregistration', lifetime: 0 },
     ['ap[ap-lobby].requestsSent.deregistration=1', 'haSeen[ha-north].requestsSent=1'],
   ],
   [
@@ -81,7 +83,7 @@ const cases: Array<[string, PmipEvent, string[]]> = [
   ],
   [
     'request to an unconfigured home agent (admitted under its address)',
-    { ...sent, homeAgent: '192.0.2.99', foreignAgent: undefined },
+    { ...direct, homeAgent: '192.0.2.99' },
     ['ap[ap-lobby].requestsSent.initial=1', 'haSeen[other].requestsSent=1'],
   ],
   [
@@ -553,7 +555,7 @@ describe('collector ingest', () => {
 describe('collector bounds', () => {
   it('folds unconfigured nodes into "other" once the admitted maximum is reached', () => {
     const c = new Collector({ accessPoints: ['ap-1'], maxUnconfiguredNodes: 1, clock: () => T });
-    for (const node of ['ap-1', 'ap-x', 'ap-y', 'ap-z']) c.ingest({ ...sent, node, foreignAgent: undefined });
+    for (const node of ['ap-1', 'ap-x', 'ap-y', 'ap-z']) c.ingest({ ...direct, node });
     const s = c.snapshot();
     expect(s.accessPoints.ids).toEqual(['ap-1', 'ap-x', 'other']);
     expect(changes(s)).toEqual([
