@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ForeignAgent, type ForeignAgentConfig } from '../../../src/pmip/agents/foreign-agent.ts';
 import { HomeAgent } from '../../../src/pmip/agents/home-agent.ts';
 import { LocalSecurityAssociations } from '../../../src/pmip/security/store.ts';
@@ -12,6 +12,7 @@ import {
 import {
   EventLog,
   Inbox,
+  closeAfterEach,
   encodeRequest,
   foreignAgentCounts,
   sleep,
@@ -37,11 +38,7 @@ const AP2 = '127.0.46.2';
 const ATTACKER = '127.0.46.66';
 const MN = '127.0.45.50';
 
-const open: Array<{ stop(): Promise<void> } | { close(): Promise<void> }> = [];
-
-afterEach(async () => {
-  for (const o of open.splice(0)) await ('stop' in o ? o.stop() : o.close());
-});
+const open = closeAfterEach();
 
 interface Lab {
   fa: ForeignAgent;

@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ForeignAgent, type ForeignAgentConfig } from '../../../src/pmip/agents/foreign-agent.ts';
 import { HomeAgent } from '../../../src/pmip/agents/home-agent.ts';
 import { LocalSecurityAssociations } from '../../../src/pmip/security/store.ts';
@@ -18,6 +18,7 @@ import {
 import {
   EventLog,
   Inbox,
+  closeAfterEach,
   encodeRequest,
   foreignAgentCounts,
   ntpSeconds,
@@ -33,11 +34,7 @@ const AP = '127.0.42.1';
 const MN = '127.0.41.50';
 const AUTH = { spi: 4242, key: KEY, algorithm: 'prefix-suffix' as const };
 
-const open: Array<{ stop(): Promise<void> } | { close(): Promise<void> }> = [];
-
-afterEach(async () => {
-  for (const o of open.splice(0)) await ('stop' in o ? o.stop() : o.close());
-});
+const open = closeAfterEach();
 
 interface Harness {
   fa: ForeignAgent;

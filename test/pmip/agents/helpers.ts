@@ -1,3 +1,4 @@
+import { afterEach } from 'vitest';
 import { UdpEndpoint, type Peer } from '../../../src/pmip/runtime/udp.ts';
 import type { PmipEventType } from '../../../src/pmip/events.ts';
 import {
@@ -95,6 +96,18 @@ export class Inbox {
   close(): Promise<void> {
     return this.endpoint.close();
   }
+}
+
+/** Something a test opened: an agent (stop) or an endpoint (close). */
+export type Closable = { stop(): Promise<void> } | { close(): Promise<void> };
+
+/** Registers an afterEach that closes what the file's tests pushed (`open.push(x)`), newest last. */
+export function closeAfterEach(): { push(...items: Closable[]): void } {
+  const open: Closable[] = [];
+  afterEach(async () => {
+    for (const o of open.splice(0)) await ('stop' in o ? o.stop() : o.close());
+  });
+  return { push: (...items) => void open.push(...items) };
 }
 
 export function sleep(ms: number): Promise<void> {

@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { HomeAgent, type HomeAgentConfig } from '../../../src/pmip/agents/home-agent.ts';
 import { LocalSecurityAssociations, type LocalBinding } from '../../../src/pmip/security/store.ts';
 import { FakeScheduler } from '../../../src/pmip/runtime/scheduler.ts';
@@ -17,6 +17,7 @@ import {
 import {
   EventLog,
   Inbox,
+  closeAfterEach,
   encodeRequest,
   homeAgentCounts,
   ntpSeconds,
@@ -56,11 +57,7 @@ interface Harness {
   fields(overrides?: Partial<RequestFields>): RequestFields;
 }
 
-const open: Array<{ stop(): Promise<void> } | { close(): Promise<void> }> = [];
-
-afterEach(async () => {
-  for (const o of open.splice(0)) await ('stop' in o ? o.stop() : o.close());
-});
+const open = closeAfterEach();
 
 async function harness(config: Partial<HomeAgentConfig> = {}): Promise<Harness> {
   const scheduler = new FakeScheduler();
