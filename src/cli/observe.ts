@@ -211,7 +211,7 @@ async function observeCommand(o: ObserveOptions): Promise<void> {
 
   const fed = feedObserver(input, observer, {
     realtime: o.realtime === true,
-    onProgress: size !== undefined && size > 0 ? progress : undefined,
+    ...(size !== undefined && size > 0 ? { onProgress: progress } : {}),
     signal: abort.signal,
   }).then(
     (r) => {

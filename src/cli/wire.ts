@@ -189,7 +189,7 @@ export async function runDecode(opts: DecodeCommandOptions, io: WireIo): Promise
     lines.length = 0;
   };
   try {
-    for (const record of decodeCapture(bytes, { port, auth })) {
+    for (const record of decodeCapture(bytes, { port, ...(auth ? { auth } : {}) })) {
       lines.push(toJsonLine(record));
       if (lines.length >= 512) flush();
     }

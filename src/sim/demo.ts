@@ -138,11 +138,9 @@ export async function startDemo(o: DemoOptions): Promise<DemoSite> {
   const apSas = new LocalSecurityAssociations(bindings(KEY));
   for (const c of clients) {
     if (!c.wrongKey) continue;
-    const b = bindings(WRONG_KEY)[c.home]!;
-    apSas.add(
-      { ...b, address: c.address, rangeEnd: undefined } as LocalBinding,
-      `demo wrong-key client ${c.address}`,
-    );
+    // One address, not the subnet's range: the wrong key for this client only.
+    const { rangeEnd: _range, ...b } = bindings(WRONG_KEY)[c.home]!;
+    apSas.add({ ...b, address: c.address }, `demo wrong-key client ${c.address}`);
   }
 
   // Each access point keeps its own subnet map, filled over the AAP protocol from two AAPs

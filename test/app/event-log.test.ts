@@ -27,7 +27,10 @@ function setup(level: 'debug' | 'info' | 'warn' = 'info', options: Partial<Event
 }
 
 let n = 0;
-function outcome(o: Partial<RegistrationOutcomeEvent> = {}): RegistrationOutcomeEvent {
+/** Overrides; an explicit `undefined` removes a default field. */
+function outcome(
+  o: { [K in keyof RegistrationOutcomeEvent]?: RegistrationOutcomeEvent[K] | undefined } = {},
+): RegistrationOutcomeEvent {
   n++;
   return {
     type: 'registration-outcome',
@@ -44,7 +47,7 @@ function outcome(o: Partial<RegistrationOutcomeEvent> = {}): RegistrationOutcome
     foreignAgent: '127.211.0.2',
     transmissions: 4,
     ...o,
-  };
+  } as RegistrationOutcomeEvent;
 }
 
 const timeout = outcome();

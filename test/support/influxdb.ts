@@ -35,7 +35,7 @@ export interface InfluxdbServer {
   url: string;
   port: number;
   pid: number;
-  admin?: { username: string; password: string };
+  admin?: { username: string; password: string } | undefined;
   /** InfluxQL query; returns the series of the first statement (throws on an error). */
   query(q: string, db?: string): Promise<InfluxSeries[]>;
   /** Stops the process (SIGTERM), keeping the data directory. */

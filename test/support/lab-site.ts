@@ -162,9 +162,14 @@ export class Lab {
           port: this.port,
           maxLifetime: this.options.faMaxLifetime?.[s] ?? 600,
           homeAgentPort: this.port,
-          advertisements: this.options.staticForeignAgents
-            ? undefined
-            : { intervalMs: 10_000, peers: [{ address: AP(s), port: ap.ports.advertisement! }] },
+          ...(this.options.staticForeignAgents
+            ? {}
+            : {
+                advertisements: {
+                  intervalMs: 10_000,
+                  peers: [{ address: AP(s), port: ap.ports.advertisement! }],
+                },
+              }),
         },
         { scheduler: this.scheduler, random: seededRandom(300 + NET[s]), emit: this.recorder.emit },
       );

@@ -41,13 +41,16 @@ export const ipv4Arb: fc.Arbitrary<string> = fc.tuple(uint8, uint8, uint8, uint8
 
 export const identificationArb: fc.Arbitrary<bigint> = fc.bigInt({ min: 0n, max: 0xffffffffffffffffn });
 
-export const requestFlagsArb = fc
-  .tuple(...Array.from({ length: 8 }, () => fc.boolean()))
-  .map(([S, B, D, M, G, r, T, x]) => requestFlags({ S, B, D, M, G, r, T, x }));
+type EightBits = [boolean, boolean, boolean, boolean, boolean, boolean, boolean, boolean];
+const eightBits = fc.tuple(...Array.from({ length: 8 }, () => fc.boolean())) as fc.Arbitrary<EightBits>;
 
-export const advertisementFlagsArb = fc
-  .tuple(...Array.from({ length: 8 }, () => fc.boolean()))
-  .map(([R, B, H, F, M, G, r, T]) => advertisementFlags({ R, B, H, F, M, G, r, T }));
+export const requestFlagsArb = eightBits.map(([S, B, D, M, G, r, T, x]) =>
+  requestFlags({ S, B, D, M, G, r, T, x }),
+);
+
+export const advertisementFlagsArb = eightBits.map(([R, B, H, F, M, G, r, T]) =>
+  advertisementFlags({ R, B, H, F, M, G, r, T }),
+);
 
 /** Mobile-Home / Mobile-Foreign / Foreign-Home authentication, usually with a 16-byte authenticator. */
 export const authExtensionArb: fc.Arbitrary<AuthExtension> = record({
