@@ -5,26 +5,11 @@
  * prom-client metrics take their options from it (`promOptions`), and docs/metrics.md documents
  * each entry (test/exporters/families-table.test.ts holds the three together).
  */
-import type { MetricType } from '../serializer.ts';
+import { counter, gauge, histogram } from './family.ts';
+import type { FamilyDescription } from './family.ts';
 
-export interface FamilyDescription {
-  readonly name: string;
-  readonly type: MetricType;
-  readonly help: string;
-  readonly labels: readonly string[];
-}
-
-const family =
-  (type: MetricType) =>
-  (name: string, labels: readonly string[], help: string): FamilyDescription => ({
-    name,
-    type,
-    help,
-    labels,
-  });
-const counter = family('counter');
-const gauge = family('gauge');
-const histogram = family('histogram');
+export type { FamilyDescription } from './family.ts';
+export { promOptions } from './family.ts';
 
 const AP = ['access_point'];
 
@@ -485,10 +470,3 @@ const GROUPS = [
 export const ALL_FAMILIES: readonly FamilyDescription[] = GROUPS.flatMap((g) =>
   Object.values(g).filter((v): v is FamilyDescription => typeof v === 'object'),
 );
-
-/** The options prom-client takes for a family of the table. */
-export function promOptions<L extends string>(
-  d: FamilyDescription,
-): { name: string; help: string; labelNames: readonly L[] } {
-  return { name: d.name, help: d.help, labelNames: d.labels as readonly L[] };
-}
