@@ -13,6 +13,7 @@ import {
   EventLog,
   Inbox,
   closeAfterEach,
+  testKey,
   encodeRequest,
   foreignAgentCounts,
   sleep,
@@ -24,9 +25,7 @@ import {
  * Regression tests for three security findings of the foreign agent, on real UDP sockets:
  * the relay loop, replies accepted from anyone, and the pending table exhausted by one sender.
  */
-const KEY_HEX = '8899aabbccddeeff0011223344556677';
-const KEY = Buffer.from(KEY_HEX, 'hex');
-const AUTH = { spi: 4343, key: KEY, algorithm: 'prefix-suffix' as const };
+const { hex: KEY_HEX, auth: AUTH } = testKey('8899aabbccddeeff0011223344556677', 4343);
 const FA = '127.0.44.1';
 const HA = '127.0.45.1';
 /** Nothing listens here: relayed requests vanish, like a home agent that never answers. */

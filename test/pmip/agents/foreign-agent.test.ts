@@ -19,6 +19,7 @@ import {
   EventLog,
   Inbox,
   closeAfterEach,
+  testKey,
   encodeRequest,
   foreignAgentCounts,
   ntpSeconds,
@@ -26,13 +27,11 @@ import {
   type RequestFields,
 } from './helpers.ts';
 
-const KEY_HEX = '0f1e2d3c4b5a69788796a5b4c3d2e1f0';
-const KEY = Buffer.from(KEY_HEX, 'hex');
+const { hex: KEY_HEX, auth: AUTH } = testKey('0f1e2d3c4b5a69788796a5b4c3d2e1f0', 4242);
 const FA = '127.0.40.1';
 const HA = '127.0.41.1';
 const AP = '127.0.42.1';
 const MN = '127.0.41.50';
-const AUTH = { spi: 4242, key: KEY, algorithm: 'prefix-suffix' as const };
 
 const open = closeAfterEach();
 

@@ -98,6 +98,12 @@ export class Inbox {
   }
 }
 
+/** A test's key: its hex text, the bytes, and a Mobile-Home authentication with `spi` (keyed MD5). */
+export function testKey(hex: string, spi: number) {
+  const key = Buffer.from(hex, 'hex');
+  return { hex, key, auth: { spi, key, algorithm: 'prefix-suffix' as const } };
+}
+
 /** Something a test opened: an agent (stop) or an endpoint (close). */
 export type Closable = { stop(): Promise<void> } | { close(): Promise<void> };
 
