@@ -8,6 +8,13 @@ import {
 import { cidr, endpointWithPort, ipv4, isAddressOrPrefix, lifetimeSeconds, nodeId, port } from './fields.ts';
 import { localBindingSchema, perNodeFields } from './security-associations.ts';
 
+/** The encapsulations an agent offers besides IP-in-IP (GRE, minimal), each with its default. */
+const encapsulations = (d: { readonly gre: boolean; readonly minimal: boolean }) =>
+  z
+    .object({ gre: z.boolean().default(d.gre), minimal: z.boolean().default(d.minimal) })
+    .strict()
+    .default({ ...d });
+
 /** Agent advertisements (RFC 5944 section 2) over UDP: loopback and labs have no ICMP link. */
 const advertisementFields = {
   intervalMs: z.number().int().min(0).max(3_600_000).default(ADV.intervalMs),
@@ -27,13 +34,7 @@ export const homeAgentSchema = z
     maxLifetime: lifetimeSeconds.default(HA.maxLifetime),
     simultaneousBindings: z.boolean().default(HA.simultaneousBindings),
     maxSimultaneousBindings: z.number().int().min(1).max(255).default(HA.maxSimultaneousBindings),
-    encapsulations: z
-      .object({
-        gre: z.boolean().default(HA.encapsulations.gre),
-        minimal: z.boolean().default(HA.encapsulations.minimal),
-      })
-      .strict()
-      .default({ ...HA.encapsulations }),
+    encapsulations: encapsulations(HA.encapsulations),
     reverseTunnel: z.boolean().default(HA.reverseTunnel),
     // Absent: the file's securityAssociations.local bindings serve this home agent.
     securityAssociations: z.array(localBindingSchema).optional(),
@@ -51,13 +52,7 @@ export const foreignAgentSchema = z
     port: port.default(FA.port),
     careOfAddress: ipv4.optional(),
     maxLifetime: lifetimeSeconds.default(FA.maxLifetime),
-    encapsulations: z
-      .object({
-        gre: z.boolean().default(FA.encapsulations.gre),
-        minimal: z.boolean().default(FA.encapsulations.minimal),
-      })
-      .strict()
-      .default({ ...FA.encapsulations }),
+    encapsulations: encapsulations(FA.encapsulations),
     reverseTunnel: z.boolean().default(FA.reverseTunnel),
     homeAgentPort: port.default(FA.homeAgentPort),
     pendingTimeoutMs: z.number().int().min(100).max(600_000).default(FA.pendingTimeoutMs),
