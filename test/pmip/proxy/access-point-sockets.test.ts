@@ -22,7 +22,7 @@ import {
   seededRandom,
   type RegistrationRequest,
 } from '../../../src/pmip/wire/index.ts';
-import type { PmipEvent, PmipEventType } from '../../../src/pmip/events.ts';
+import { EventRecorder } from '../../support/event-recorder.ts';
 
 /**
  * The access point with its sockets injected (AccessPointDeps.bind): start-up when a bind fails,
@@ -70,7 +70,7 @@ function config(over: Partial<AccessPointConfig> = {}): AccessPointConfig {
 
 class Rig {
   readonly scheduler = new FakeScheduler(Date.UTC(2026, 0, 1));
-  readonly events: PmipEvent[] = [];
+  readonly recorder = new EventRecorder();
   readonly sockets: FakeSocket[] = [];
   readonly dataPlane = new SimulatedDataPlane();
   failDataPlane = false;
@@ -83,7 +83,7 @@ class Rig {
     this.deps = {
       scheduler: this.scheduler,
       random: seededRandom(7),
-      emit: (e) => this.events.push(e),
+      emit: this.recorder.emit,
       dataPlane: {
         apply: (a: DataPlaneAction) => {
           if (this.failDataPlane) throw new Error('data plane down (expected)');
@@ -102,10 +102,6 @@ class Rig {
           return s;
         }),
     };
-  }
-
-  of<T extends PmipEventType>(type: T): Array<Extract<PmipEvent, { type: T }>> {
-    return this.events.filter((e): e is Extract<PmipEvent, { type: T }> => e.type === type);
   }
 
   /** The last request the access point sent, decoded. */
@@ -193,11 +189,11 @@ describe('access point sockets, injected', () => {
     expect(rig.sockets[0]!.sent.map((s) => s.to)).toEqual([FA]);
     rig.reply(0);
     // The reply was received and verified; the attempt had no effect at the access point.
-    expect(rig.of('reply-received').map((e) => [e.code, e.accepted])).toEqual([[0, true]]);
-    expect(rig.of('registration-outcome').map((e) => `${e.outcome}/${e.reason}`)).toEqual([
+    expect(rig.recorder.of('reply-received').map((e) => [e.code, e.accepted])).toEqual([[0, true]]);
+    expect(rig.recorder.of('registration-outcome').map((e) => `${e.outcome}/${e.reason}`)).toEqual([
       'discarded/data-plane-error',
     ]);
-    expect(rig.of('malformed-datagram')).toEqual([]); // not a datagram problem
+    expect(rig.recorder.of('malformed-datagram')).toEqual([]); // not a datagram problem
     expect(ap.client(CLIENT.mac)?.state).toBe('isolated');
     expect(rig.dataPlane.actions).toEqual([]);
 
@@ -207,7 +203,7 @@ describe('access point sockets, injected', () => {
     await ticks();
     expect(rig.sockets[0]!.sent).toHaveLength(2);
     rig.reply(0);
-    expect(rig.of('registration-outcome').map((e) => `${e.outcome}/${e.reason}`)).toEqual([
+    expect(rig.recorder.of('registration-outcome').map((e) => `${e.outcome}/${e.reason}`)).toEqual([
       'discarded/data-plane-error',
       'accepted/accepted',
     ]);
@@ -244,7 +240,7 @@ describe('access point sockets, injected', () => {
     );
     rig.sockets[0]!.deliver(bytes, FA);
     await ticks();
-    const syncs = rig.of('time-sync');
+    const syncs = rig.recorder.of('time-sync');
     expect(syncs).toHaveLength(1);
     expect(syncs[0]!.mode).toBe('timestamp');
     // Our clock did not move (fake): the offset is the 100 s plus up to one second of rounding.
@@ -254,6 +250,8 @@ describe('access point sockets, injected', () => {
     const second = rig.lastRequest();
     expect(second).not.toBe(first);
     expect(Number(second.identification >> 32n)).toBeGreaterThanOrEqual(haSeconds - 1);
-    expect(rig.of('registration-outcome').map((e) => `${e.outcome}/${e.code}`)).toEqual(['denied/133']);
+    expect(rig.recorder.of('registration-outcome').map((e) => `${e.outcome}/${e.code}`)).toEqual([
+      'denied/133',
+    ]);
   });
 });
