@@ -76,15 +76,7 @@ export interface ClientView {
 }
 
 /** `/api/v1/clients` items' lastOutcome: the engine's outcome plus the sentence the pages show. */
-export interface ClientOutcomeView {
-  kind: ClientOutcome['kind'];
-  code?: number;
-  reason?: string;
-  homeAgent?: string;
-  foreignAgent?: string;
-  transmissions: number;
-  /** ms since epoch. */
-  at: number;
+export interface ClientOutcomeView extends ClientOutcome {
   text: string;
 }
 
