@@ -60,36 +60,32 @@ export function renderSiteFamilies(w: ExpositionWriter, s: CollectorSnapshot): v
   w.sample(`${rtName}_sum`, '', rt.sum);
   w.sample(`${rtName}_count`, '', rt.count);
 
-  w.family(SITE.malformed);
-  for (const m of s.malformed) {
-    w.sample(
-      SITE.malformed.name,
+  perRow(
+    w,
+    SITE.malformed,
+    s.malformed,
+    (m) =>
       `${enumLabel('node_kind', m.nodeKind)},${enumLabel('socket', m.socket)},${enumLabel('error_kind', m.errorKind)}`,
-      m.count,
-    );
-  }
-
+    (m) => m.count,
+  );
   // Only for a site where some home agent is in proxy mode: other sites keep their exposition.
-  if (s.homeAgentAuthentication.length > 0) {
-    w.family(SITE.authentication);
-    for (const a of s.homeAgentAuthentication)
-      w.sample(
-        SITE.authentication.name,
-        `${label('home_agent', a.homeAgent)},${enumLabel('mode', a.mode)}`,
-        1,
-      );
-  }
-
+  if (s.homeAgentAuthentication.length > 0)
+    perRow(
+      w,
+      SITE.authentication,
+      s.homeAgentAuthentication,
+      (a) => `${label('home_agent', a.homeAgent)},${enumLabel('mode', a.mode)}`,
+      () => 1,
+    );
   // Only once something was read leniently: a site that never sees one keeps its exposition.
-  if (s.lenientDecodes.length > 0) {
-    w.family(SITE.lenientDecodes);
-    for (const m of s.lenientDecodes)
-      w.sample(
-        SITE.lenientDecodes.name,
-        `${enumLabel('node_kind', m.nodeKind)},${enumLabel('what', m.what)}`,
-        m.count,
-      );
-  }
+  if (s.lenientDecodes.length > 0)
+    perRow(
+      w,
+      SITE.lenientDecodes,
+      s.lenientDecodes,
+      (m) => `${enumLabel('node_kind', m.nodeKind)},${enumLabel('what', m.what)}`,
+      (m) => m.count,
+    );
 
   byEnum(w, SITE.subnetMapUpdates, 'source', s.subnetMap.updates);
 
@@ -115,6 +111,18 @@ function renderAapFamilies(w: ExpositionWriter, s: CollectorSnapshot): void {
 export function renderSubnetMapRows(w: ExpositionWriter, rows: number | null): void {
   w.family(SITE.subnetMapRows);
   if (rows !== null) w.sample(SITE.subnetMapRows.name, '', rows);
+}
+
+/** A family with one sample per row of a snapshot list. */
+function perRow<T>(
+  w: ExpositionWriter,
+  d: FamilyDescription,
+  rows: readonly T[],
+  labels: (row: T) => string,
+  value: (row: T) => number,
+): void {
+  w.family(d);
+  for (const r of rows) w.sample(d.name, labels(r), value(r));
 }
 
 /** A family with one sample per value of one enumeration label, from a record of counts. */
