@@ -3,25 +3,11 @@ import pino from 'pino';
 import { createEventLog } from '../app/event-log.ts';
 import { startDemo, UNPRIVILEGED_MIP_PORT } from '../sim/demo.ts';
 import { CliError } from './errors.ts';
+import { hostPort, int } from './options.ts';
 import { installShutdown } from './shutdown.ts';
 import type { Logger } from 'pino';
 import { influxdbSchema } from '../config/influxdb.ts';
 import { InfluxWriter } from '../exporters/influx/writer.ts';
-
-function int(name: string, min: number, max: number) {
-  return (value: string): number => {
-    const n = Number(value);
-    if (!Number.isInteger(n) || n < min || n > max)
-      throw new CliError(`--${name}: "${value}" must be an integer from ${min} to ${max}`);
-    return n;
-  };
-}
-
-function hostPort(value: string): { host: string; port: number } {
-  const m = /^([^:\s]+):(\d{1,5})$/.exec(value);
-  if (!m || Number(m[2]) > 65535) throw new CliError(`--listen: "${value}" must be HOST:PORT`);
-  return { host: m[1]!, port: Number(m[2]) };
-}
 
 /** Where the demo serves /metrics and the pages unless --listen says otherwise. */
 export const DEMO_LISTEN = '127.0.0.1:9434';

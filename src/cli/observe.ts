@@ -16,21 +16,13 @@ import { statisticsDocument } from '../exporters/statistics.ts';
 import { DEFAULT_MIP_PORT, DEFAULT_TIMEOUT_SECONDS, WireObserver } from '../observe/observer.ts';
 import { CaptureToolError, feedObserver, startLiveCapture, type LiveCapture } from '../observe/source.ts';
 import { CliError } from './errors.ts';
+import { hostPort, int } from './options.ts';
 import { installShutdown } from './shutdown.ts';
 
 /** Where `observe` serves /metrics and the pages unless --listen says otherwise. */
 export const OBSERVE_LISTEN = '127.0.0.1:9436';
 /** Senders (and agents) with a label of their own before the rest fold into `other`. */
 export const OBSERVE_MAX_LABELS = 64;
-
-function int(name: string, min: number, max: number) {
-  return (value: string): number => {
-    const n = Number(value);
-    if (!Number.isInteger(n) || n < min || n > max)
-      throw new CliError(`--${name}: "${value}" must be an integer from ${min} to ${max}`);
-    return n;
-  };
-}
 
 function seconds(name: string) {
   return (value: string): number => {
@@ -39,12 +31,6 @@ function seconds(name: string) {
       throw new CliError(`--${name}: "${value}" must be a number of seconds above 0 and at most 86400`);
     return n;
   };
-}
-
-function hostPort(value: string): { host: string; port: number } {
-  const m = /^([^:\s]+):(\d{1,5})$/.exec(value);
-  if (!m || Number(m[2]) > 65535) throw new CliError(`--listen: "${value}" must be HOST:PORT`);
-  return { host: m[1]!, port: Number(m[2]) };
 }
 
 interface ObserveOptions {
