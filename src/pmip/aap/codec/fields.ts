@@ -16,9 +16,14 @@ export const STATE_ROW = 12;
 
 const badValue = (message: string): AapCodecError => new AapCodecError('bad-value', message);
 
-/** An integer from 0 to `max`, else a bad-value AapCodecError naming the field. */
+/**
+ * An integer from 0 to `max`, else a bad-value AapCodecError naming the field (the shared check
+ * makes the message). The test is repeated here so that the passing case costs no call: calling
+ * the shared check for every field measured 1.3-1.5x slower table encodes (251 rows, in-process
+ * A/B against the former codec).
+ */
 export function checkUint(value: number, field: string, max: number): void {
-  checkRange(value, field, max, badValue);
+  if (!Number.isInteger(value) || value < 0 || value > max) checkRange(value, field, max, badValue);
 }
 
 export function checkPrefix(len: number, field: string): void {
