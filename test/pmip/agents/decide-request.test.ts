@@ -73,7 +73,8 @@ interface Row {
   replay?: RequestInput['replay'];
   bound?: string[];
   policy?: Partial<HomeAgentPolicy>;
-  want: Partial<RequestDecision> & { code: number };
+  /** The fields to check; `undefined` asserts a field is absent. */
+  want: { [K in keyof RequestDecision]?: RequestDecision[K] | undefined } & { code: number };
 }
 
 const found = (sa: SecurityAssociation): SaLookup => ({ state: 'found', sa });
