@@ -9,6 +9,7 @@ import { perNodeSecurityAssociation } from '../pmip/security/per-node.ts';
 import { isAbsolute, resolve } from 'node:path';
 import type { Logger } from 'pino';
 import type { ForeignAgentSiteConfig, HomeAgentSiteConfig, SiteConfig } from '../config/schema.ts';
+import { FOREIGN_AGENT_DEFAULTS } from '../config/defaults.ts';
 import type { HomeAgentConfig } from '../pmip/agents/home-agent.ts';
 import type { ForeignAgentConfig } from '../pmip/agents/foreign-agent.ts';
 import { resolveSubnet } from '../pmip/agents/common.ts';
@@ -16,8 +17,8 @@ import type { AccessPointConfig } from '../pmip/proxy/access-point.ts';
 import { realScheduler, type Scheduler } from '../pmip/runtime/scheduler.ts';
 import type { Peer } from '../pmip/runtime/udp.ts';
 import { LocalSecurityAssociations, type SecurityAssociationProvider } from '../pmip/security/store.ts';
-import { SubnetMapTable, prefixLengthToMask } from '../pmip/subnet-map/table.ts';
-import { uint32ToIpv4 } from '../pmip/wire/ipv4.ts';
+import { SubnetMapTable } from '../pmip/subnet-map/table.ts';
+import { prefixMask, uint32ToIpv4 } from '../pmip/wire/ipv4.ts';
 import { cryptoRandom, type RandomSource } from '../pmip/wire/identification.ts';
 import type { HostOptions } from './host.ts';
 import { localBindings, siteSecurityAssociations } from './security-associations.ts';
@@ -162,14 +163,7 @@ export function homeAgentConfig(
   // Loopback has no broadcast: receive on the subnet's broadcast address explicitly (the AAP probe).
   if (h.listenOnBroadcast)
     cfg.extraListen = [resolveSubnet(h.subnet, h.address, `homeAgents[${h.id}].subnet`).broadcast];
-  const adv = h.advertisements;
-  if (adv)
-    cfg.advertisements = {
-      intervalMs: adv.intervalMs,
-      peers: adv.peers.map((p) => parseEndpoint(p, 0)),
-      port: adv.port,
-      initialSequence: adv.initialSequence,
-    };
+  if (h.advertisements) cfg.advertisements = advertisementConfig(h.advertisements);
   return cfg;
 }
 
@@ -203,24 +197,38 @@ export function foreignAgentConfig(f: ForeignAgentSiteConfig): ForeignAgentConfi
             ratePerSecond: rate ?? defaults.ratePerSecond,
             burst: burst ?? (rate !== undefined ? Math.max(1, Math.ceil(rate)) : defaults.burst),
           };
-    const perSource = bucket(r.perSourcePerSecond, r.perSourceBurst, { ratePerSecond: 200, burst: 1000 });
-    const overall = bucket(r.overallPerSecond, r.overallBurst, { ratePerSecond: 2000, burst: 5000 });
+    const d = FOREIGN_AGENT_DEFAULTS.relayRateLimit;
+    const perSource = bucket(r.perSourcePerSecond, r.perSourceBurst, {
+      ratePerSecond: d.perSourcePerSecond,
+      burst: d.perSourceBurst,
+    });
+    const overall = bucket(r.overallPerSecond, r.overallBurst, {
+      ratePerSecond: d.overallPerSecond,
+      burst: d.overallBurst,
+    });
     cfg.relayRateLimit = { ...(perSource ? { perSource } : {}), ...(overall ? { overall } : {}) };
   }
   if (f.careOfAddress !== undefined) cfg.careOfAddress = f.careOfAddress;
   const adv = f.advertisements;
   if (adv)
     cfg.advertisements = {
-      intervalMs: adv.intervalMs,
-      peers: adv.peers.map((p) => parseEndpoint(p, 0)),
-      port: adv.port,
-      initialSequence: adv.initialSequence,
+      ...advertisementConfig(adv),
       registrationRequired: adv.registrationRequired,
       busy: adv.busy,
       ...(adv.transport === 'icmp' ? { transport: 'icmp' as const } : {}),
       ...(adv.icmpTo ? { icmpTo: [...adv.icmpTo] } : {}),
     };
   return cfg;
+}
+
+/** The advertisement settings both kinds of agent share, from the file's form. */
+function advertisementConfig(adv: NonNullable<HomeAgentSiteConfig['advertisements']>) {
+  return {
+    intervalMs: adv.intervalMs,
+    peers: adv.peers.map((p) => parseEndpoint(p, 0)),
+    port: adv.port,
+    initialSequence: adv.initialSequence,
+  };
 }
 
 /** An agent as the collector knows it: its name (the label value) and its address. */
@@ -294,7 +302,7 @@ export function sitePlan(site: SiteConfig, deps: SitePlanDeps): SitePlan {
       subnetMapClients.push({
         accessPoint: ap.id,
         address: ap.address,
-        mask: uint32ToIpv4(prefixLengthToMask(prefix)),
+        mask: uint32ToIpv4(prefixMask(prefix)),
         aaps: ap.aaps.map((a) => parseEndpoint(a, site.aap!.port)),
         groupKey: site.aap.groupKey,
         table: seeded(),

@@ -18,22 +18,22 @@ export const DEMO_LISTEN = '127.0.0.1:9434';
  */
 export const DEMO_EVENT_LOG = { lines: 3, windowMs: 60_000 } as const;
 
+/** The demo's --influx-* options, as commander hands them over. */
+interface DemoInfluxOptions {
+  influxUrl?: string;
+  influxDatabase: string;
+  influxBucket?: string;
+  influxOrg: string;
+  influxInterval: number;
+  influxOutcomes?: boolean;
+}
+
 /**
  * The demo's InfluxDB writer from its options: `/write` on 1.x by default, `/api/v2/write` with
  * --influx-bucket; the token, if any, comes from the environment (PMIP_INFLUX_TOKEN), never from
  * the command line where every user of the machine can read it.
  */
-function demoInfluxWriter(
-  o: {
-    influxUrl?: string;
-    influxDatabase: string;
-    influxBucket?: string;
-    influxOrg: string;
-    influxInterval: number;
-    influxOutcomes?: boolean;
-  },
-  logger: Logger,
-): InfluxWriter {
+function demoInfluxWriter(o: DemoInfluxOptions, logger: Logger): InfluxWriter {
   const token = process.env.PMIP_INFLUX_TOKEN;
   const parsed = influxdbSchema.safeParse({
     url: o.influxUrl,
@@ -101,22 +101,18 @@ export function registerDemoCommand(program: Command): void {
     )
     .option('--influx-outcomes', 'also write one point per registration attempt')
     .action(
-      async (o: {
-        aps: number;
-        clients: number;
-        seed: number;
-        duration?: number;
-        listen: { host: string; port: number };
-        mipPort?: number;
-        aapPort: number;
-        logLevel: string;
-        influxUrl?: string;
-        influxDatabase: string;
-        influxBucket?: string;
-        influxOrg: string;
-        influxInterval: number;
-        influxOutcomes?: boolean;
-      }) => {
+      async (
+        o: {
+          aps: number;
+          clients: number;
+          seed: number;
+          duration?: number;
+          listen: { host: string; port: number };
+          mipPort?: number;
+          aapPort: number;
+          logLevel: string;
+        } & DemoInfluxOptions,
+      ) => {
         if (!['debug', 'info', 'warn', 'error'].includes(o.logLevel))
           throw new CliError(`--log-level: "${o.logLevel}" must be debug, info, warn or error`);
         const logger = pino({ level: o.logLevel, base: { app: 'pmip-exporter' } });
