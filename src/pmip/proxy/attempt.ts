@@ -29,7 +29,7 @@ import {
 } from '../security/store.ts';
 import type { EventBody } from '../event-bus.ts';
 import type { TimerHandle } from '../runtime/scheduler.ts';
-import type { DataPlaneAction } from '../runtime/data-plane.ts';
+import type { DataPlane } from '../runtime/data-plane.ts';
 import type { Peer } from '../runtime/udp.ts';
 import type { RegistrationTiming } from './config.ts';
 
@@ -282,13 +282,13 @@ export function concludeAttempt(
 }
 
 /** What an accepted reply asks of the data plane: forward to the care-of address, or locally again. */
-export function dataPlaneActions(c: ClientRecord, p: PendingRequest): DataPlaneAction[] {
-  if (p.kind === 'deregistration')
-    return [
-      { action: 'gratuitous-arp', address: c.address, mac: c.mac },
-      { action: 'forward-locally', clientMac: c.mac },
-    ];
-  return [{ action: 'forward-to-foreign-agent', clientMac: c.mac, careOfAddress: p.careOfAddress }];
+export function applyAcceptance(dataPlane: DataPlane, c: ClientRecord, p: PendingRequest): void {
+  if (p.kind === 'deregistration') {
+    dataPlane.apply({ action: 'gratuitous-arp', address: c.address, mac: c.mac });
+    dataPlane.apply({ action: 'forward-locally', clientMac: c.mac });
+  } else {
+    dataPlane.apply({ action: 'forward-to-foreign-agent', clientMac: c.mac, careOfAddress: p.careOfAddress });
+  }
 }
 
 /**

@@ -10,7 +10,7 @@ import type { SecurityAssociationProvider } from '../security/store.ts';
 import type { SubnetMapTable } from '../subnet-map/table.ts';
 import type { Scheduler, TimerHandle } from '../runtime/scheduler.ts';
 import type { Peer } from '../runtime/udp.ts';
-import type { DataPlane, DataPlaneAction } from '../runtime/data-plane.ts';
+import type { DataPlane } from '../runtime/data-plane.ts';
 import {
   REMEMBERED_TRANSMISSIONS,
   encodeAttempt,
@@ -20,7 +20,7 @@ import {
   retryWaitMs,
   choosePerNodeSa,
   concludeAttempt,
-  dataPlaneActions,
+  applyAcceptance,
   lookUpSa,
   type ClientRecord,
   type Conclusion,
@@ -373,11 +373,6 @@ export class Registrations {
   ): void {
     const { host } = this;
     const { info, roundTripSeconds } = j;
-    const where = {
-      homeAgent: p.homeAgent,
-      foreignAgent: p.foreignAgent,
-      transmissions: p.retransmissions + 1,
-    };
     host.emit({
       type: 'reply-received',
       client: c.ref,
@@ -392,20 +387,26 @@ export class Registrations {
       roundTripSeconds,
     });
     // The data plane first: when it cannot follow an acceptance, the attempt had no effect here.
-    const forwarding = j.verdict !== 'accepted' || this.applyDataPlane(dataPlaneActions(c, p));
-    const answered = {
-      code: reply.code,
-      reason: info.reason,
-      issuer: info.issuer,
-      ...where,
-      roundTripSeconds,
-    };
-    if (forwarding) this.conclude(c, p.kind, { outcome: j.verdict, ...answered });
+    const forwarding = j.verdict !== 'accepted' || this.applyDataPlane(c, p);
+    const transmissions = p.retransmissions + 1;
+    if (forwarding)
+      this.conclude(c, p.kind, {
+        outcome: j.verdict,
+        code: reply.code,
+        reason: info.reason,
+        issuer: info.issuer,
+        homeAgent: p.homeAgent,
+        foreignAgent: p.foreignAgent,
+        transmissions,
+        roundTripSeconds,
+      });
     else
       this.conclude(c, p.kind, {
         outcome: 'discarded',
         reason: 'data-plane-error',
-        ...where,
+        homeAgent: p.homeAgent,
+        foreignAgent: p.foreignAgent,
+        transmissions,
         lastReplyAt: this.now(),
       });
     c.timer?.cancel();
@@ -439,10 +440,10 @@ export class Registrations {
     this.register(c, p.kind);
   }
 
-  /** Hands the actions to the data plane; false when the adapter threw. */
-  private applyDataPlane(actions: DataPlaneAction[]): boolean {
+  /** Hands what an acceptance asks to the data plane; false when the adapter threw. */
+  private applyDataPlane(c: ClientRecord, p: PendingRequest): boolean {
     try {
-      for (const a of actions) this.host.deps.dataPlane.apply(a);
+      applyAcceptance(this.host.deps.dataPlane, c, p);
       return true;
     } catch {
       return false;
