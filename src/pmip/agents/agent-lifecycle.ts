@@ -1,12 +1,8 @@
 import { ADVERTISEMENT_DEFAULTS } from '../../config/defaults.ts';
-import type { NodeKind, RegistrationKind } from '../events.ts';
+import type { NodeKind } from '../events.ts';
 import { bindUdp, type DatagramSocket, type Peer } from '../runtime/udp.ts';
 import type { AdvertisementFlags } from '../wire/advertisement.ts';
-import {
-  decodeRegistrationLayout,
-  type DecodedRegistration,
-  type RegistrationRequest,
-} from '../wire/registration.ts';
+import { decodeRegistrationLayout, type DecodedRegistration } from '../wire/registration.ts';
 import { AgentAdvertiser, type AdvertiserConfig } from './advertiser.ts';
 import { agentEmitter, reportLenient, reportMalformed, type AgentDeps, type AgentEmitter } from './common.ts';
 
@@ -47,16 +43,6 @@ export function advertiserSettings(
     initialSequence: adv.initialSequence ?? ADVERTISEMENT_DEFAULTS.initialSequence,
     ...own,
   };
-}
-
-/** A deregistration: lifetime 0, or the care-of address equal to the home address (RFC 5944 3.6.1.2). */
-export function isDeregistration(req: RegistrationRequest): boolean {
-  return req.lifetime === 0 || req.careOfAddress === req.homeAddress;
-}
-
-/** The kind of a request, given whether the agent already holds an entry for its home address. */
-export function requestKind(req: RegistrationRequest, known: boolean): RegistrationKind {
-  return isDeregistration(req) ? 'deregistration' : known ? 'renewal' : 'initial';
 }
 
 export interface LifecycleHooks {

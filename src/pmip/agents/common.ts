@@ -1,5 +1,5 @@
 import { eventEmitter, type EventBody } from '../event-bus.ts';
-import type { EventSink, NodeKind, SocketRole } from '../events.ts';
+import type { EventSink, NodeKind, RegistrationKind, SocketRole } from '../events.ts';
 import type { DataPlane } from '../runtime/data-plane.ts';
 import type { Scheduler } from '../runtime/scheduler.ts';
 import type { BindDatagramSocket, Peer } from '../runtime/udp.ts';
@@ -7,7 +7,7 @@ import type { RandomSource } from '../wire/identification.ts';
 import { ipv4ToUint32, prefixLengthOf, prefixMask, uint32ToIpv4 } from '../wire/ipv4.ts';
 import { isWireError } from '../wire/errors.ts';
 import { lenientDecodes, type Extension } from '../wire/extensions.ts';
-import { LIFETIME_INFINITE } from '../wire/registration.ts';
+import { LIFETIME_INFINITE, type RegistrationRequest } from '../wire/registration.ts';
 
 /**
  * Pieces shared by the home agent, the foreign agent and the advertiser: injected dependencies,
@@ -123,4 +123,14 @@ export function checkLifetime(value: number, field: string): void {
 
 export function peerKey(peer: Peer): string {
   return `${peer.address}:${peer.port}`;
+}
+
+/** A deregistration: lifetime 0, or the care-of address equal to the home address (RFC 5944 3.6.1.2). */
+export function isDeregistration(req: RegistrationRequest): boolean {
+  return req.lifetime === 0 || req.careOfAddress === req.homeAddress;
+}
+
+/** The kind of a request, given whether the agent already holds an entry for its home address. */
+export function requestKind(req: RegistrationRequest, known: boolean): RegistrationKind {
+  return isDeregistration(req) ? 'deregistration' : known ? 'renewal' : 'initial';
 }

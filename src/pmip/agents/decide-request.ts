@@ -8,7 +8,7 @@ import {
   type RegistrationRequest,
 } from '../wire/registration.ts';
 import { ReplyCode } from '../reply-codes.ts';
-import { isDeregistration } from './agent-lifecycle.ts';
+import { isDeregistration } from './common.ts';
 import type { Encapsulation } from './binding-table.ts';
 import {
   acceptedReplyIdentification,

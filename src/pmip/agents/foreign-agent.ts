@@ -12,8 +12,8 @@ import {
   type RegistrationRequest,
 } from '../wire/registration.ts';
 import { ReplyCode, replyCode } from '../reply-codes.ts';
-import { Agent, advertiserSettings, isDeregistration, requestKind } from './agent-lifecycle.ts';
-import { lifetimeMs, type AgentDeps } from './common.ts';
+import { Agent, advertiserSettings } from './agent-lifecycle.ts';
+import { isDeregistration, lifetimeMs, requestKind, type AgentDeps } from './common.ts';
 import { homeAgentRefusal, isLoopback } from './fa-hardening.ts';
 import {
   foreignAgentSettings,

@@ -11,11 +11,12 @@ import {
   type RegistrationRequest,
 } from '../wire/registration.ts';
 import { replyCode } from '../reply-codes.ts';
-import { Agent, advertiserSettings, requestKind, type AgentAdvertisementConfig } from './agent-lifecycle.ts';
+import { Agent, advertiserSettings, type AgentAdvertisementConfig } from './agent-lifecycle.ts';
 import { BindingTable, type BindingView } from './binding-table.ts';
 import {
   checkLifetime,
   resolveSubnet,
+  requestKind,
   type AgentDeps,
   type ResolvedSubnet,
   type SubnetSpec,
