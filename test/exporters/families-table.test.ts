@@ -3,7 +3,7 @@
  * whatever the page emits under `pmip_` is in it with the same HELP, TYPE and label names, every
  * entry is emitted by some page, and docs/metrics.md documents every entry.
  */
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
 import { Collector } from '../../src/collector/collector.ts';
@@ -18,6 +18,18 @@ import { createPrometheusExporter } from '../../src/exporters/prometheus.ts';
 import { SCRIPT_START, scriptedSite } from '../support/event-script.ts';
 
 const METRICS_DOC = readFileSync(new URL('../../docs/metrics.md', import.meta.url), 'utf8');
+
+/** The committed alert rules and dashboards, as text. */
+function rulesAndDashboards(): Array<[string, string]> {
+  const read = (dir: string, ext: string) =>
+    readdirSync(new URL(`../../${dir}/`, import.meta.url))
+      .filter((f) => f.endsWith(ext) && !f.includes('schema'))
+      .map((f): [string, string] => [
+        `${dir}/${f}`,
+        readFileSync(new URL(`../../${dir}/${f}`, import.meta.url), 'utf8'),
+      ]);
+  return [...read('alerts', '.yml'), ...read('dashboards', '.json')];
+}
 
 interface Emitted {
   help: string;
@@ -132,6 +144,23 @@ describe('the metric family table', () => {
     }
     // ...and every entry of the table is emitted by that page.
     expect(ALL_FAMILIES.map((d) => d.name).filter((n) => !emitted.has(n))).toEqual([]);
+  });
+
+  it('has every pmip_ series the alert rules and dashboards query', () => {
+    const known = new Set(ALL_FAMILIES.map((d) => d.name));
+    const histograms = ALL_FAMILIES.filter((d) => d.type === 'histogram').map((d) => d.name);
+    for (const h of histograms) for (const s of ['_bucket', '_sum', '_count']) known.add(h + s);
+    const unknown: string[] = [];
+    let used = 0;
+    for (const [file, text] of rulesAndDashboards()) {
+      // Recording rules (level:metric:operation) and prefixes in regexes (pmip_ha_.*) are not series.
+      for (const m of text.matchAll(/(?<![:\w])pmip_[a-z0-9_]*[a-z0-9](?![:\w])/g)) {
+        used++;
+        if (!known.has(m[0])) unknown.push(`${file}: ${m[0]}`);
+      }
+    }
+    expect(used).toBeGreaterThan(100);
+    expect([...new Set(unknown)]).toEqual([]);
   });
 
   it('has every family documented in docs/metrics.md', () => {
