@@ -2,7 +2,8 @@
  * The Prometheus view: the collector's families rendered by our own serializer (see
  * serializer.ts and families/), followed by a prom-client registry holding the default process
  * metrics and the exporter's self-metrics. A failing section or collect() is counted in
- * pmip_exporter_collect_failures_total and left out; the rest of the page is still served.
+ * pmip_exporter_collect_failures_total and left out; the rest of the page is still served. Each
+ * section's time and success of this scrape follow the sections (pmip_exporter_section_*).
  */
 import { readFileSync } from 'node:fs';
 import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
