@@ -19,9 +19,9 @@ import {
 import type { ObserverCounters } from './counters.ts';
 import { isGroupNumber, type AddressBook, type RegistrationFields } from './datagram.ts';
 import { HomeAgentProbes } from './probes.ts';
+import { RowPublisher } from './row-publisher.ts';
 import type { ObserverSecurityAssociations } from './observer.ts';
 import {
-  clientStateEvent,
   lastOutcomeOf,
   movedEvent,
   outcomeEvent,
@@ -33,8 +33,6 @@ import {
 
 /** RFC 5944 section 3.6.3: a retransmission waits at least a second (a little clock jitter allowed). */
 const MIN_RETRANSMISSION_GAP_MS = 900;
-/** Changed client rows are published at most this often (capture time). */
-export const ROW_PUBLISH_INTERVAL_MS = 1000;
 
 type DiscardReason =
   'invalid-home-address' | 'no-pending-request' | 'invalid-identification' | 'unknown-home-agent';
@@ -71,9 +69,7 @@ export class AttemptTracker {
   private readonly n: ObserverCounters;
   private readonly auth: AuthenticatorCheck;
   private clock = 0;
-  /** Client rows changed since the last flush, and when the next flush is due (capture time). */
-  private readonly dirty: ClientWire[] = [];
-  private nextFlush = 0;
+  private readonly rows: RowPublisher;
 
   constructor(private readonly o: AttemptTrackerOptions) {
     this.emit = o.emit;
@@ -81,6 +77,7 @@ export class AttemptTracker {
     this.n = o.counters;
     this.auth = new AuthenticatorCheck(o.sas, o.counters, o.emit);
     this.probes = new HomeAgentProbes(o.names, o.counters, o.emit);
+    this.rows = new RowPublisher(o.emit);
   }
 
   inProgress(): number {
@@ -106,7 +103,7 @@ export class AttemptTracker {
       this.deadlineSeqs = this.deadlineSeqs.slice(h);
       this.deadlineHead = 0;
     }
-    if (at >= this.nextFlush) this.flushRows();
+    this.rows.tick(at);
   }
 
   // ---- requests ---------------------------------------------------------------------------------
@@ -473,27 +470,13 @@ export class AttemptTracker {
     this.emit(movedEvent(this.clock, node, c.ref, movement, careOfAddress));
   }
 
-  /**
-   * The client's row changed: published with the next flush, at most once per second of capture
-   * time (`ROW_PUBLISH_INTERVAL_MS`), so an attempt that starts and ends within it costs one
-   * `client-state` event instead of two. Rows show the state as of the flush.
-   */
   private publish(c: ClientWire): void {
-    if (c.dirty) return;
-    c.dirty = true;
-    this.dirty.push(c);
+    this.rows.mark(c);
   }
 
   /** Publishes every changed client row now (end of input; `advance` does it once a second). */
   flushRows(): void {
-    const rows = this.dirty;
-    for (let i = 0; i < rows.length; i++) {
-      const c = rows[i]!;
-      c.dirty = false;
-      this.emit(clientStateEvent(c, this.clock));
-    }
-    rows.length = 0;
-    this.nextFlush = this.clock + ROW_PUBLISH_INTERVAL_MS;
+    this.rows.flush(this.clock);
   }
 
   private discard(node: number, reason: DiscardReason, peer: number): void {
