@@ -9,14 +9,16 @@
  * - Memory per tracked client at 100,000 clients.
  *
  * Standalone: `node --import tsx bench/collector.bench.ts` prints the figures as JSON lines.
+ * Measured with bench/lib.ts: ingest and the naive design in interleaved paired rounds
+ * (`compare`), renders of ours and of the plain registry alternating round by round.
  */
-import { pathToFileURL } from 'node:url';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import { Collector } from '../src/collector/collector.ts';
 import { createPrometheusExporter } from '../src/exporters/prometheus.ts';
 import type { PmipEvent } from '../src/pmip/events.ts';
+import { compare, consume, isMain, median, printFigure } from './lib.ts';
 
 export interface CollectorBenchResult {
   ingestEventsPerSecond: number;
@@ -169,18 +171,14 @@ export function trafficEvents(count: number, clients: number): PmipEvent[] {
   return out;
 }
 
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)]!;
-}
-
 function ms(start: bigint): number {
   return Number(process.hrtime.bigint() - start) / 1e6;
 }
 
+/** `rounds`: timed rounds of 200 ms per side (bench/lib.ts compare). */
 export function benchIngest(
   eventCount = 1_000_000,
-  rounds = 5,
+  rounds = 15,
 ): Pick<CollectorBenchResult, 'ingestEventsPerSecond' | 'naiveEventsPerSecond' | 'ingestRatio'> {
   const clients = 50_000;
   const events = trafficEvents(eventCount, clients);
@@ -222,27 +220,33 @@ export function benchIngest(
     }
   };
 
-  const ours: number[] = [];
-  const theirs: number[] = [];
-  for (let r = 0; r < rounds + 1; r++) {
-    let start = process.hrtime.bigint();
-    for (let i = 0; i < events.length; i++) collector.ingest(events[i]!);
-    const a = ms(start);
-    start = process.hrtime.bigint();
-    for (let i = 0; i < events.length; i++) naive(events[i]!);
-    const b = ms(start);
-    if (r > 0) {
-      // round 0 warms up the JIT
-      ours.push((events.length / a) * 1000);
-      theirs.push((events.length / b) * 1000);
-    }
-  }
-  const ingestEventsPerSecond = median(ours);
-  const naiveEventsPerSecond = median(theirs);
+  // One operation = the next CHUNK events, in a plain loop (as the engine's sink sees them).
+  const CHUNK = 1000;
+  const chunks = Math.floor(events.length / CHUNK);
+  let ourChunk = 0;
+  let naiveChunk = 0;
+  const r = compare(
+    {
+      name: 'collector ingest',
+      fn: () => {
+        const from = (ourChunk++ % chunks) * CHUNK;
+        for (let k = from; k < from + CHUNK; k++) collector.ingest(events[k]!);
+      },
+    },
+    {
+      name: 'naive prom-client inc',
+      fn: () => {
+        const from = (naiveChunk++ % chunks) * CHUNK;
+        for (let k = from; k < from + CHUNK; k++) naive(events[k]!);
+      },
+    },
+    { rounds, roundMs: 200, batch: 1 },
+  );
+  consume(collector.snapshot().self.eventsIngested);
   return {
-    ingestEventsPerSecond,
-    naiveEventsPerSecond,
-    ingestRatio: ingestEventsPerSecond / naiveEventsPerSecond,
+    ingestEventsPerSecond: r.subject.opsPerSecond * CHUNK,
+    naiveEventsPerSecond: r.baseline.opsPerSecond * CHUNK,
+    ingestRatio: r.ratio,
   };
 }
 
@@ -328,22 +332,27 @@ export async function benchRender(
     });
   }
   const exporter = createPrometheusExporter({ collector });
-  let body = '';
-  const ours: number[] = [];
-  for (let r = 0; r < rounds; r++) {
-    const start = process.hrtime.bigint();
-    body = await exporter.render();
-    if (process.env.BENCH_DUMP && r === 0)
-      (await import('node:fs')).writeFileSync(process.env.BENCH_DUMP, body);
-    ours.push(ms(start));
-  }
+  let body = await exporter.render();
+  if (process.env.BENCH_DUMP) (await import('node:fs')).writeFileSync(process.env.BENCH_DUMP, body);
   const baseline = plainRegistryLike(body);
-  const theirs: number[] = [];
   let baselineBody = '';
-  for (let r = 0; r < rounds; r++) {
+  const ours: number[] = [];
+  const theirs: number[] = [];
+  const time = async (render: () => Promise<string>, into: number[]): Promise<string> => {
     const start = process.hrtime.bigint();
-    baselineBody = await baseline.metrics();
-    theirs.push(ms(start));
+    const text = await render();
+    into.push(ms(start));
+    return text;
+  };
+  for (let r = 0; r < rounds; r++) {
+    // Alternating order (ABBA), as bench/lib.ts does: neither side always runs first.
+    if (r % 2 === 0) {
+      body = await time(() => exporter.render(), ours);
+      baselineBody = await time(() => baseline.metrics(), theirs);
+    } else {
+      baselineBody = await time(() => baseline.metrics(), theirs);
+      body = await time(() => exporter.render(), ours);
+    }
   }
   const series = body.split('\n').filter((l) => l !== '' && !l.startsWith('#')).length;
   const baselineSeries = baselineBody.split('\n').filter((l) => l !== '' && !l.startsWith('#')).length;
@@ -354,7 +363,8 @@ export async function benchRender(
   return {
     renderP50Ms,
     baselineRenderP50Ms,
-    renderRatio: renderP50Ms / baselineRenderP50Ms,
+    // The median of the paired rounds' ratios, as bench/lib.ts compare() reports.
+    renderRatio: median(ours.slice(5).map((v, i) => v / theirs[i + 5]!)),
     bodyBytes: Buffer.byteLength(body),
     series,
   };
@@ -394,7 +404,7 @@ export const TARGETS = {
   bytesPerClient: 1024,
 } as const;
 
-if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+if (isMain(import.meta.url)) {
   const r = await runCollectorBench();
   const rows: Array<[string, number, string, boolean]> = [
     [
@@ -434,7 +444,6 @@ if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) 
       r.bytesPerClient <= TARGETS.bytesPerClient,
     ],
   ];
-  for (const [name, value, target, ok] of rows)
-    console.log(JSON.stringify({ bench: 'collector', name, value, target, ok }));
+  for (const [name, value, target, ok] of rows) printFigure({ bench: 'collector', name, value, target, ok });
   if (rows.some(([, , , ok]) => !ok)) process.exitCode = 1;
 }
