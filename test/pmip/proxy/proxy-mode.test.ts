@@ -143,7 +143,8 @@ describe('proxy-mode authentication (per-node SA, extensions 47 + 34)', () => {
     const client = createSocket('udp4');
     await new Promise<void>((r) => client.bind(0, '127.0.2.32', () => r()));
     client.on('message', (m) => replies.push(decodeRegistration(m)));
-    const { encodeRegistration, requestFlags, ntpTimestamp } = await import('../../../src/pmip/wire/index.ts');
+    const { encodeRegistration, requestFlags, ntpTimestamp } =
+      await import('../../../src/pmip/wire/index.ts');
     const bytes = encodeRegistration(
       {
         type: 'registration-request',
@@ -171,7 +172,8 @@ describe('proxy-mode authentication (per-node SA, extensions 47 + 34)', () => {
     const client = createSocket('udp4');
     await new Promise<void>((r) => client.bind(0, '127.0.2.35', () => r()));
     client.on('message', (m) => replies.push(decodeRegistration(m)));
-    const { encodeRegistration, requestFlags, ntpTimestamp } = await import('../../../src/pmip/wire/index.ts');
+    const { encodeRegistration, requestFlags, ntpTimestamp } =
+      await import('../../../src/pmip/wire/index.ts');
     const bytes = encodeRegistration(
       {
         type: 'registration-request',
