@@ -3,7 +3,7 @@ import pino from 'pino';
 import { createEventLog } from '../app/event-log.ts';
 import { startDemo, UNPRIVILEGED_MIP_PORT } from '../sim/demo.ts';
 import { CliError } from './errors.ts';
-import { hostPort, int } from './options.ts';
+import { checkLogLevel, hostPort, int } from './options.ts';
 import { installShutdown } from './shutdown.ts';
 import type { Logger } from 'pino';
 import { influxdbSchema } from '../config/influxdb.ts';
@@ -113,8 +113,7 @@ export function registerDemoCommand(program: Command): void {
           logLevel: string;
         } & DemoInfluxOptions,
       ) => {
-        if (!['debug', 'info', 'warn', 'error'].includes(o.logLevel))
-          throw new CliError(`--log-level: "${o.logLevel}" must be debug, info, warn or error`);
+        checkLogLevel(o.logLevel);
         const logger = pino({ level: o.logLevel, base: { app: 'pmip-exporter' } });
         const eventLog = createEventLog({ logger, ...DEMO_EVENT_LOG });
         const influx = o.influxUrl !== undefined ? demoInfluxWriter(o, logger) : undefined;

@@ -16,7 +16,7 @@ import { statisticsDocument } from '../exporters/statistics.ts';
 import { DEFAULT_MIP_PORT, DEFAULT_TIMEOUT_SECONDS, WireObserver } from '../observe/observer.ts';
 import { CaptureToolError, feedObserver, startLiveCapture, type LiveCapture } from '../observe/source.ts';
 import { CliError } from './errors.ts';
-import { hostPort, int } from './options.ts';
+import { checkLogLevel, hostPort, int } from './options.ts';
 import { installShutdown } from './shutdown.ts';
 
 /** Where `observe` serves /metrics and the pages unless --listen says otherwise. */
@@ -91,8 +91,7 @@ export function registerObserveCommand(program: Command): void {
 }
 
 async function observeCommand(o: ObserveOptions): Promise<void> {
-  if (!['debug', 'info', 'warn', 'error'].includes(o.logLevel))
-    throw new CliError(`--log-level: "${o.logLevel}" must be debug, info, warn or error`);
+  checkLogLevel(o.logLevel);
   if ((o.pcap === undefined) === (o.interface === undefined))
     throw new CliError('observe: give exactly one of --pcap FILE, --pcap - or --interface NAME');
   if (o.realtime && o.pcap === undefined)

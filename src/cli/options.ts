@@ -1,4 +1,5 @@
 /** Option parsers the commands share: each throws a `CliError` naming the option and the rule. */
+import { LOG_LEVELS, type LogLevel } from '../config/fields.ts';
 import { CliError } from './errors.ts';
 
 /** `--<name> <n>`: an integer from `min` to `max`. */
@@ -16,4 +17,11 @@ export function hostPort(value: string): { host: string; port: number } {
   const m = /^([^:\s]+):(\d{1,5})$/.exec(value);
   if (!m || Number(m[2]) > 65535) throw new CliError(`--listen: "${value}" must be HOST:PORT`);
   return { host: m[1]!, port: Number(m[2]) };
+}
+
+/** `--log-level`: one of the levels a site file accepts. */
+export function checkLogLevel(level: string): LogLevel {
+  if (!(LOG_LEVELS as readonly string[]).includes(level))
+    throw new CliError(`--log-level: "${level}" must be debug, info, warn or error`);
+  return level as LogLevel;
 }

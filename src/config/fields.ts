@@ -54,3 +54,7 @@ export const endpointWithPort = z
     message: 'must be an IPv4 address and :port',
   });
 export const lifetimeSeconds = z.number().int().min(1).max(65535);
+
+/** The log levels a site file and the command line accept. */
+export const LOG_LEVELS = ['debug', 'info', 'warn', 'error'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];

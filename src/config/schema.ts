@@ -8,7 +8,7 @@ import {
   PROMETHEUS_DEFAULTS,
   SITE_DEFAULTS,
 } from './defaults.ts';
-import { hostPort, ipv4, mask, nodeId, port } from './fields.ts';
+import { LOG_LEVELS, hostPort, ipv4, mask, nodeId, port } from './fields.ts';
 import { influxdbSchema } from './influxdb.ts';
 import { localBindingSchema, perNodeBindingSchema, radiusSchema } from './security-associations.ts';
 import { isRecord, siteRuleIssues } from './site-rules.ts';
@@ -86,7 +86,7 @@ export const siteSchema = z
       .default({ prometheus: { ...PROMETHEUS_DEFAULTS } }),
     logging: z
       .object({
-        level: z.enum(['debug', 'info', 'warn', 'error']).default(LOGGING_DEFAULTS.level),
+        level: z.enum(LOG_LEVELS).default(LOGGING_DEFAULTS.level),
         // Engine problems (failed registrations, security violations, ...) per cause: at most
         // `lines` lines per `windowSeconds`, then one "suppressed K similar messages" line.
         rateLimit: z

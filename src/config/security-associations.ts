@@ -1,5 +1,7 @@
 /** `securityAssociations`: local bindings, per-node SAs (RFC 5563) and the RADIUS source of SAs. */
 import { z } from 'zod';
+import { REPLAY_MODES } from '../pmip/event-vocabulary.ts';
+import { AUTH_ALGORITHMS } from '../pmip/wire/auth.ts';
 import { RADIUS_DEFAULTS as R, SECURITY_ASSOCIATION_DEFAULTS as SA } from './defaults.ts';
 import { endpoint, ipv4, nodeId, saKey } from './fields.ts';
 
@@ -7,8 +9,8 @@ const spi = z.number().int().min(256, 'must be >= 256 (SPIs 0-255 are reserved)'
 
 /** How an SA authenticates and guards against replay: the same three fields wherever one is configured. */
 const protectionFields = {
-  algorithm: z.enum(['prefix-suffix', 'hmac-md5']).default(SA.algorithm),
-  replay: z.enum(['timestamp', 'nonce']).default(SA.replay),
+  algorithm: z.enum(AUTH_ALGORITHMS).default(SA.algorithm),
+  replay: z.enum(REPLAY_MODES).default(SA.replay),
   replayWindowSeconds: z.number().int().min(1).max(3600).default(SA.replayWindowSeconds),
 };
 

@@ -8,8 +8,8 @@ import { WireError } from './errors.ts';
  * The protected bytes are the UDP payload from byte 0 through the type, length and SPI of the
  * authentication extension itself.
  */
-export type AuthAlgorithm = 'prefix-suffix' | 'hmac-md5';
-export const AUTH_ALGORITHMS: readonly AuthAlgorithm[] = ['prefix-suffix', 'hmac-md5'];
+export const AUTH_ALGORITHMS = ['prefix-suffix', 'hmac-md5'] as const;
+export type AuthAlgorithm = (typeof AUTH_ALGORITHMS)[number];
 
 export const AUTHENTICATOR_LENGTH = 16;
 
