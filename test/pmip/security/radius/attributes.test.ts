@@ -6,7 +6,11 @@ import {
   parseCiscoAvPair,
   securityAssociationFromAccept,
 } from '../../../../src/pmip/security/radius/attributes.ts';
-import { decryptSalted, encryptSalted, SaltDecryptionError } from '../../../../src/pmip/security/radius/salt.ts';
+import {
+  decryptSalted,
+  encryptSalted,
+  SaltDecryptionError,
+} from '../../../../src/pmip/security/radius/salt.ts';
 import { checkAnswer } from '../../../../src/pmip/security/radius/verify.ts';
 import { parseKeyNotation } from '../../../../src/pmip/security/key.ts';
 
