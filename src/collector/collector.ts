@@ -238,10 +238,6 @@ export class Collector {
     }
   }
 
-  hasSubnetMapView(): boolean {
-    return this.views.subnetMap !== undefined;
-  }
-
   /**
    * SA descriptions from the injected view, rebuilt field by field: whatever object the view
    * returns, nothing but these fields (never a key) comes out.
