@@ -617,7 +617,7 @@ if (isMain(import.meta.url)) {
   const fuzzArg = args.find((a) => a.startsWith('--fuzz='));
   const result = runWireBench({
     quick: args.includes('--quick'),
-    fuzz: fuzzArg ? Number(fuzzArg.slice(7)) : undefined,
+    ...(fuzzArg ? { fuzz: Number(fuzzArg.slice(7)) } : {}),
   });
   printWireFigures(result);
   if (result.fuzz.crashes > 0) process.exitCode = 1;
