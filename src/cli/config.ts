@@ -3,7 +3,7 @@ import { ConfigError, loadSiteConfig } from '../config/load.ts';
 import type { SiteConfig } from '../config/schema.ts';
 import { siteSecurityAssociations } from '../app/security-associations.ts';
 import { realScheduler } from '../pmip/runtime/scheduler.ts';
-import { SecurityAssociationUnavailable } from '../pmip/security/store.ts';
+import { SecurityAssociationUnavailable, describedFields } from '../pmip/security/store.ts';
 import { isIpv4 } from '../pmip/wire/ipv4.ts';
 import { CliError } from './errors.ts';
 
@@ -114,15 +114,7 @@ export async function lookUpSecurityAssociation(
       address,
       found: true,
       radius: servers,
-      spi: d.spi,
-      algorithm: d.algorithm,
-      replay: d.replay,
-      replayWindowSeconds: d.replayWindowSeconds,
-      scope: d.scope,
-      source: d.source,
-      ...(d.server !== undefined ? { server: d.server } : {}),
-      ...(d.attributeStyle !== undefined ? { attributeStyle: d.attributeStyle } : {}),
-      ...(d.homeAgent !== undefined ? { homeAgent: d.homeAgent } : {}),
+      ...describedFields(d),
       text:
         `${address}: SPI ${d.spi}, algorithm ${d.algorithm}, replay ${d.replay}` +
         `${d.replay === 'timestamp' ? ` (window ${d.replayWindowSeconds} s)` : ''}, ${from}`,

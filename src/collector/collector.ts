@@ -11,7 +11,7 @@
  */
 import { ATTEMPT_DISCARD_REASONS } from '../pmip/events.ts';
 import type { ClientState, PmipEvent } from '../pmip/events.ts';
-import type { SecurityAssociationDescription } from '../pmip/security/store.ts';
+import { describedFields, type SecurityAssociationDescription } from '../pmip/security/store.ts';
 import type { SubnetMapRow } from '../pmip/subnet-map/table.ts';
 import type { AapStatus } from './aaps.ts';
 import type { AgentEntryView } from './agent-tables.ts';
@@ -244,15 +244,7 @@ export class Collector {
    */
   securityAssociations(): SecurityAssociationDescription[] {
     return (this.views.securityAssociations?.() ?? []).map((d) => ({
-      spi: d.spi,
-      algorithm: d.algorithm,
-      replay: d.replay,
-      replayWindowSeconds: d.replayWindowSeconds,
-      scope: d.scope,
-      source: d.source,
-      ...(d.server !== undefined ? { server: d.server } : {}),
-      ...(d.attributeStyle !== undefined ? { attributeStyle: d.attributeStyle } : {}),
-      ...(d.homeAgent !== undefined ? { homeAgent: d.homeAgent } : {}),
+      ...describedFields(d),
       ...(d.ageSeconds !== undefined ? { ageSeconds: d.ageSeconds } : {}),
     }));
   }

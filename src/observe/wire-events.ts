@@ -40,34 +40,21 @@ export function sentEvent(
   toBroadcast: boolean,
   foreignAgent: string | undefined,
 ): RegistrationSentEvent {
-  return foreignAgent !== undefined
-    ? {
-        type: 'registration-sent',
-        time,
-        node,
-        nodeKind: 'access-point',
-        client,
-        kind,
-        retransmission,
-        homeAgent,
-        careOfAddress,
-        lifetime,
-        toBroadcast,
-        foreignAgent,
-      }
-    : {
-        type: 'registration-sent',
-        time,
-        node,
-        nodeKind: 'access-point',
-        client,
-        kind,
-        retransmission,
-        homeAgent,
-        careOfAddress,
-        lifetime,
-        toBroadcast,
-      };
+  const e: RegistrationSentEvent = {
+    type: 'registration-sent',
+    time,
+    node,
+    nodeKind: 'access-point',
+    client,
+    kind,
+    retransmission,
+    homeAgent,
+    careOfAddress,
+    lifetime,
+    toBroadcast,
+  };
+  if (foreignAgent !== undefined) e.foreignAgent = foreignAgent;
+  return e;
 }
 
 /** The row's last outcome (the client-state event carries it). */
@@ -109,46 +96,6 @@ export function outcomeEvent(
   o: Conclusion,
 ): RegistrationOutcomeEvent {
   const fa = a.foreignAgent;
-  // An answered attempt (code, reason, issuer and round trip, no late reply) as one literal.
-  if (
-    o.code !== undefined &&
-    o.reason !== undefined &&
-    o.issuer !== undefined &&
-    o.roundTripSeconds !== undefined &&
-    o.lastReplyAt === undefined
-  )
-    return fa !== undefined
-      ? {
-          type: 'registration-outcome',
-          time: at,
-          node: a.sender,
-          nodeKind: 'access-point',
-          client: c.ref,
-          kind: a.kind,
-          outcome,
-          homeAgent: a.homeAgent,
-          transmissions: a.count,
-          foreignAgent: fa,
-          code: o.code,
-          reason: o.reason,
-          issuer: o.issuer,
-          roundTripSeconds: o.roundTripSeconds,
-        }
-      : {
-          type: 'registration-outcome',
-          time: at,
-          node: a.sender,
-          nodeKind: 'access-point',
-          client: c.ref,
-          kind: a.kind,
-          outcome,
-          homeAgent: a.homeAgent,
-          transmissions: a.count,
-          code: o.code,
-          reason: o.reason,
-          issuer: o.issuer,
-          roundTripSeconds: o.roundTripSeconds,
-        };
   const e: RegistrationOutcomeEvent = {
     type: 'registration-outcome',
     time: at,
@@ -236,38 +183,23 @@ export function replyReceivedEvent(
   ans: Answer,
   info: ReplyCodeInfo,
 ): ReplyReceivedEvent {
-  return a.foreignAgent !== undefined
-    ? {
-        type: 'reply-received',
-        time: ans.at,
-        node: a.sender,
-        nodeKind: 'access-point',
-        client: c.ref,
-        kind: a.kind,
-        homeAgent: a.homeAgent,
-        code: ans.code,
-        reason: info.reason,
-        accepted: info.accepted,
-        issuer: info.issuer,
-        lifetime: ans.lifetime,
-        roundTripSeconds: ans.roundTripSeconds,
-        foreignAgent: a.foreignAgent,
-      }
-    : {
-        type: 'reply-received',
-        time: ans.at,
-        node: a.sender,
-        nodeKind: 'access-point',
-        client: c.ref,
-        kind: a.kind,
-        homeAgent: a.homeAgent,
-        code: ans.code,
-        reason: info.reason,
-        accepted: info.accepted,
-        issuer: info.issuer,
-        lifetime: ans.lifetime,
-        roundTripSeconds: ans.roundTripSeconds,
-      };
+  const e: ReplyReceivedEvent = {
+    type: 'reply-received',
+    time: ans.at,
+    node: a.sender,
+    nodeKind: 'access-point',
+    client: c.ref,
+    kind: a.kind,
+    homeAgent: a.homeAgent,
+    code: ans.code,
+    reason: info.reason,
+    accepted: info.accepted,
+    issuer: info.issuer,
+    lifetime: ans.lifetime,
+    roundTripSeconds: ans.roundTripSeconds,
+  };
+  if (a.foreignAgent !== undefined) e.foreignAgent = a.foreignAgent;
+  return e;
 }
 
 export function movedEvent(

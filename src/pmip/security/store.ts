@@ -66,6 +66,25 @@ export interface SecurityAssociationProvider {
   describe(): SecurityAssociationDescription[];
 }
 
+/**
+ * A description's fields and nothing else, as a fresh object: whatever object holds them (a
+ * provider's entry, a view), no key and no other field comes out. `ageSeconds` is left to callers
+ * that show it.
+ */
+export function describedFields(d: SecurityAssociationDescription): SecurityAssociationDescription {
+  return {
+    spi: d.spi,
+    algorithm: d.algorithm,
+    replay: d.replay,
+    replayWindowSeconds: d.replayWindowSeconds,
+    scope: d.scope,
+    source: d.source,
+    ...(d.server !== undefined ? { server: d.server } : {}),
+    ...(d.attributeStyle !== undefined ? { attributeStyle: d.attributeStyle } : {}),
+    ...(d.homeAgent !== undefined ? { homeAgent: d.homeAgent } : {}),
+  };
+}
+
 export const MIN_CONFIGURED_SPI = 256;
 
 export class SecurityAssociationError extends Error {
