@@ -1,7 +1,7 @@
 import { agentEmitter, type AgentEmitter } from '../agents/common.ts';
 import type { EventSink } from '../events.ts';
 import type { Scheduler } from '../runtime/scheduler.ts';
-import { UdpEndpoint, type Peer, type UdpEndpointOptions } from '../runtime/udp.ts';
+import type { BindDatagramSocket, Peer, UdpEndpointOptions } from '../runtime/udp.ts';
 import type { RandomSource } from '../wire/identification.ts';
 import { checkPort } from '../wire/checks.ts';
 import { isIpv4 } from '../wire/ipv4.ts';
@@ -21,21 +21,11 @@ export interface AapPeerConfig {
   port: number;
 }
 
-/** The socket a node runs on. UdpEndpoint is one; tests may wrap it (a cable they can unplug). */
-export interface DatagramSocket {
-  readonly address: string;
-  readonly port: number;
-  send(payload: Uint8Array, to: Peer): void;
-  close(): Promise<void>;
-}
+/** The socket a node runs on and how it is bound: the same injected `bind` as every node's. */
+export { bindUdp, type BindDatagramSocket, type DatagramSocket } from '../runtime/udp.ts';
 
 /** UdpEndpointOptions, receive buffer size included. */
 export type DatagramSocketOptions = UdpEndpointOptions;
-
-export type BindDatagramSocket = (options: DatagramSocketOptions) => Promise<DatagramSocket>;
-
-/** A real UDP socket (UdpEndpoint: handler exceptions reported, never thrown). */
-export const bindUdp: BindDatagramSocket = (options) => UdpEndpoint.bind(options);
 
 /** Receive buffers asked for by default: an AAP takes bursts from every AP, an AP whole tables. */
 export const AAP_RECEIVE_BUFFER_BYTES = 4 * 1024 * 1024;
