@@ -2,12 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { ForeignAgent } from '../../../src/pmip/agents/foreign-agent.ts';
 import { HomeAgent, type HomeAgentConfig } from '../../../src/pmip/agents/home-agent.ts';
 import { FakeScheduler } from '../../../src/pmip/runtime/scheduler.ts';
-import type {
-  BindDatagramSocket,
-  DatagramSocket,
-  Peer,
-  UdpEndpointOptions,
-} from '../../../src/pmip/runtime/udp.ts';
+import type { Peer } from '../../../src/pmip/runtime/udp.ts';
 import { LocalSecurityAssociations } from '../../../src/pmip/security/store.ts';
 import {
   decodeRegistration,
@@ -15,6 +10,7 @@ import {
   seededRandom,
   type RegistrationReply,
 } from '../../../src/pmip/wire/index.ts';
+import { fakeNetwork } from '../../support/fake-socket.ts';
 import { EventLog, encodeRequest, timestampId, type RequestFields } from './helpers.ts';
 
 /**
@@ -28,40 +24,6 @@ const HA = '10.1.0.1';
 const FA = '10.2.0.2';
 const MN = '10.1.0.50';
 const AP: Peer = { address: '10.2.0.10', port: 40434 };
-
-class FakeSocket implements DatagramSocket {
-  readonly sent: Array<{ bytes: Buffer; to: Peer }> = [];
-  closed = 0;
-  constructor(
-    readonly options: UdpEndpointOptions,
-    readonly port: number,
-  ) {}
-  get address(): string {
-    return this.options.address;
-  }
-  send(payload: Uint8Array, to: Peer): void {
-    this.sent.push({ bytes: Buffer.from(payload), to });
-  }
-  async close(): Promise<void> {
-    this.closed++;
-  }
-  deliver(bytes: Buffer, from: Peer): void {
-    this.options.onDatagram(bytes, from);
-  }
-}
-
-/** Fake sockets handed out in bind order; bind number `failAt` (0-based) throws instead. */
-function fakeNetwork(failAt = Infinity): { bind: BindDatagramSocket; sockets: FakeSocket[] } {
-  const sockets: FakeSocket[] = [];
-  let calls = 0;
-  const bind: BindDatagramSocket = async (options) => {
-    if (calls++ === failAt) throw new Error(`bind ${options.address}:${options.port}: EADDRINUSE (fake)`);
-    const s = new FakeSocket(options, options.port || 50_000 + sockets.length);
-    sockets.push(s);
-    return s;
-  };
-  return { bind, sockets };
-}
 
 function homeAgentConfig(over: Partial<HomeAgentConfig> = {}): HomeAgentConfig {
   return {

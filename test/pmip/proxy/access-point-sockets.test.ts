@@ -9,9 +9,7 @@ import {
   UdpEndpoint,
   udpPortBindable,
   type BindDatagramSocket,
-  type DatagramSocket,
   type Peer,
-  type UdpEndpointOptions,
 } from '../../../src/pmip/runtime/udp.ts';
 import { SimulatedDataPlane, type DataPlaneAction } from '../../../src/pmip/runtime/data-plane.ts';
 import { LocalSecurityAssociations } from '../../../src/pmip/security/store.ts';
@@ -23,6 +21,7 @@ import {
   type RegistrationRequest,
 } from '../../../src/pmip/wire/index.ts';
 import { EventRecorder } from '../../support/event-recorder.ts';
+import { FakeSocket } from '../../support/fake-socket.ts';
 
 /**
  * The access point with its sockets injected (AccessPointDeps.bind): start-up when a bind fails,
@@ -33,28 +32,6 @@ const KEY = '00112233445566778899aabbccddeeff';
 const HA = '10.1.0.1';
 const FA: Peer = { address: '10.2.0.2', port: 434 };
 const CLIENT = { mac: '02:00:00:00:00:07', address: '10.1.0.50', ssid: 'corp' };
-
-/** A socket that records what is sent and lets the test deliver datagrams. */
-class FakeSocket implements DatagramSocket {
-  readonly sent: Array<{ bytes: Buffer; to: Peer }> = [];
-  closed = 0;
-  constructor(
-    private readonly options: UdpEndpointOptions,
-    readonly port: number,
-  ) {}
-  get address(): string {
-    return this.options.address;
-  }
-  send(payload: Uint8Array, to: Peer): void {
-    this.sent.push({ bytes: Buffer.from(payload), to });
-  }
-  async close(): Promise<void> {
-    this.closed++;
-  }
-  deliver(bytes: Buffer, from: Peer): void {
-    this.options.onDatagram(bytes, from);
-  }
-}
 
 function config(over: Partial<AccessPointConfig> = {}): AccessPointConfig {
   return {
