@@ -42,11 +42,52 @@ class ClientRow {
     /** -1 when no reply yet. */
     public lastCode: number,
     public lastSeen: number,
-    public lastOutcome: ClientOutcome | undefined,
     /** ms since epoch; NaN when no attempt is in progress. */
     public attemptStartedAt: number,
     public nai: string | undefined,
   ) {}
+
+  /**
+   * The last outcome as fields of the row, copied from the event: a row that kept the event's
+   * object would hold one young object per attempt until the next (promoted by every scavenge in
+   * between: the costliest allocation of the observation path in profiles).
+   */
+  outcomeKind: ClientOutcome['kind'] | undefined = undefined;
+  outcomeCode = -1;
+  outcomeReason: string | undefined = undefined;
+  outcomeHomeAgent: string | undefined = undefined;
+  outcomeForeignAgent: string | undefined = undefined;
+  outcomeTransmissions = 0;
+  outcomeAt = 0;
+  outcomeSecurityAssociation: ClientOutcome['securityAssociation'] = undefined;
+
+  setOutcome(o: ClientOutcome): void {
+    this.outcomeKind = o.kind;
+    this.outcomeCode = o.code ?? -1;
+    this.outcomeReason = o.reason;
+    this.outcomeHomeAgent = o.homeAgent;
+    this.outcomeForeignAgent = o.foreignAgent;
+    this.outcomeTransmissions = o.transmissions;
+    this.outcomeAt = o.at;
+    this.outcomeSecurityAssociation = o.securityAssociation;
+  }
+
+  /** The last outcome as the event carried it (the optional fields only when they were set). */
+  outcome(): ClientOutcome | undefined {
+    if (this.outcomeKind === undefined) return undefined;
+    const o: ClientOutcome = {
+      kind: this.outcomeKind,
+      transmissions: this.outcomeTransmissions,
+      at: this.outcomeAt,
+    };
+    if (this.outcomeCode >= 0) o.code = this.outcomeCode;
+    if (this.outcomeReason !== undefined) o.reason = this.outcomeReason;
+    if (this.outcomeHomeAgent !== undefined) o.homeAgent = this.outcomeHomeAgent;
+    if (this.outcomeForeignAgent !== undefined) o.foreignAgent = this.outcomeForeignAgent;
+    if (this.outcomeSecurityAssociation !== undefined)
+      o.securityAssociation = this.outcomeSecurityAssociation;
+    return o;
+  }
 }
 
 /** One client as the pages and the JSON API show it. */
@@ -86,6 +127,10 @@ export interface ClientFilter {
 }
 
 const MAX_INTERNED = 4096;
+
+function outcomeView(o: ClientOutcome | undefined): ClientOutcomeView | null {
+  return o === undefined ? null : { ...o, text: describeOutcome(o) };
+}
 
 export class ClientTable {
   private readonly rows = new Map<string, ClientRow>();
@@ -130,24 +175,22 @@ export class ClientTable {
           return;
         }
       }
-      this.rows.set(
+      const created = new ClientRow(
         e.client.mac,
-        new ClientRow(
-          e.client.mac,
-          e.client.address,
-          accessPoint,
-          this.intern(e.ssid),
-          state,
-          this.internOptional(e.homeAgent),
-          this.internOptional(e.careOfAddress),
-          e.expiresAt ?? NaN,
-          e.lastCode ?? -1,
-          now,
-          e.lastOutcome,
-          e.attemptStartedAt ?? NaN,
-          e.nai,
-        ),
+        e.client.address,
+        accessPoint,
+        this.intern(e.ssid),
+        state,
+        this.internOptional(e.homeAgent),
+        this.internOptional(e.careOfAddress),
+        e.expiresAt ?? NaN,
+        e.lastCode ?? -1,
+        now,
+        e.attemptStartedAt ?? NaN,
+        e.nai,
       );
+      if (e.lastOutcome !== undefined) created.setOutcome(e.lastOutcome);
+      this.rows.set(e.client.mac, created);
       this.byState[state] = this.byState[state]! + 1;
       this.byAccessPoint[accessPoint] = this.byAccessPoint[accessPoint]! + 1;
       this.count(accessPoint, state, 1);
@@ -176,7 +219,7 @@ export class ClientTable {
     if (row.careOfAddress !== e.careOfAddress) row.careOfAddress = this.internOptional(e.careOfAddress);
     row.expiresAt = e.expiresAt ?? NaN;
     if (e.lastCode !== undefined) row.lastCode = e.lastCode;
-    if (e.lastOutcome !== undefined) row.lastOutcome = e.lastOutcome;
+    if (e.lastOutcome !== undefined) row.setOutcome(e.lastOutcome);
     row.attemptStartedAt = e.attemptStartedAt ?? NaN;
     row.lastSeen = now;
   }
@@ -241,8 +284,7 @@ export class ClientTable {
           : Math.max(0, Math.floor((r.expiresAt - now) / 1000)),
         lastCode: r.lastCode < 0 ? null : r.lastCode,
         lastReason: r.lastCode < 0 ? null : replyCode(r.lastCode).reason,
-        lastOutcome:
-          r.lastOutcome === undefined ? null : { ...r.lastOutcome, text: describeOutcome(r.lastOutcome) },
+        lastOutcome: outcomeView(r.outcome()),
         attemptStartedAt: Number.isNaN(r.attemptStartedAt) ? null : r.attemptStartedAt,
         lastSeen: r.lastSeen,
       });

@@ -3,7 +3,7 @@
  * unsigned 32-bit numbers (compared per packet) and as the address book's strings (what events
  * carry). Every field is set from the start and never deleted: objects keep one shape.
  */
-import type { ClientOutcome, RegistrationKind, SecurityViolationReason } from '../pmip/events.ts';
+import type { RegistrationKind, RegistrationOutcomeKind, SecurityViolationReason } from '../pmip/events.ts';
 import { countIn } from './counters.ts';
 
 /** No address (the numeric fields' "undefined"). */
@@ -69,7 +69,19 @@ export interface ClientWire {
   foreignAgentN: number;
   boundUntil: number | undefined;
   lastCode: number | undefined;
-  lastOutcome: ClientOutcome | undefined;
+  /**
+   * The last concluded attempt, as fields: the client-state event builds its `lastOutcome` from
+   * them. (An object per attempt held here until the next one outlives the young generation:
+   * copied by every scavenge and promoted, the costliest allocation in profiles.)
+   */
+  outcomeKind: RegistrationOutcomeKind | undefined;
+  outcomeTransmissions: number;
+  outcomeAt: number;
+  outcomeHomeAgent: string | undefined;
+  /** -1: none. */
+  outcomeCode: number;
+  outcomeReason: string | undefined;
+  outcomeForeignAgent: string | undefined;
   nai: string | undefined;
   attempt: Attempt | undefined;
   /** A usable 133 ended the last attempt: an acceptance next is a resync. */
@@ -100,12 +112,36 @@ export function newClient(homeAddress: string, senderN: number, sender: string):
     foreignAgentN: NO_ADDRESS,
     boundUntil: undefined,
     lastCode: undefined,
-    lastOutcome: undefined,
+    outcomeKind: undefined,
+    outcomeTransmissions: 0,
+    outcomeAt: 0,
+    outcomeHomeAgent: undefined,
+    outcomeCode: -1,
+    outcomeReason: undefined,
+    outcomeForeignAgent: undefined,
     nai: undefined,
     attempt: undefined,
     resync: undefined,
     dirty: false,
   };
+}
+
+/** The row's last outcome: the attempt that just ended. */
+export function recordOutcome(
+  c: ClientWire,
+  a: Attempt,
+  outcome: RegistrationOutcomeKind,
+  at: number,
+  code: number | undefined,
+  reason: string | undefined,
+): void {
+  c.outcomeKind = outcome;
+  c.outcomeTransmissions = a.count;
+  c.outcomeAt = at;
+  c.outcomeHomeAgent = a.homeAgent;
+  c.outcomeCode = code ?? -1;
+  c.outcomeReason = reason;
+  c.outcomeForeignAgent = a.foreignAgent;
 }
 
 /** Per sender: how many unanswered attempts ended after how many transmissions (its usual limit). */

@@ -12,6 +12,7 @@ import {
   SenderHabits,
   hasIdentification,
   newClient,
+  recordOutcome,
   type Attempt,
   type ClientWire,
   type Transmission,
@@ -22,7 +23,6 @@ import { HomeAgentProbes } from './probes.ts';
 import { RowPublisher } from './row-publisher.ts';
 import type { ObserverSecurityAssociations } from './observer.ts';
 import {
-  lastOutcomeOf,
   movedEvent,
   outcomeEvent,
   replyReceivedEvent,
@@ -429,7 +429,7 @@ export class AttemptTracker {
     a.open = false;
     if (c.attempt === a) c.attempt = undefined; // concluded: garbage while still young
     const at = outcome === 'accepted' || outcome === 'denied' ? a.answer!.at : this.clock;
-    c.lastOutcome = lastOutcomeOf(a, outcome, at, o);
+    recordOutcome(c, a, outcome, at, o.code, o.reason);
     this.emit(outcomeEvent(c, a, outcome, at, o));
   }
 

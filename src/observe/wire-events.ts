@@ -57,33 +57,35 @@ export function sentEvent(
   return e;
 }
 
-/** The row's last outcome (the client-state event carries it). */
-export function lastOutcomeOf(
-  a: Attempt,
-  outcome: RegistrationOutcomeKind,
-  at: number,
-  o: Conclusion,
-): ClientOutcome {
-  const fa = a.foreignAgent;
-  if (o.code !== undefined && o.reason !== undefined)
+/** The row's last outcome (the client-state event carries it), from the row's fields. */
+export function lastOutcomeOf(c: ClientWire): ClientOutcome | undefined {
+  const kind = c.outcomeKind;
+  if (kind === undefined) return undefined;
+  const ha = c.outcomeHomeAgent;
+  const fa = c.outcomeForeignAgent;
+  const t = c.outcomeTransmissions;
+  const at = c.outcomeAt;
+  // Whole literals for the usual combinations (one shape each), fields one by one otherwise.
+  if (ha !== undefined && c.outcomeCode >= 0 && c.outcomeReason !== undefined)
     return fa !== undefined
       ? {
-          kind: outcome,
-          transmissions: a.count,
+          kind,
+          transmissions: t,
           at,
-          homeAgent: a.homeAgent,
-          code: o.code,
-          reason: o.reason,
+          homeAgent: ha,
+          code: c.outcomeCode,
+          reason: c.outcomeReason,
           foreignAgent: fa,
         }
-      : { kind: outcome, transmissions: a.count, at, homeAgent: a.homeAgent, code: o.code, reason: o.reason };
-  if (o.code === undefined && o.reason === undefined)
+      : { kind, transmissions: t, at, homeAgent: ha, code: c.outcomeCode, reason: c.outcomeReason };
+  if (ha !== undefined && c.outcomeCode < 0 && c.outcomeReason === undefined)
     return fa !== undefined
-      ? { kind: outcome, transmissions: a.count, at, homeAgent: a.homeAgent, foreignAgent: fa }
-      : { kind: outcome, transmissions: a.count, at, homeAgent: a.homeAgent };
-  const last: ClientOutcome = { kind: outcome, transmissions: a.count, at, homeAgent: a.homeAgent };
-  if (o.code !== undefined) last.code = o.code;
-  if (o.reason !== undefined) last.reason = o.reason;
+      ? { kind, transmissions: t, at, homeAgent: ha, foreignAgent: fa }
+      : { kind, transmissions: t, at, homeAgent: ha };
+  const last: ClientOutcome = { kind, transmissions: t, at };
+  if (ha !== undefined) last.homeAgent = ha;
+  if (c.outcomeCode >= 0) last.code = c.outcomeCode;
+  if (c.outcomeReason !== undefined) last.reason = c.outcomeReason;
   if (fa !== undefined) last.foreignAgent = fa;
   return last;
 }
@@ -144,7 +146,8 @@ export function clientStateEvent(c: ClientWire, now: number): ClientStateEvent {
   if (c.careOfAddress !== undefined) e.careOfAddress = c.careOfAddress;
   if (bound && Number.isFinite(c.boundUntil)) e.expiresAt = c.boundUntil!;
   if (c.lastCode !== undefined) e.lastCode = c.lastCode;
-  if (c.lastOutcome !== undefined) e.lastOutcome = c.lastOutcome;
+  const last = lastOutcomeOf(c);
+  if (last !== undefined) e.lastOutcome = last;
   if (inProgress) e.attemptStartedAt = a.startedAt;
   return e;
 }
