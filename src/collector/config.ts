@@ -110,8 +110,14 @@ export class NodeRegistry {
   }
 
   slot(id: string): number {
+    // The events of one attempt name the same nodes one after another: the last id found is
+    // checked first (a pointer comparison mostly, the same string object), then the map.
+    if (id === this.lastId) return this.lastSlot;
     const s = this.index.get(id);
-    return s !== undefined ? s : this.admit(id);
+    if (s === undefined) return this.admit(id);
+    this.lastId = id;
+    this.lastSlot = s;
+    return s;
   }
 
   /** The slot of an id without admitting it (for reads: filters, lookups). */
@@ -149,6 +155,10 @@ export class NodeRegistry {
     }
     return { ids, slots };
   }
+
+  /** The last id `slot` found in the index, and its slot (index entries are never removed). */
+  private lastId: string | undefined = undefined;
+  private lastSlot = -1;
 
   private admit(id: string): number {
     if (this.admitted < this.maxAdmitted && id !== OTHER) {

@@ -67,7 +67,12 @@ export interface ClientWire {
   /** The foreign agent of the last attempt. */
   foreignAgent: string | undefined;
   foreignAgentN: number;
-  boundUntil: number | undefined;
+  /**
+   * Until when the last acceptance binds (ms; Infinity: 0xffff), NaN when not bound: a number field
+   * always, so each new value is written into the row's own double (`undefined` in between would
+   * make it a fresh heap number per acceptance, kept until the next one).
+   */
+  boundUntil: number;
   lastCode: number | undefined;
   /**
    * The last concluded attempt, as fields: the client-state event builds its `lastOutcome` from
@@ -110,7 +115,7 @@ export function newClient(homeAddress: string, senderN: number, sender: string):
     homeAgentN: NO_ADDRESS,
     foreignAgent: undefined,
     foreignAgentN: NO_ADDRESS,
-    boundUntil: undefined,
+    boundUntil: NaN,
     lastCode: undefined,
     outcomeKind: undefined,
     outcomeTransmissions: 0,

@@ -18,6 +18,7 @@ import {
   type Transmission,
 } from './attempt-types.ts';
 import type { ObserverCounters } from './counters.ts';
+import { DeadlineQueue } from './deadlines.ts';
 import { isGroupNumber, type AddressBook, type RegistrationFields } from './datagram.ts';
 import { HomeAgentProbes } from './probes.ts';
 import { RowPublisher } from './row-publisher.ts';
@@ -52,15 +53,11 @@ export class AttemptTracker {
    * and replies alike): a small-integer key, no string to hash per packet.
    */
   private readonly clients = new Map<number, ClientWire>();
-  /**
-   * Deadlines in the order they were set (capture time mostly increases), as parallel arrays (no
-   * object per entry). Entries name the client and the attempt's number, not the attempt: a
-   * concluded attempt is garbage at once (young), instead of living on until its deadline.
-   */
-  private deadlineTimes: number[] = [];
-  private deadlineClients: ClientWire[] = [];
-  private deadlineSeqs: number[] = [];
-  private deadlineHead = 0;
+  /** The row `client` found last (rows are never removed). */
+  private lastKey = 0;
+  private lastClient: ClientWire | undefined = undefined;
+  /** Deadlines in the order they were set (deadlines.ts): the client and the attempt's number. */
+  private readonly deadlines = new DeadlineQueue<ClientWire>();
   private attemptSeq = 0;
   private readonly habits = new SenderHabits();
   private readonly probes: HomeAgentProbes;
@@ -80,6 +77,18 @@ export class AttemptTracker {
     this.rows = new RowPublisher(o.emit);
   }
 
+  /** The row of a home address; the last one found first (a reply follows its request). */
+  private client(key: number): ClientWire | undefined {
+    const last = this.lastClient;
+    if (last !== undefined && key === this.lastKey) return last;
+    const c = this.clients.get(key);
+    if (c !== undefined) {
+      this.lastKey = key;
+      this.lastClient = c;
+    }
+    return c;
+  }
+
   inProgress(): number {
     let n = 0;
     for (const c of this.clients.values()) if (c.attempt?.open) n++;
@@ -89,19 +98,13 @@ export class AttemptTracker {
   /** Moves capture time on: attempts whose wait ran out end as timeouts (or their denials stand). */
   advance(at: number): void {
     this.clock = at;
-    const times = this.deadlineTimes;
-    while (this.deadlineHead < times.length && times[this.deadlineHead]! <= at) {
-      const i = this.deadlineHead++;
-      const attempt = this.deadlineClients[i]!.attempt;
-      if (attempt?.open && attempt.seq === this.deadlineSeqs[i] && attempt.deadline === times[i])
-        this.expire(attempt);
-    }
-    if (this.deadlineHead > 4096 && this.deadlineHead * 2 > times.length) {
-      const h = this.deadlineHead;
-      this.deadlineTimes = times.slice(h);
-      this.deadlineClients = this.deadlineClients.slice(h);
-      this.deadlineSeqs = this.deadlineSeqs.slice(h);
-      this.deadlineHead = 0;
+    const q = this.deadlines;
+    while (q.due(at)) {
+      const attempt = q.firstItem().attempt;
+      const seq = q.firstSeq();
+      const time = q.firstTime();
+      q.shift();
+      if (attempt?.open && attempt.seq === seq && attempt.deadline === time) this.expire(attempt);
     }
     this.rows.tick(at);
   }
@@ -111,7 +114,7 @@ export class AttemptTracker {
   /** A request; `decoded` is the codec's view, present when authenticators are to be checked. */
   request(f: RegistrationFields, src: number, dst: number, at: number, decoded?: DecodedRegistration): void {
     const key = f.homeAddress | 0;
-    let c = this.clients.get(key);
+    let c = this.client(key);
     const open = c?.attempt?.open ? c.attempt : undefined;
     // The foreign agent forwarding a request it received: same identification, another source.
     if (open && open.senderN !== src && hasIdentification(open, f.idHigh, f.idLow)) {
@@ -213,7 +216,6 @@ export class AttemptTracker {
     let kind: RegistrationKind;
     if (f.lifetime === 0) kind = 'deregistration';
     else if (
-      c.boundUntil !== undefined &&
       c.boundUntil > at &&
       c.careOfN === f.careOfAddress &&
       c.homeAgentN === f.homeAgent &&
@@ -240,7 +242,7 @@ export class AttemptTracker {
       }
     }
     if (c.senderN !== src) {
-      c.boundUntil = undefined;
+      c.boundUntil = NaN;
       c.senderN = src;
       c.sender = names.name(src);
     }
@@ -283,9 +285,7 @@ export class AttemptTracker {
 
   private setDeadline(a: Attempt): void {
     a.deadline = a.lastTxAt + this.o.timeoutMs;
-    this.deadlineTimes.push(a.deadline);
-    this.deadlineClients.push(a.client);
-    this.deadlineSeqs.push(a.seq);
+    this.deadlines.push(a.deadline, a.client, a.seq);
   }
 
   // ---- replies ----------------------------------------------------------------------------------
@@ -293,7 +293,7 @@ export class AttemptTracker {
   reply(f: RegistrationFields, src: number, dst: number, at: number, decoded?: DecodedRegistration): void {
     if (this.probes.answered(f, src, at)) return;
     this.n.replies++;
-    const c = this.clients.get(f.homeAddress | 0);
+    const c = this.client(f.homeAddress | 0);
     const a = c?.attempt;
     let tx: Transmission | undefined;
     if (a?.open) {
@@ -374,8 +374,7 @@ export class AttemptTracker {
       if (a.lastReplyAt !== undefined) o.lastReplyAt = a.lastReplyAt;
       this.conclude(c, a, 'unauthenticated', o);
     } else this.conclude(c, a, 'timeout', {});
-    if (a.kind !== 'deregistration' && c.boundUntil !== undefined && c.boundUntil <= this.clock)
-      c.boundUntil = undefined;
+    if (a.kind !== 'deregistration' && c.boundUntil <= this.clock) c.boundUntil = NaN;
     this.publish(c);
   }
 
@@ -392,7 +391,7 @@ export class AttemptTracker {
     c.lastCode = ans.code;
     if (info.accepted) {
       if (a.kind === 'deregistration') {
-        c.boundUntil = undefined;
+        c.boundUntil = NaN;
         c.careOfAddress = undefined;
         c.careOfN = NO_ADDRESS;
       } else {

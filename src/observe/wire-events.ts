@@ -122,7 +122,7 @@ export function outcomeEvent(
 export function clientStateEvent(c: ClientWire, now: number): ClientStateEvent {
   const a = c.attempt;
   const inProgress = a?.open === true;
-  const bound = c.boundUntil !== undefined && c.boundUntil > now;
+  const bound = c.boundUntil > now; // NaN: not bound
   const state =
     c.location === 'home' && !inProgress
       ? 'home'
@@ -144,7 +144,7 @@ export function clientStateEvent(c: ClientWire, now: number): ClientStateEvent {
   if (c.nai !== undefined) e.nai = c.nai;
   if (c.homeAgent !== undefined) e.homeAgent = c.homeAgent;
   if (c.careOfAddress !== undefined) e.careOfAddress = c.careOfAddress;
-  if (bound && Number.isFinite(c.boundUntil)) e.expiresAt = c.boundUntil!;
+  if (bound && Number.isFinite(c.boundUntil)) e.expiresAt = c.boundUntil;
   if (c.lastCode !== undefined) e.lastCode = c.lastCode;
   const last = lastOutcomeOf(c);
   if (last !== undefined) e.lastOutcome = last;
