@@ -40,21 +40,34 @@ export function sentEvent(
   toBroadcast: boolean,
   foreignAgent: string | undefined,
 ): RegistrationSentEvent {
-  const e: RegistrationSentEvent = {
-    type: 'registration-sent',
-    time,
-    node,
-    nodeKind: 'access-point',
-    client,
-    kind,
-    retransmission,
-    homeAgent,
-    careOfAddress,
-    lifetime,
-    toBroadcast,
-  };
-  if (foreignAgent !== undefined) e.foreignAgent = foreignAgent;
-  return e;
+  return foreignAgent !== undefined
+    ? {
+        type: 'registration-sent',
+        time,
+        node,
+        nodeKind: 'access-point',
+        client,
+        kind,
+        retransmission,
+        homeAgent,
+        careOfAddress,
+        lifetime,
+        toBroadcast,
+        foreignAgent,
+      }
+    : {
+        type: 'registration-sent',
+        time,
+        node,
+        nodeKind: 'access-point',
+        client,
+        kind,
+        retransmission,
+        homeAgent,
+        careOfAddress,
+        lifetime,
+        toBroadcast,
+      };
 }
 
 /** The row's last outcome (the client-state event carries it), from the row's fields. */
@@ -98,6 +111,48 @@ export function outcomeEvent(
   o: Conclusion,
 ): RegistrationOutcomeEvent {
   const fa = a.foreignAgent;
+  const { code, reason, issuer, roundTripSeconds } = o;
+  // Whole literals for an answered attempt (most outcomes): one shape each way, every field in
+  // the object itself (fields added to a literal go to a second, out-of-object store).
+  if (
+    o.lastReplyAt === undefined &&
+    code !== undefined &&
+    reason !== undefined &&
+    issuer !== undefined &&
+    roundTripSeconds !== undefined
+  )
+    return fa !== undefined
+      ? {
+          type: 'registration-outcome',
+          time: at,
+          node: a.sender,
+          nodeKind: 'access-point',
+          client: c.ref,
+          kind: a.kind,
+          outcome,
+          homeAgent: a.homeAgent,
+          transmissions: a.count,
+          foreignAgent: fa,
+          code,
+          reason,
+          issuer,
+          roundTripSeconds,
+        }
+      : {
+          type: 'registration-outcome',
+          time: at,
+          node: a.sender,
+          nodeKind: 'access-point',
+          client: c.ref,
+          kind: a.kind,
+          outcome,
+          homeAgent: a.homeAgent,
+          transmissions: a.count,
+          code,
+          reason,
+          issuer,
+          roundTripSeconds,
+        };
   const e: RegistrationOutcomeEvent = {
     type: 'registration-outcome',
     time: at,
@@ -131,7 +186,36 @@ export function clientStateEvent(c: ClientWire, now: number): ClientStateEvent {
         : inProgress
           ? 'pending'
           : 'isolated';
-  // Optional fields set one by one: conditional spreads allocate an object each, per event.
+  const last = lastOutcomeOf(c);
+  const ha = c.homeAgent;
+  const coa = c.careOfAddress;
+  const code = c.lastCode;
+  // The steady state of a client (registered, between attempts) as one whole literal.
+  if (
+    state === 'registered' &&
+    !inProgress &&
+    c.nai === undefined &&
+    ha !== undefined &&
+    coa !== undefined &&
+    code !== undefined &&
+    last !== undefined &&
+    Number.isFinite(c.boundUntil)
+  )
+    return {
+      type: 'client-state',
+      time: now,
+      node: c.sender,
+      nodeKind: 'access-point',
+      client: c.ref,
+      ssid: '',
+      state,
+      homeAgent: ha,
+      careOfAddress: coa,
+      expiresAt: c.boundUntil,
+      lastCode: code,
+      lastOutcome: last,
+    };
+  // Optional fields set one by one otherwise: conditional spreads allocate an object each.
   const e: ClientStateEvent = {
     type: 'client-state',
     time: now,
@@ -142,11 +226,10 @@ export function clientStateEvent(c: ClientWire, now: number): ClientStateEvent {
     state,
   };
   if (c.nai !== undefined) e.nai = c.nai;
-  if (c.homeAgent !== undefined) e.homeAgent = c.homeAgent;
-  if (c.careOfAddress !== undefined) e.careOfAddress = c.careOfAddress;
+  if (ha !== undefined) e.homeAgent = ha;
+  if (coa !== undefined) e.careOfAddress = coa;
   if (bound && Number.isFinite(c.boundUntil)) e.expiresAt = c.boundUntil;
-  if (c.lastCode !== undefined) e.lastCode = c.lastCode;
-  const last = lastOutcomeOf(c);
+  if (code !== undefined) e.lastCode = code;
   if (last !== undefined) e.lastOutcome = last;
   if (inProgress) e.attemptStartedAt = a.startedAt;
   return e;
@@ -186,23 +269,39 @@ export function replyReceivedEvent(
   ans: Answer,
   info: ReplyCodeInfo,
 ): ReplyReceivedEvent {
-  const e: ReplyReceivedEvent = {
-    type: 'reply-received',
-    time: ans.at,
-    node: a.sender,
-    nodeKind: 'access-point',
-    client: c.ref,
-    kind: a.kind,
-    homeAgent: a.homeAgent,
-    code: ans.code,
-    reason: info.reason,
-    accepted: info.accepted,
-    issuer: info.issuer,
-    lifetime: ans.lifetime,
-    roundTripSeconds: ans.roundTripSeconds,
-  };
-  if (a.foreignAgent !== undefined) e.foreignAgent = a.foreignAgent;
-  return e;
+  const fa = a.foreignAgent;
+  return fa !== undefined
+    ? {
+        type: 'reply-received',
+        time: ans.at,
+        node: a.sender,
+        nodeKind: 'access-point',
+        client: c.ref,
+        kind: a.kind,
+        homeAgent: a.homeAgent,
+        code: ans.code,
+        reason: info.reason,
+        accepted: info.accepted,
+        issuer: info.issuer,
+        lifetime: ans.lifetime,
+        roundTripSeconds: ans.roundTripSeconds,
+        foreignAgent: fa,
+      }
+    : {
+        type: 'reply-received',
+        time: ans.at,
+        node: a.sender,
+        nodeKind: 'access-point',
+        client: c.ref,
+        kind: a.kind,
+        homeAgent: a.homeAgent,
+        code: ans.code,
+        reason: info.reason,
+        accepted: info.accepted,
+        issuer: info.issuer,
+        lifetime: ans.lifetime,
+        roundTripSeconds: ans.roundTripSeconds,
+      };
 }
 
 export function movedEvent(
