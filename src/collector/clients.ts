@@ -29,23 +29,53 @@ export function clientStateIndex(state: ClientState): number {
 }
 
 class ClientRow {
+  // Fields with initial values of their kind, assigned in the constructor: a field declared
+  // without one starts as undefined (ES2022 class fields), so its numbers would each be a heap
+  // number allocated per update and held until the next (measured: the client table's updates
+  // were the observation path's largest source of promoted objects).
+  mac: string;
+  address: string;
+  accessPoint = 0;
+  ssid: string;
+  state = 0;
+  homeAgent: string | undefined = undefined;
+  careOfAddress: string | undefined = undefined;
+  /** ms since epoch; NaN when not registered. */
+  expiresAt = NaN;
+  /** -1 when no reply yet. */
+  lastCode = -1;
+  lastSeen = NaN;
+  /** ms since epoch; NaN when no attempt is in progress. */
+  attemptStartedAt = NaN;
+  nai: string | undefined = undefined;
+
   constructor(
-    public mac: string,
-    public address: string,
-    public accessPoint: number,
-    public ssid: string,
-    public state: number,
-    public homeAgent: string | undefined,
-    public careOfAddress: string | undefined,
-    /** ms since epoch; NaN when not registered. */
-    public expiresAt: number,
-    /** -1 when no reply yet. */
-    public lastCode: number,
-    public lastSeen: number,
-    /** ms since epoch; NaN when no attempt is in progress. */
-    public attemptStartedAt: number,
-    public nai: string | undefined,
-  ) {}
+    mac: string,
+    address: string,
+    accessPoint: number,
+    ssid: string,
+    state: number,
+    homeAgent: string | undefined,
+    careOfAddress: string | undefined,
+    expiresAt: number,
+    lastCode: number,
+    lastSeen: number,
+    attemptStartedAt: number,
+    nai: string | undefined,
+  ) {
+    this.mac = mac;
+    this.address = address;
+    this.accessPoint = accessPoint;
+    this.ssid = ssid;
+    this.state = state;
+    this.homeAgent = homeAgent;
+    this.careOfAddress = careOfAddress;
+    this.expiresAt = expiresAt;
+    this.lastCode = lastCode;
+    this.lastSeen = lastSeen;
+    this.attemptStartedAt = attemptStartedAt;
+    this.nai = nai;
+  }
 
   /**
    * The last outcome as fields of the row, copied from the event: a row that kept the event's
