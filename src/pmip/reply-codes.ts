@@ -117,8 +117,21 @@ export const REPLY_CODES: ReadonlyMap<number, ReplyCodeInfo> = new Map(
 
 const unknownCache = new Map<number, ReplyCodeInfo>();
 
+/** Every byte's answer once looked up: an array read per reply instead of a map probe. */
+const BY_BYTE = new Array<ReplyCodeInfo | undefined>(256).fill(undefined);
+
 /** Looks a code up; codes missing from the table are classified by range and never accepted. */
 export function replyCode(code: number): ReplyCodeInfo {
+  // A reply code is one byte (RFC 5944 section 3.4): 0-255 read from the array after the first time.
+  const isByte = (code & 0xff) === code;
+  const hit = isByte ? BY_BYTE[code] : undefined;
+  if (hit !== undefined) return hit;
+  const info = lookUpCode(code);
+  if (isByte) BY_BYTE[code] = info;
+  return info;
+}
+
+function lookUpCode(code: number): ReplyCodeInfo {
   const known = REPLY_CODES.get(code);
   if (known) return known;
   let info = unknownCache.get(code);

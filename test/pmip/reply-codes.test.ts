@@ -38,3 +38,20 @@ describe('reply-code table', () => {
     expect(replyCode(30)).toMatchObject({ known: false, issuer: 'unknown', accepted: false });
   });
 });
+
+describe('replyCode lookups', () => {
+  it('answers the same for a byte asked twice, and for values that are not a byte', () => {
+    for (const code of [0, 1, 65, 131, 133, 200, 255]) {
+      const first = replyCode(code);
+      expect(replyCode(code)).toBe(first);
+      expect(first.code).toBe(code);
+    }
+    // Not a byte: looked up every time, never stored in the byte table under another index.
+    expect(replyCode(256).code).toBe(256);
+    expect(replyCode(256).accepted).toBe(false);
+    expect(replyCode(-1).code).toBe(-1);
+    expect(replyCode(255).code).toBe(255);
+    expect(replyCode(1.5).accepted).toBe(false);
+    expect(replyCode(1).accepted).toBe(true);
+  });
+});
