@@ -16,6 +16,8 @@ interface PacketBase {
   /** 1-based frame number in the capture. */
   frame: number;
   timestampNs: bigint;
+  /** The capture time in ms (the frame's `timestampMs`). */
+  timestampMs: number;
   src: string;
   dst: string;
   /** IP protocol number (1 ICMP, 17 UDP, ...). */
@@ -129,6 +131,7 @@ export function packetFromFrame(frame: CaptureFrame): CapturePacket | undefined 
     return {
       frame: frame.frame,
       timestampNs: frame.timestampNs,
+      timestampMs: frame.timestampMs,
       src,
       dst,
       protocol,
@@ -145,6 +148,7 @@ export function packetFromFrame(frame: CaptureFrame): CapturePacket | undefined 
     return {
       frame: frame.frame,
       timestampNs: frame.timestampNs,
+      timestampMs: frame.timestampMs,
       src,
       dst,
       protocol,
@@ -156,6 +160,7 @@ export function packetFromFrame(frame: CaptureFrame): CapturePacket | undefined 
   return {
     frame: frame.frame,
     timestampNs: frame.timestampNs,
+    timestampMs: frame.timestampMs,
     src,
     dst,
     protocol,

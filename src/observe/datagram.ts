@@ -156,8 +156,3 @@ export function isGroupNumber(address: number): boolean {
   const first = address >>> 24;
   return (first >= 224 && first <= 239) || address >>> 0 === 0xffffffff;
 }
-
-/** Capture time in ms (fractions kept: loopback round trips are sub-millisecond); no bigint division. */
-export function msOf(ns: bigint): number {
-  return Number(ns) / 1e6;
-}

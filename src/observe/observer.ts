@@ -43,7 +43,6 @@ import { ObserverCounters, type ObservationStatistics, type SkipKind } from './c
 import {
   AddressBook,
   emptyFields,
-  msOf,
   readRegistration,
   udpInFrame,
   type RegistrationFields,
@@ -142,7 +141,7 @@ export class WireObserver {
       (span.srcPort === this.port || span.dstPort === this.port) &&
       readRegistration(data, span.start, span.end, this.fields)
     ) {
-      const at = msOf(f.timestampNs);
+      const at = f.timestampMs;
       this.advance(at);
       if (this.fields.request) this.attempts.request(this.fields, span.src, span.dst, at);
       else this.attempts.reply(this.fields, span.src, span.dst, at);
@@ -153,7 +152,7 @@ export class WireObserver {
       this.packet(packet);
       return;
     }
-    this.advance(msOf(f.timestampNs));
+    this.advance(f.timestampMs);
     if (!LINK_TYPES.has(f.linkType)) {
       this.skip('unsupported-link-type', `link type ${f.linkType} (frame ${f.frame})`);
       return;
@@ -170,7 +169,7 @@ export class WireObserver {
 
   /** One IPv4 packet (from `frame`, or decoded elsewhere): the general path, through the codec. */
   packet(p: CapturePacket): void {
-    const at = msOf(p.timestampNs);
+    const at = p.timestampMs;
     this.advance(at);
     if (p.kind === 'udp') {
       if (p.srcPort !== this.port && p.dstPort !== this.port) return;

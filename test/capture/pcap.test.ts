@@ -338,6 +338,7 @@ describe('pcap reader: link types', () => {
         frame: 7,
         linkType: 101,
         timestampNs: 0n,
+        timestampMs: 0,
         data: gre,
         originalLength: 24,
         fileOffset: 0,
@@ -380,6 +381,39 @@ describe('pcapng reader', () => {
       [2, 'udp', '10.2.0.1'],
       [3, 'udp', '10.2.0.1'],
     ]);
+  });
+
+  it('gives the time in ms too, the same number from pcap (us and ns) and pcapng for one instant', () => {
+    const instants = [1_700_000_000_123_456_789n, 1_700_000_000_000_001_000n, 999_000n, 0n];
+    for (const ns of instants) {
+      const us = (ns / 1000n) * 1000n; // what a microsecond file keeps
+      const nano = new PcapWriter({ nanosecond: true, startNs: ns });
+      nano.addUdp(udpOpts);
+      const micro = new PcapWriter({ startNs: us });
+      micro.addUdp(udpOpts);
+      const ng = Buffer.concat([
+        shb(LE),
+        idb(1, LE, 9),
+        epb(0, ns, eth, LE),
+        idb(1, LE),
+        epb(1, us / 1000n, eth, LE),
+      ]);
+      const [fromNano] = [...readCaptureFrames(nano.toBuffer())];
+      const [fromMicro] = [...readCaptureFrames(micro.toBuffer())];
+      const [ngNano, ngMicro] = [...readCaptureFrames(ng)];
+      expect([
+        fromNano!.timestampNs,
+        ngNano!.timestampNs,
+        fromMicro!.timestampNs,
+        ngMicro!.timestampNs,
+      ]).toEqual([ns, ns, us, us]);
+      // Whole milliseconds exactly, the rest to well under a microsecond.
+      expect(Math.floor(fromNano!.timestampMs)).toBe(Number(ns / 1_000_000n));
+      expect(Math.abs(fromNano!.timestampMs - Number(ns) / 1e6)).toBeLessThan(1e-3);
+      expect(ngNano!.timestampMs).toBe(fromNano!.timestampMs);
+      expect(ngMicro!.timestampMs).toBe(fromMicro!.timestampMs);
+      expect(packetFromFrame(fromNano!)!.timestampMs).toBe(fromNano!.timestampMs);
+    }
   });
 
   it('reads a big-endian section, and a second section that switches byte order', () => {

@@ -166,6 +166,7 @@ describe('udpInFrame: the IPv4 and UDP headers read in place', () => {
           const p = packetFromFrame({
             frame: 1,
             timestampNs: 0n,
+            timestampMs: 0,
             linkType: 1,
             data,
             originalLength: data.length,
