@@ -115,6 +115,13 @@ export const SEEN_COLUMNS = {
   probesSent: 1,
   probesAnswered: 1,
   probesTimedOut: 1,
+  /**
+   * Observed sites: agent advertisements the agent sent to the link (broadcast or multicast, RFC
+   * 5944 section 2.3), which no one access point received, and the agent restarts they showed
+   * (section 2.1.1). Unicast advertisements count at the receiving access point (Mn) instead.
+   */
+  linkAdvertisements: 1,
+  linkRebootsDetected: 1,
 } as const;
 export const Seen = layout(SEEN_COLUMNS);
 

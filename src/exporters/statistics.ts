@@ -50,6 +50,11 @@ export interface AgentSeenStatistics {
   roundTripSeconds: { p50: number | null; p90: number | null };
   /** AAP reachability probes towards the agent (home agents only; 0 for foreign agents). */
   probes: { sent: number; answered: number; timedOut: number };
+  /**
+   * Observed sites: its agent advertisements to the link (broadcast or multicast; unicast ones are in
+   * the receiving access point's `discovery`) and the restarts they showed. 0 on a proxied site.
+   */
+  link: { advertisements: number; rebootsDetected: number };
 }
 
 export interface MobileNodeStatistics {
@@ -245,6 +250,10 @@ function agentsSeen(g: SeenAgentsSnapshot): Record<string, AgentSeenStatistics> 
         sent: read(Seen.probesSent),
         answered: read(Seen.probesAnswered),
         timedOut: read(Seen.probesTimedOut),
+      },
+      link: {
+        advertisements: read(Seen.linkAdvertisements),
+        rebootsDetected: read(Seen.linkRebootsDetected),
       },
     };
   });

@@ -13,8 +13,10 @@ import type { ObserverCounters, SkipKind } from './counters.ts';
 import type { Emit } from './wire-events.ts';
 
 /**
- * The `node` of advertisements sent to a broadcast or multicast address: received by the link, not
- * by one access point. The collector keeps it apart from the access points (docs/observe.md).
+ * The `node` of advertisements sent to a broadcast or multicast address (RFC 5944 section 2.3:
+ * 224.0.0.1 or 255.255.255.255): received by the link, not by one access point. Such events carry
+ * `toLink: true`, and the collector counts them for the advertising agent, never as an access
+ * point row (docs/observe.md).
  */
 export const LINK_NODE = 'link';
 const REBOOT_REPORT_INTERVAL_MS = 10_000;
@@ -46,7 +48,8 @@ export class AdvertisementWatch {
       return;
     }
     this.n.advertisements++;
-    const node = isGroupAddress(dst) ? LINK_NODE : dst;
+    const toLink = isGroupAddress(dst);
+    const node = toLink ? LINK_NODE : dst;
     this.emit({
       type: 'advertisement-received',
       time: at,
@@ -58,6 +61,7 @@ export class AdvertisementWatch {
       homeAgent: m.flags.H,
       foreignAgent: m.flags.F,
       careOfAddresses: m.careOfAddresses,
+      ...(toLink ? { toLink: true } : {}),
     });
     const seen = this.agents.get(src);
     if (seen && indicatesAgentReboot(seen.sequence, m.sequence)) {
@@ -72,6 +76,7 @@ export class AdvertisementWatch {
           agent: src,
           previousSequence: seen.sequence,
           sequence: m.sequence,
+          ...(toLink ? { toLink: true, foreignAgent: m.flags.F } : {}),
         });
       }
     }

@@ -213,6 +213,12 @@ export interface AdvertisementReceivedEvent extends EventBase {
   homeAgent: boolean;
   foreignAgent: boolean;
   careOfAddresses: string[];
+  /**
+   * Observer only: the advertisement went to a broadcast or multicast address (RFC 5944 section
+   * 2.3), so no one access point received it (`node` is then `link`). The collector counts it for
+   * the advertising agent (F flag: as a foreign agent, else as a home agent), never as an access point.
+   */
+  toLink?: true;
 }
 
 export interface AgentRebootDetectedEvent extends EventBase {
@@ -220,6 +226,10 @@ export interface AgentRebootDetectedEvent extends EventBase {
   agent: string;
   previousSequence: number;
   sequence: number;
+  /** Observer only: seen on an advertisement to the link (as in advertisement-received; `node` is `link`). */
+  toLink?: true;
+  /** With `toLink`: the F flag of that advertisement (the role the agent's restart is counted under). */
+  foreignAgent?: boolean;
 }
 
 export interface SolicitationSentEvent extends EventBase {

@@ -7,7 +7,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
 import { Collector } from '../../src/collector/collector.ts';
-import { Mn } from '../../src/collector/counters.ts';
+import { Mn, Seen } from '../../src/collector/counters.ts';
 import type { CollectorSnapshot } from '../../src/collector/snapshot.ts';
 import { renderSectionRuns, renderSections } from '../../src/exporters/families/index.ts';
 import { ALL_FAMILIES } from '../../src/exporters/families/table.ts';
@@ -82,6 +82,13 @@ async function fullPage(): Promise<string> {
   const counters = ap.counters.slice();
   everything.accessPoints = { ...ap, counters };
   counters[ap.slots[0]! * ap.width + Mn.requestsToBroadcast] = 1;
+  // The link advertisement families are on the page only once an agent advertised to the link (observed).
+  for (const side of ['homeAgentsSeen', 'foreignAgentsSeen'] as const) {
+    const g = s[side];
+    const seen = g.counters.slice();
+    seen[g.slots[0]! * g.width + Seen.linkAdvertisements] = 3;
+    everything[side] = { ...g, counters: seen };
+  }
 
   const exporter = createPrometheusExporter({ collector: c, defaultMetrics: false, version: 't' });
   const status: InfluxWriterStatus = {

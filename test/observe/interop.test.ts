@@ -143,7 +143,47 @@ describe.skipIf(!present || !tsharkAvailable())(
       const adverts = rows.filter((r) => r.icmpType === '9' && r.advLife !== '');
       const solicitations = rows.filter((r) => r.icmpType === '10');
       expect(adverts.length).toBeGreaterThan(0);
-      expect(doc.discovery.advertisementsReceived).toBe(adverts.length);
+      // Advertisements to a broadcast or multicast address count for the agent that sent them (a
+      // foreign agent when the F flag is set, else a home agent), unicast ones at their receiver.
+      const perAdvert = runTshark([
+        '-r',
+        fixture,
+        '-Y',
+        'icmp.type == 9 && icmp.mip.seq',
+        '-T',
+        'fields',
+        '-E',
+        'separator=;',
+        '-e',
+        'ip.src',
+        '-e',
+        'ip.dst',
+        '-e',
+        'icmp.mip.f',
+      ])
+        .trim()
+        .split('\n')
+        .map((l) => l.split(';'));
+      expect(perAdvert.length).toBe(adverts.length);
+      const toLink = (dst: string) => dst === '255.255.255.255' || /^2(2[4-9]|3\d)\./.test(dst);
+      const linked = perAdvert.filter((r) => toLink(r[1]!));
+      expect(linked.length).toBeGreaterThan(0);
+      const byForeignAgent = countBy(
+        linked.filter((r) => r[2] === '1' || r[2] === 'True'),
+        (r) => r[0]!,
+      );
+      const byHomeAgent = countBy(
+        linked.filter((r) => !(r[2] === '1' || r[2] === 'True')),
+        (r) => r[0]!,
+      );
+      for (const [agent, n] of Object.entries(byForeignAgent)) {
+        expect(doc.foreignAgentsSeen[agent]?.link).toEqual({ advertisements: n, rebootsDetected: 0 });
+      }
+      for (const [agent, n] of Object.entries(byHomeAgent)) {
+        expect(doc.homeAgentsSeen[agent]?.link).toEqual({ advertisements: n, rebootsDetected: 0 });
+      }
+      expect(doc.discovery.advertisementsReceived).toBe(adverts.length - linked.length);
+      expect(Object.keys(doc.accessPoints)).not.toContain('link');
       expect(obs.messages.advertisements).toBe(adverts.length);
       expect(doc.discovery.solicitationsSent).toBe(solicitations.length);
       expect(doc.discovery.agentRebootsDetected).toBe(0);

@@ -1,17 +1,31 @@
 /**
  * Ingest of agent discovery (RFC 5944 section 2): advertisements and solicitations at the access
- * points, advertisements sent by the agents, ARP on either side.
+ * points (an observed advertisement to the whole link: at its agent instead), advertisements sent
+ * by the agents, ARP on either side.
  */
-import { Fa, Ha, Mn, add } from '../counters.ts';
+import { Fa, Ha, Mn, Seen, add } from '../counters.ts';
+import type { IngestState } from './state.ts';
 import type { IngestTable } from './types.ts';
+
+/**
+ * An advertisement to the link (observer, `toLink`): counted in `column` of the advertising agent
+ * as the access points see it, a foreign agent when its F flag is set, else a home agent. `link`
+ * is no access point: it never takes an access point slot.
+ */
+function countForAgent(s: IngestState, agent: string, foreignAgent: boolean, column: number): void {
+  const g = foreignAgent ? s.faSeen : s.haSeen;
+  add(g.counters, g.registry.slot(agent) * Seen.width + column);
+}
 
 export const discoveryIngest = {
   'advertisement-received': (s, e) => {
-    add(s.ap.counters, s.ap.registry.slot(e.node) * Mn.width + Mn.advertisementsReceived);
+    if (e.toLink) countForAgent(s, e.agent, e.foreignAgent, Seen.linkAdvertisements);
+    else add(s.ap.counters, s.ap.registry.slot(e.node) * Mn.width + Mn.advertisementsReceived);
   },
 
   'agent-reboot-detected': (s, e) => {
-    add(s.ap.counters, s.ap.registry.slot(e.node) * Mn.width + Mn.agentRebootsDetected);
+    if (e.toLink) countForAgent(s, e.agent, e.foreignAgent === true, Seen.linkRebootsDetected);
+    else add(s.ap.counters, s.ap.registry.slot(e.node) * Mn.width + Mn.agentRebootsDetected);
   },
 
   'solicitation-sent': (s, e) => {

@@ -96,4 +96,32 @@ function renderSide(
     const at = g.counters[g.slots[i]! * g.width + Seen.lastReplyAt]!;
     if (at > 0) w.sample(F.lastReply.name, labels[i]!, at / 1000);
   }
+  renderLink(w, g, labels, F);
+}
+
+/**
+ * Advertisements to the link and the restarts they showed (observed sites only): the families once
+ * an agent sent one, a series for each such agent (its restarts at 0 before the first). A proxied
+ * site, whose access points count what they receive, keeps its exposition.
+ */
+function renderLink(
+  w: ExpositionWriter,
+  g: SeenAgentsSnapshot,
+  labels: string[],
+  F: AgentsSeenFamilies,
+): void {
+  const advertising: number[] = [];
+  for (let i = 0; i < g.slots.length; i++) {
+    const b = g.slots[i]! * g.width;
+    if (g.counters[b + Seen.linkAdvertisements]! > 0 || g.counters[b + Seen.linkRebootsDetected]! > 0)
+      advertising.push(i);
+  }
+  if (advertising.length === 0) return;
+  for (const [d, column] of [
+    [F.linkAdvertisements, Seen.linkAdvertisements],
+    [F.linkRebootsDetected, Seen.linkRebootsDetected],
+  ] as const) {
+    w.family(d);
+    for (const i of advertising) w.sample(d.name, labels[i]!, g.counters[g.slots[i]! * g.width + column]!);
+  }
 }

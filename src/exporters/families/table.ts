@@ -140,6 +140,16 @@ function agentsSeen(kind: 'home' | 'foreign') {
       [by],
       `When an access point last received a reply from the ${words} (verified or not), Unix seconds; absent before the first.`,
     ),
+    linkAdvertisements: counter(
+      name('link_advertisements_total'),
+      [by],
+      `Observed sites: agent advertisements the ${words} sent to the link (broadcast or multicast), which no one access point received; unicast ones count in pmip_mn_advertisements_received_total. Present once the capture held one (MIB: mnAdvertisementsReceived, per ${words}).`,
+    ),
+    linkRebootsDetected: counter(
+      name('link_reboots_detected_total'),
+      [by],
+      `Observed sites: restarts of the ${words} seen in the sequence numbers of its advertisements to the link; a series for each agent with pmip_${kind}_agent_link_advertisements_total (MIB: mnAgentRebootsDectected, per ${words}).`,
+    ),
   };
 }
 

@@ -200,6 +200,9 @@ function denialsTable(doc: StatisticsDocument): SafeHtml {
 }
 
 function agentsSeenTable(doc: StatisticsDocument, now: number): SafeHtml {
+  // Observed sites: the agents' advertisements to the link and the restarts they showed (no access
+  // point received those; docs/observe.md).
+  const observed = doc.mode === 'observed';
   const rows = (['homeAgentsSeen', 'foreignAgentsSeen'] as const).flatMap((group) =>
     Object.entries(doc[group]).map(([address, a]) => {
       const p = [group, address];
@@ -212,23 +215,44 @@ function agentsSeenTable(doc: StatisticsDocument, now: number): SafeHtml {
           ${formatAgo(a.lastReplyAt === null ? null : Date.parse(a.lastReplyAt), now)}
         </td>
         ${stat(doc, [...p, 'roundTripSeconds', 'p50'])}${stat(doc, [...p, 'roundTripSeconds', 'p90'])}
+        ${
+          observed
+            ? html`${stat(doc, [...p, 'link', 'advertisements'])}${stat(doc, [...p, 'link', 'rebootsDetected'])}`
+            : ''
+        }
       </tr>`;
     }),
   );
+  const headers = [
+    'Agent',
+    'Requests sent',
+    'Replies received',
+    'Last reply',
+    'Round trip p50 (s)',
+    'Round trip p90 (s)',
+  ];
+  if (observed) headers.push('Advertisements to the link', 'Restarts seen on the link');
   return html`${table(
-    ['Agent', 'Requests sent', 'Replies received', 'Last reply', 'Round trip p50 (s)', 'Round trip p90 (s)'],
+    headers,
     rows.length > 0
       ? rows
       : [
           html`<tr>
-            <td colspan="6" class="muted">No agent seen yet.</td>
+            <td colspan="${String(headers.length)}" class="muted">No agent seen yet.</td>
           </tr>`,
         ],
     'Agents as the access points see them',
   )}
   ${note(
     'Requests sent counts transmissions (retransmissions included); replies received counts verified replies only, and the last reply also counts one that failed authentication (the agent answered).',
-  )}`;
+  )}
+  ${
+    observed
+      ? note(
+          'Advertisements to the link went to a broadcast or multicast address: counted for the agent that sent them, not for an access point. Unicast advertisements count at the access point they were sent to (Movement and discovery).',
+        )
+      : ''
+  }`;
 }
 
 /** Rows of (label, path) as a two-column table. */
