@@ -11,6 +11,7 @@ import { CaptureStreamReader } from '../../src/capture/stream.ts';
 import { readCaptureFrames } from '../../src/capture/pcap.ts';
 import { PcapWriter, pcapFileHeader, pcapRecord } from '../../src/capture/writer.ts';
 import { Collector } from '../../src/collector/collector.ts';
+import { renderSections } from '../../src/exporters/families/index.ts';
 import { statisticsDocument, type StatisticsDocument } from '../../src/exporters/statistics.ts';
 import type { PmipEvent } from '../../src/pmip/events.ts';
 import { LocalSecurityAssociations } from '../../src/pmip/security/store.ts';
@@ -101,18 +102,26 @@ class Capture {
   }
   /** A quiet packet later on, to move capture time (an advertisement). */
   tick(at: number, sequence = 300): void {
+    this.advertise(at, { sequence });
+  }
+  /** An agent advertisement (default: the foreign agent's, to the limited broadcast). */
+  advertise(
+    at: number,
+    o: { sequence: number; src?: string; dst?: string; flags?: Parameters<typeof advertisementFlags>[0] },
+  ): void {
+    const src = o.src ?? FA;
     this.w.addIcmp(
       {
-        src: FA,
-        dst: '255.255.255.255',
+        src,
+        dst: o.dst ?? '255.255.255.255',
         icmp: encodeAgentAdvertisement({
           type: 'agent-advertisement',
           icmpCode: 0,
           routerLifetime: 1800,
-          routerAddresses: [{ address: FA, preference: 0 }],
-          sequence,
+          routerAddresses: [{ address: src, preference: 0 }],
+          sequence: o.sequence,
           registrationLifetime: 600,
-          flags: advertisementFlags({ F: true, R: true }),
+          flags: advertisementFlags(o.flags ?? { F: true, R: true }),
           careOfAddresses: [COA],
           padding: 0,
         }),
@@ -129,6 +138,7 @@ interface Observed {
   doc: StatisticsDocument;
   events: PmipEvent[];
   observer: WireObserver;
+  collector: Collector;
 }
 
 async function observe(
@@ -155,7 +165,7 @@ async function observe(
   const pieces: Buffer[] = [];
   for (let i = 0; i < file.length; i += size) pieces.push(file.subarray(i, i + size));
   await feedObserver(Readable.from(pieces), observer);
-  return { doc: statisticsDocument(collector.snapshot()), events, observer };
+  return { doc: statisticsDocument(collector.snapshot()), events, observer, collector };
 }
 
 const outcomes = (events: PmipEvent[]) =>
@@ -446,12 +456,71 @@ describe('agent discovery', () => {
       BigInt(T0 + 2500) * 1_000_000n,
     );
     const { doc } = await observe(c.buffer());
+    // The advertisements went to the broadcast address: counted for the foreign agent that sent
+    // them, not for an access point.
     expect(doc.discovery).toEqual({
       solicitationsSent: 1,
-      advertisementsReceived: 3,
+      advertisementsReceived: 0,
+      agentRebootsDetected: 0,
+    });
+    expect(doc.foreignAgentsSeen[FA]?.link).toEqual({ advertisements: 3, rebootsDetected: 1 });
+    expect((doc.observation as { agentSequenceRestarts: number }).agentSequenceRestarts).toBe(1);
+  });
+
+  it('advertisements to the link count for their agent, never as an access point "link"; unicast ones at their receiver', async () => {
+    const HA2 = '10.9.0.7';
+    const c = new Capture();
+    c.advertise(T0, { sequence: 300 });
+    c.advertise(T0 + 500, { sequence: 301, dst: MN }); // unicast, answering a solicitation (RFC 5944 section 2.4)
+    c.advertise(T0 + 1000, { sequence: 302, dst: '224.0.0.1' }); // all-systems multicast
+    c.advertise(T0 + 1500, { sequence: 5, src: HA2, dst: '224.0.0.1', flags: { H: true } }); // a home agent only
+    c.advertise(T0 + 2000, { sequence: 0 }); // the foreign agent restarted, seen on the link
+    c.advertise(T0 + 3000, { sequence: 400 });
+    c.advertise(T0 + 13_000, { sequence: 2, dst: MN }); // restarted again, seen at the sender
+    const { doc, events, collector } = await observe(c.buffer());
+
+    const adverts = events.flatMap((e) => (e.type === 'advertisement-received' ? [e] : []));
+    expect(adverts.map((e) => [e.node, e.toLink ?? false])).toEqual([
+      ['link', true],
+      [MN, false],
+      ['link', true],
+      ['link', true],
+      ['link', true],
+      ['link', true],
+      [MN, false],
+    ]);
+    const reboots = events.flatMap((e) => (e.type === 'agent-reboot-detected' ? [e] : []));
+    expect(reboots.map((e) => [e.node, e.toLink ?? false, e.sequence])).toEqual([
+      ['link', true, 0],
+      [MN, false, 2],
+    ]);
+
+    const s = collector.snapshot();
+    expect(s.accessPoints.ids).toEqual([MN]);
+    expect(Object.keys(doc.accessPoints)).toEqual([MN]);
+    expect(doc.accessPoints[MN]?.discovery).toEqual({
+      solicitationsSent: 0,
+      advertisementsReceived: 2,
       agentRebootsDetected: 1,
     });
-    expect((doc.observation as { agentSequenceRestarts: number }).agentSequenceRestarts).toBe(1);
+    expect(doc.foreignAgentsSeen[FA]?.link).toEqual({ advertisements: 4, rebootsDetected: 1 });
+    expect(doc.homeAgentsSeen[HA2]?.link).toEqual({ advertisements: 1, rebootsDetected: 0 });
+    expect(doc.foreignAgentsSeen[HA2]).toBeUndefined();
+    // Every advertisement on the wire is counted once: at its receiver or for its agent.
+    const total = (doc.observation as { messages: { advertisements: number } }).messages.advertisements;
+    expect(total).toBe(7);
+    expect(doc.discovery.advertisementsReceived + 4 + 1).toBe(total);
+
+    const metrics = renderSections(s).text;
+    expect(metrics).not.toContain('access_point="link"');
+    expect(metrics).toContain(`pmip_mn_advertisements_received_total{access_point="${MN}"} 2\n`);
+    expect(metrics).toContain(`pmip_mn_agent_reboots_detected_total{access_point="${MN}"} 1\n`);
+    expect(metrics).toContain(`pmip_foreign_agent_link_advertisements_total{foreign_agent="${FA}"} 4\n`);
+    expect(metrics).toContain(`pmip_foreign_agent_link_reboots_detected_total{foreign_agent="${FA}"} 1\n`);
+    expect(metrics).toContain(`pmip_home_agent_link_advertisements_total{home_agent="${HA2}"} 1\n`);
+    expect(metrics).toContain(`pmip_home_agent_link_reboots_detected_total{home_agent="${HA2}"} 0\n`);
+    // The home agent advertised to the link only: no foreign agent series of its own.
+    expect(metrics).not.toContain(`foreign_agent="${HA2}"`);
   });
 });
 
