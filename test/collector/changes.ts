@@ -68,6 +68,8 @@ function seenChanges(prefix: string, g: SeenAgentsSnapshot, out: string[]): void
     if (g.counters[b + Seen.lastReplyAt]) out.push(`${p}.lastReplyAt=set`);
     if (g.counters[b + Seen.roundTripCount])
       out.push(`${p}.roundTrip.count=${g.counters[b + Seen.roundTripCount]}`);
+    for (const k of ['linkAdvertisements', 'linkRebootsDetected'] as const)
+      if (g.counters[b + Seen[k]]) out.push(`${p}.${k}=${g.counters[b + Seen[k]]}`);
     g.codes[slot]?.forEach((v, code) => {
       if (v !== 0) out.push(`${p}.code${code}=${v}`);
     });

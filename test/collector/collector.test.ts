@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { Collector } from '../../src/collector/collector.ts';
 import { CollectorConfigError } from '../../src/collector/config.ts';
 import type { PmipEvent } from '../../src/pmip/events.ts';
+import { renderSections } from '../../src/exporters/families/index.ts';
 import { statisticsDocument } from '../../src/exporters/statistics.ts';
 import { SITE, scriptedSite, scriptedSiteEvents } from '../support/event-script.ts';
 import { changes } from './changes.ts';
@@ -294,6 +295,66 @@ const cases: Array<[string, PmipEvent, string[]]> = [
     { ...AP, type: 'agent-reboot-detected', agent: '203.0.113.1', previousSequence: 900, sequence: 2 },
     ['ap[ap-lobby].agentRebootsDetected=1'],
   ],
+  [
+    'advertisement to the link (observed): for its foreign agent, no access point',
+    {
+      ...AP,
+      node: 'link',
+      type: 'advertisement-received',
+      agent: '203.0.113.1',
+      sequence: 5,
+      registrationLifetime: 600,
+      homeAgent: true,
+      foreignAgent: true,
+      careOfAddresses: [],
+      toLink: true,
+    },
+    ['faSeen[fa-east].linkAdvertisements=1'],
+  ],
+  [
+    'advertisement to the link without the F flag: for its home agent',
+    {
+      ...AP,
+      node: 'link',
+      type: 'advertisement-received',
+      agent: '198.51.100.1',
+      sequence: 5,
+      registrationLifetime: 600,
+      homeAgent: true,
+      foreignAgent: false,
+      careOfAddresses: [],
+      toLink: true,
+    },
+    ['haSeen[ha-north].linkAdvertisements=1'],
+  ],
+  [
+    'agent reboot seen on the link: for its foreign agent',
+    {
+      ...AP,
+      node: 'link',
+      type: 'agent-reboot-detected',
+      agent: '203.0.113.1',
+      previousSequence: 900,
+      sequence: 2,
+      toLink: true,
+      foreignAgent: true,
+    },
+    ['faSeen[fa-east].linkRebootsDetected=1'],
+  ],
+  [
+    'agent reboot seen on the link without the F flag: for its home agent',
+    {
+      ...AP,
+      node: 'link',
+      type: 'agent-reboot-detected',
+      agent: '198.51.100.1',
+      previousSequence: 900,
+      sequence: 2,
+      toLink: true,
+      foreignAgent: false,
+    },
+    ['haSeen[ha-north].linkRebootsDetected=1'],
+  ],
   ['solicitation', { ...AP, type: 'solicitation-sent' }, ['ap[ap-lobby].solicitationsSent=1']],
   [
     'HA request received',
@@ -565,6 +626,48 @@ describe('collector bounds', () => {
       'haSeen[198.51.100.1].requestsSent=4',
     ]);
     expect(s.self.eventsFolded).toBe(2);
+  });
+
+  it('admits no access point "link" for advertisements to the link (observed site): their agent has them', () => {
+    const c = new Collector({ accessPoints: [], maxUnconfiguredNodes: 16, mode: 'observed', clock: () => T });
+    const advert = {
+      ...AP,
+      node: 'link',
+      type: 'advertisement-received',
+      agent: '192.0.2.254',
+      sequence: 300,
+      registrationLifetime: 60,
+      homeAgent: true,
+      foreignAgent: true,
+      careOfAddresses: ['192.0.2.254'],
+      toLink: true,
+    } as const;
+    c.ingest(advert);
+    c.ingest({ ...advert, sequence: 301 });
+    c.ingest({
+      ...AP,
+      node: 'link',
+      type: 'agent-reboot-detected',
+      agent: '192.0.2.254',
+      previousSequence: 301,
+      sequence: 0,
+      toLink: true,
+      foreignAgent: true,
+    });
+    const { toLink: _toLink, ...unicast } = advert;
+    c.ingest({ ...unicast, node: '192.0.2.20', sequence: 1 });
+    const s = c.snapshot();
+    expect(s.accessPoints.ids).toEqual(['192.0.2.20']);
+    expect(s.homeAgentsSeen.ids).toEqual([]);
+    const doc = statisticsDocument(s);
+    expect(doc.accessPoints['192.0.2.20']?.discovery.advertisementsReceived).toBe(1);
+    expect(doc.foreignAgentsSeen['192.0.2.254']?.link).toEqual({ advertisements: 2, rebootsDetected: 1 });
+    const text = renderSections(s).text;
+    expect(text).not.toContain('access_point="link"');
+    expect(text).toContain('pmip_foreign_agent_link_advertisements_total{foreign_agent="192.0.2.254"} 2\n');
+    expect(text).toContain('pmip_foreign_agent_link_reboots_detected_total{foreign_agent="192.0.2.254"} 1\n');
+    expect(text).not.toContain('pmip_home_agent_link_advertisements_total');
+    expect(s.self).toMatchObject({ eventsIngested: 4, eventsDropped: 0 });
   });
 
   it('keeps label values bounded by configuration however many clients come', () => {
