@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { Collector } from '../../src/collector/collector.ts';
 import { CollectorConfigError } from '../../src/collector/config.ts';
-import type { PmipEvent } from '../../src/pmip/events.ts';
+import type { AdvertisementReceivedEvent, PmipEvent } from '../../src/pmip/events.ts';
 import { renderSections } from '../../src/exporters/families/index.ts';
 import { statisticsDocument } from '../../src/exporters/statistics.ts';
 import { SITE, scriptedSite, scriptedSiteEvents } from '../support/event-script.ts';
@@ -630,7 +630,7 @@ describe('collector bounds', () => {
 
   it('admits no access point "link" for advertisements to the link (observed site): their agent has them', () => {
     const c = new Collector({ accessPoints: [], maxUnconfiguredNodes: 16, mode: 'observed', clock: () => T });
-    const advert = {
+    const advert: AdvertisementReceivedEvent = {
       ...AP,
       node: 'link',
       type: 'advertisement-received',
@@ -641,7 +641,7 @@ describe('collector bounds', () => {
       foreignAgent: true,
       careOfAddresses: ['192.0.2.254'],
       toLink: true,
-    } as const;
+    };
     c.ingest(advert);
     c.ingest({ ...advert, sequence: 301 });
     c.ingest({
