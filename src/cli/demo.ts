@@ -142,11 +142,8 @@ export function registerDemoCommand(program: Command): void {
         }
         influx?.start(site.host.collector);
         const url = site.url.replace(/\/$/, '');
-        console.log(
-          `pmip-exporter demo ready: metrics ${url}/metrics, pages ${url}/ (${o.aps} access points, ${site.subnets} subnets, ${o.clients} clients; Mobile IP UDP port ${site.mipPort}, AAP UDP port ${site.aapPort})` +
-            (influx ? `; InfluxDB ${influx.target} every ${o.influxInterval} s` : ''),
-        );
-        await installShutdown(
+        // Signal handlers before the ready line (see run.ts): a signal right after it must stop cleanly.
+        const stopped = installShutdown(
           logger,
           async () => {
             await site.stop();
@@ -155,6 +152,11 @@ export function registerDemoCommand(program: Command): void {
           },
           o.duration,
         );
+        console.log(
+          `pmip-exporter demo ready: metrics ${url}/metrics, pages ${url}/ (${o.aps} access points, ${site.subnets} subnets, ${o.clients} clients; Mobile IP UDP port ${site.mipPort}, AAP UDP port ${site.aapPort})` +
+            (influx ? `; InfluxDB ${influx.target} every ${o.influxInterval} s` : ''),
+        );
+        await stopped;
       },
     );
 }

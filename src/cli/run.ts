@@ -301,13 +301,10 @@ export async function runSite(o: RunOptions): Promise<void> {
     host.homeAgents.size + host.foreignAgents.size > 0
       ? `, ${count(host.homeAgents.size, 'home agent')}, ${count(host.foreignAgents.size, 'foreign agent')}`
       : '';
-  console.log(
-    `pmip-exporter ready: metrics ${url}/metrics, pages ${url}/` +
-      (associations ? `, associations ${associations.url}/api/v1/associations` : '') +
-      ` (site ${site.site.name}, ${count(host.accessPoints.size, 'access point')}${agents})`,
-  );
-
-  await installShutdown(logger, async () => {
+  // The signal handlers before the ready line: whoever waits for the line may signal at once, and
+  // a signal that comes before `process.on` takes Node's default action (the process ends by the
+  // signal, no clean stop, no exit code): seen as a rare failure of the SIGINT test under load.
+  const stopped = installShutdown(logger, async () => {
     // Stop taking associations first, then let registrations in flight finish, then close.
     await associations?.close(500);
     await Promise.allSettled(subnetMapClients.map((c) => c.stop()));
@@ -318,6 +315,13 @@ export async function runSite(o: RunOptions): Promise<void> {
     // The summaries of windows still open: what was suppressed is said before the end.
     eventLog.stop();
   });
+  console.log(
+    `pmip-exporter ready: metrics ${url}/metrics, pages ${url}/` +
+      (associations ? `, associations ${associations.url}/api/v1/associations` : '') +
+      ` (site ${site.site.name}, ${count(host.accessPoints.size, 'access point')}${agents})`,
+  );
+
+  await stopped;
 }
 
 /** Time the InfluxDB flush gets on shutdown: what the 4.5 s stop leaves after the grace, at least 0.3 s. */
