@@ -12,6 +12,8 @@ import { readCaptureFrames } from '../../src/capture/pcap.ts';
 import { PcapWriter, pcapFileHeader, pcapRecord } from '../../src/capture/writer.ts';
 import { Collector } from '../../src/collector/collector.ts';
 import { renderSections } from '../../src/exporters/families/index.ts';
+import { snapshotLines } from '../../src/exporters/influx/schema.ts';
+import { statisticsPage } from '../../src/exporters/pages/statistics.ts';
 import { statisticsDocument, type StatisticsDocument } from '../../src/exporters/statistics.ts';
 import type { PmipEvent } from '../../src/pmip/events.ts';
 import { LocalSecurityAssociations } from '../../src/pmip/security/store.ts';
@@ -521,6 +523,23 @@ describe('agent discovery', () => {
     expect(metrics).toContain(`pmip_home_agent_link_reboots_detected_total{home_agent="${HA2}"} 0\n`);
     // The home agent advertised to the link only: no foreign agent series of its own.
     expect(metrics).not.toContain(`foreign_agent="${HA2}"`);
+
+    // The Statistics page's agents table and the InfluxDB points carry the same figures.
+    const page = statisticsPage(doc);
+    expect(page).toContain('Advertisements to the link');
+    const cell = (path: string[]) => `data-stat="${JSON.stringify(path)}">`;
+    const unescaped = page.replaceAll('&quot;', '"');
+    expect(unescaped).toContain(`${cell(['foreignAgentsSeen', FA, 'link', 'advertisements'])}4<`);
+    expect(unescaped).toContain(`${cell(['foreignAgentsSeen', FA, 'link', 'rebootsDetected'])}1<`);
+    expect(unescaped).toContain(`${cell(['homeAgentsSeen', HA2, 'link', 'advertisements'])}1<`);
+    const lines = snapshotLines(s, 'lab');
+    expect(lines.some((l) => l.startsWith('pmip_access_point,') && l.includes('access_point=link'))).toBe(
+      false,
+    );
+    const faLine = lines.find((l) => l.startsWith(`pmip_foreign_agent,site=lab,foreign_agent=${FA} `));
+    expect(faLine).toMatch(/link_advertisements=4i,link_reboots_detected=1i/);
+    const haLine = lines.find((l) => l.startsWith(`pmip_home_agent,site=lab,home_agent=${HA2} `));
+    expect(haLine).toMatch(/link_advertisements=1i,link_reboots_detected=0i/);
   });
 });
 

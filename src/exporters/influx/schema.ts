@@ -158,6 +158,12 @@ function seenPoints(
       p.intField('probes_sent', c(Seen.probesSent))
         .intField('probes_answered', c(Seen.probesAnswered))
         .intField('probes_timed_out', c(Seen.probesTimedOut));
+    // Observed sites: advertisements to the link (no access point received them), once there is one.
+    if (c(Seen.linkAdvertisements) > 0 || c(Seen.linkRebootsDetected) > 0)
+      p.intField('link_advertisements', c(Seen.linkAdvertisements)).intField(
+        'link_reboots_detected',
+        c(Seen.linkRebootsDetected),
+      );
     out.push(line(p));
     const codes = g.codes[slot];
     if (codes)
