@@ -21,11 +21,22 @@ export class RoundTripHistogram {
   }
 
   observe(seconds: number): void {
-    if (!(seconds >= 0)) return; // NaN or negative: a clock step, not a measurement
+    this.observeIn(this.bucketOf(seconds), seconds);
+  }
+
+  /** The bucket a round trip falls in; -1 for NaN or a negative value (a clock step, not a measurement). */
+  bucketOf(seconds: number): number {
+    if (!(seconds >= 0)) return -1;
     const b = this.bounds;
     let i = 0;
     while (i < b.length && seconds > b[i]!) i++;
-    this.counts[i] = this.counts[i]! + 1;
+    return i;
+  }
+
+  /** Counts `seconds` in the bucket `bucketOf` gave (nothing for -1). */
+  observeIn(bucket: number, seconds: number): void {
+    if (bucket < 0) return;
+    this.counts[bucket] = this.counts[bucket]! + 1;
     this.sum += seconds;
     this.count++;
   }

@@ -53,12 +53,15 @@ export const registrationIngest = {
       add(s.denialsByCode, code);
       addCode(s.ap.codes, a, code);
     }
-    s.roundTrip.observe(e.roundTripSeconds);
+    // One bucket for the histogram and both agents' rows (the same bounds).
+    const rtt = e.roundTripSeconds;
+    const bucket = s.roundTrip.bucketOf(rtt);
+    s.roundTrip.observeIn(bucket, rtt);
     // Times on the collector's clock: an access point's own clock may be off (hours, in the demo).
     const at = s.clock();
-    s.seenReply(s.haSeen, s.ha.registry.slot(e.homeAgent), at, e.roundTripSeconds);
+    s.seenReply(s.haSeen, s.ha.registry.slot(e.homeAgent), at, rtt, bucket);
     if (e.foreignAgent !== undefined)
-      s.seenReply(s.faSeen, s.fa.registry.slot(e.foreignAgent), at, e.roundTripSeconds);
+      s.seenReply(s.faSeen, s.fa.registry.slot(e.foreignAgent), at, rtt, bucket);
   },
 
   'registration-outcome': (s, e) => {

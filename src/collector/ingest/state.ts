@@ -20,7 +20,7 @@ import { Fa, Ha, Mn, Seen, add, zeros } from '../counters.ts';
 import { CounterHistory } from '../history.ts';
 import { NodeGroup } from '../node-group.ts';
 import { RadiusStatistics } from '../radius.ts';
-import { ROUND_TRIP_BUCKETS, RoundTripHistogram } from '../round-trip.ts';
+import { RoundTripHistogram } from '../round-trip.ts';
 import type { CollectorSnapshot, MalformedCount } from '../snapshot.ts';
 
 const MAX_MALFORMED_KINDS = 64;
@@ -109,17 +109,17 @@ export class IngestState {
     return kind === 'home-agent' ? this.ha : kind === 'foreign-agent' ? this.fa : this.ap;
   }
 
-  /** A reply that reached an access point from an agent: counted, its time and round trip kept. */
-  seenReply(g: NodeGroup, slot: number, time: number, roundTripSeconds: number): void {
+  /**
+   * A reply that reached an access point from an agent: counted, its time and round trip kept.
+   * `bucket`: the round trip's bucket (`roundTrip.bucketOf`, the same bounds), -1 for none.
+   */
+  seenReply(g: NodeGroup, slot: number, time: number, roundTripSeconds: number, bucket: number): void {
     const b = slot * Seen.width;
     const c = g.counters;
     add(c, b + Seen.repliesReceived);
     latest(c, b + Seen.lastReplyAt, time);
-    if (!(roundTripSeconds >= 0)) return;
-    const bounds = ROUND_TRIP_BUCKETS;
-    let i = 0;
-    while (i < bounds.length && roundTripSeconds > bounds[i]!) i++;
-    add(c, b + Seen.roundTripBuckets + i);
+    if (bucket < 0) return;
+    add(c, b + Seen.roundTripBuckets + bucket);
     add(c, b + Seen.roundTripSum, roundTripSeconds);
     add(c, b + Seen.roundTripCount);
   }
