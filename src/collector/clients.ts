@@ -254,15 +254,6 @@ export class ClientTable {
     row.lastSeen = now;
   }
 
-  /** A move of a known client: it is alive, maybe at a new care-of address. */
-  touch(mac: string, now: number, careOfAddress?: string): void {
-    const row = this.rows.get(mac);
-    if (row === undefined) return;
-    row.lastSeen = now;
-    if (careOfAddress !== undefined && row.careOfAddress !== careOfAddress)
-      row.careOfAddress = this.intern(careOfAddress);
-  }
-
   remove(mac: string): void {
     const row = this.rows.get(mac);
     if (row === undefined) return;

@@ -25,19 +25,29 @@ function positions<K extends string>(list: readonly K[]): Readonly<Record<K, num
   return Object.fromEntries(list.map((k, i) => [k, i])) as Record<K, number>;
 }
 
-const OUTCOME_OFFSET = positions(REGISTRATION_OUTCOME_KINDS);
-const KIND_OFFSET = positions(REGISTRATION_KINDS);
 const VIOLATION_OFFSET = positions(SECURITY_VIOLATION_REASONS);
 const DISCARD_OFFSET = positions(REPLY_DISCARD_REASONS);
 
+/**
+ * A value's position in a short list, -1 when absent. Run for every registration event: a few
+ * pointer comparisons (an event's values are string literals, one object each) cost less than a
+ * keyed lookup in a record with a different key each time.
+ */
+function indexIn(list: readonly string[], value: string): number {
+  for (let i = 0; i < list.length; i++) if (list[i] === value) return i;
+  return -1;
+}
+
 /** Column offset of an outcome within an `outcomes` block (accepted, denied, timeout, unauthenticated, discarded). */
 export function outcomeOffset(kind: RegistrationOutcomeKind): number {
-  const o = OUTCOME_OFFSET[kind];
-  if (o === undefined) throw new Error(`unknown outcome ${String(kind)}`);
+  const o = indexIn(REGISTRATION_OUTCOME_KINDS, kind);
+  if (o < 0) throw new Error(`unknown outcome ${String(kind)}`);
   return o;
 }
+/** Column offset of a registration kind; NaN for another value (an index that writes nothing). */
 export function kindOffset(kind: RegistrationKind): number {
-  return KIND_OFFSET[kind];
+  const o = indexIn(REGISTRATION_KINDS, kind);
+  return o < 0 ? NaN : o;
 }
 export function violationOffset(reason: SecurityViolationReason): number {
   return VIOLATION_OFFSET[reason];

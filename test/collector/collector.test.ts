@@ -772,6 +772,25 @@ describe('collector bounds', () => {
     expect(changes(c.snapshot())).toEqual([]);
   });
 
+  it('counts a move and takes the row from the client-state sent with it', () => {
+    const c = collector();
+    const row = { ...AP, type: 'client-state', client, ssid: 'corp', state: 'registered' } as const;
+    c.ingest({ ...row, careOfAddress: '192.0.2.10' });
+    c.ingest({
+      ...AP,
+      type: 'client-moved',
+      client,
+      movement: 'foreign-to-foreign',
+      careOfAddress: '192.0.2.20',
+    });
+    expect(changes(c.snapshot())).toContain('ap[ap-lobby].movesForeignToForeign=1');
+    // The move alone leaves the row as its last client-state gave it ...
+    expect(c.clients()[0]).toMatchObject({ careOfAddress: '192.0.2.10' });
+    // ... which the client-state that comes with the move replaces.
+    c.ingest({ ...row, state: 'pending', careOfAddress: '192.0.2.20' });
+    expect(c.clients()).toEqual([expect.objectContaining({ careOfAddress: '192.0.2.20', state: 'pending' })]);
+  });
+
   it('drops bindings whose lifetime ran out long ago even without a removal event', () => {
     let now = T;
     const c = new Collector({
