@@ -17,7 +17,7 @@ import { DEFAULT_MIP_PORT, DEFAULT_TIMEOUT_SECONDS, WireObserver } from '../obse
 import { CaptureToolError, feedObserver, startLiveCapture, type LiveCapture } from '../observe/source.ts';
 import { CliError } from './errors.ts';
 import { checkLogLevel, hostPort, int } from './options.ts';
-import { installShutdown } from './shutdown.ts';
+import { installShutdown, shutdownOnSignals } from './shutdown.ts';
 
 /** Where `observe` serves /metrics and the pages unless --listen says otherwise. */
 export const OBSERVE_LISTEN = '127.0.0.1:9436';
@@ -183,7 +183,10 @@ async function observeCommand(o: ObserveOptions): Promise<void> {
       `observe:${share} ${frames} frames, ${observer.statistics().messages.requests} requests\n`,
     );
   };
+  let printed = false;
   const printSummary = (): void => {
+    if (printed) return;
+    printed = true;
     process.stdout.write(`${JSON.stringify(statisticsDocument(collector.snapshot()), null, 2)}\n`);
   };
   const stop = async (): Promise<void> => {
@@ -197,6 +200,8 @@ async function observeCommand(o: ObserveOptions): Promise<void> {
   const fed = feedObserver(input, observer, {
     realtime: o.realtime === true,
     ...(size !== undefined && size > 0 ? { onProgress: progress } : {}),
+    onFirstFrame: (f) =>
+      logger.info({ source, capturedAt: new Date(f.timestampMs).toISOString() }, 'observe: first frame read'),
     signal: abort.signal,
   }).then(
     (r) => {
@@ -240,13 +245,21 @@ async function observeCommand(o: ObserveOptions): Promise<void> {
     return;
   }
 
+  // A file or a stream: signals are handled from the start, not once the input has ended. A
+  // stream on standard input may run for hours, and Ctrl-C on `tcpdump -w - | pmip-exporter
+  // observe --pcap - --summary` (which signals both) must still print what was read.
+  const shutdown = shutdownOnSignals(logger, stop);
+  const first = await Promise.race([fed.then(() => 'ended' as const), shutdown.done]);
+  if (first !== 'ended') return; // stopped by a signal: stop() printed the summary, if asked
   if (o.summary) {
-    await fed;
     printSummary();
     await server?.close();
     return;
   }
-  await fed;
   logger.info('observe: input ended; serving /metrics and the pages until stopped');
-  await installShutdown(logger, stop, o.duration);
+  if (o.duration !== undefined) {
+    const seconds = o.duration;
+    setTimeout(() => shutdown.trigger(`--duration ${seconds}s elapsed`), seconds * 1000);
+  }
+  await shutdown.done;
 }

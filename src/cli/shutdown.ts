@@ -1,25 +1,28 @@
 import type { Logger } from 'pino';
 
+/** A graceful stop, started by a signal or by `trigger`; `done` resolves when the process should end. */
+export interface Shutdown {
+  readonly done: Promise<void>;
+  trigger(reason: string): void;
+}
+
 /**
- * Graceful shutdown: on SIGTERM or SIGINT, stop (which lets in-flight registrations finish) and
- * exit 0; a stop that takes longer than 4.5 s is cut short so the process always exits within 5 s.
- * Resolves when the process should end (signal, or `durationSeconds` elapsed).
+ * Graceful shutdown: on SIGTERM or SIGINT (or `trigger`), stop (which lets in-flight registrations
+ * finish) and exit 0; a stop that takes longer than 4.5 s is cut short so the process always
+ * exits within 5 s.
  */
-export function installShutdown(
-  logger: Logger,
-  stop: () => Promise<void>,
-  durationSeconds?: number,
-): Promise<void> {
-  return new Promise<void>((resolve) => {
-    let done = false;
+export function shutdownOnSignals(logger: Logger, stop: () => Promise<void>): Shutdown {
+  let trigger: (reason: string) => void = () => {};
+  const done = new Promise<void>((resolve) => {
+    let stopping = false;
     const finish = async (reason: string): Promise<void> => {
-      if (done) {
+      if (stopping) {
         // A second signal while stopping: stop waiting (a signal never kills us uncleanly).
         logger.warn({ reason }, 'second signal while shutting down: exiting now');
         logger.flush?.();
         process.exit(0);
       }
-      done = true;
+      stopping = true;
       logger.info({ reason }, 'shutting down');
       const deadline = setTimeout(() => {
         logger.warn('shutdown took longer than 4.5 s: exiting anyway');
@@ -37,11 +40,26 @@ export function installShutdown(
         setImmediate(() => process.exit(0));
       }
     };
+    trigger = (reason) => void finish(reason);
     // `on`, not `once`: with `once`, a second signal during the stop would take Node's default
     // action and end the process by the signal, with no exit code.
     process.on('SIGTERM', () => void finish('SIGTERM'));
     process.on('SIGINT', () => void finish('SIGINT'));
-    if (durationSeconds !== undefined)
-      setTimeout(() => void finish(`--duration ${durationSeconds}s elapsed`), durationSeconds * 1000);
   });
+  return { done, trigger };
+}
+
+/**
+ * `shutdownOnSignals`, and after `durationSeconds` (when given) the same stop. Resolves when the
+ * process should end (signal, or the duration elapsed).
+ */
+export function installShutdown(
+  logger: Logger,
+  stop: () => Promise<void>,
+  durationSeconds?: number,
+): Promise<void> {
+  const s = shutdownOnSignals(logger, stop);
+  if (durationSeconds !== undefined)
+    setTimeout(() => s.trigger(`--duration ${durationSeconds}s elapsed`), durationSeconds * 1000);
+  return s.done;
 }

@@ -9,6 +9,7 @@ import { accessSync, constants } from 'node:fs';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { CaptureError } from '../capture/errors.ts';
+import type { CaptureFrame } from '../capture/pcap.ts';
 import { CaptureStreamReader } from '../capture/stream.ts';
 import type { WireObserver } from './observer.ts';
 
@@ -19,6 +20,8 @@ export interface FeedOptions {
   onProgress?: (bytes: number, frames: number) => void;
   /** Stop early (live captures with a duration, shutdown). */
   signal?: AbortSignal;
+  /** Called once, with the first frame read (before the observer sees it). */
+  onFirstFrame?: (frame: CaptureFrame) => void;
 }
 
 export interface FeedResult {
@@ -61,6 +64,7 @@ export async function feedObserver(
           if (wait > 0) await sleep(wait, o.signal);
           if (o.signal?.aborted) break;
         }
+        if (frames === 0) o.onFirstFrame?.(f);
         observer.frame(f);
         frames++;
       }

@@ -5,7 +5,7 @@
  * /metrics and the pages, which say the site is observed.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -140,6 +140,37 @@ describe('pmip-exporter observe', () => {
     expect(obs.authentication).toEqual({ verified: 2, failed: 2, notChecked: 0 });
     expect(doc.securityViolations['bad-authenticator']).toBe(2);
     expect(r.stdout + r.stderr).not.toContain(KEY_HEX);
+  });
+
+  it('--pcap - --summary: a signal while the stream is still open prints what was read (exit 0)', async () => {
+    // As `tcpdump -w - | pmip-exporter observe --pcap - --summary` stopped with Ctrl-C.
+    const child = spawn(process.execPath, [bin, 'observe', '--pcap', '-', '--summary'], { cwd: repoRoot });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    try {
+      const read = new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`no frame read: ${stderr}`)), 20_000);
+        child.stderr.on('data', (d: Buffer) => {
+          stderr += d.toString();
+          if (stderr.includes('observe: first frame read')) {
+            clearTimeout(timer);
+            resolve();
+          }
+        });
+      });
+      child.stdin.write(readFileSync(capture())); // and the stream stays open
+      await read;
+      child.kill('SIGINT');
+      expect(await exited).toBe(0);
+      const doc = JSON.parse(stdout) as StatisticsDocument & { observation: ObservationStatistics };
+      expect(doc.observation.messages).toMatchObject({ requests: 2, replies: 2 });
+      expect(stderr).toContain('SIGINT');
+    } finally {
+      child.stdin.destroy();
+      child.kill('SIGKILL');
+    }
   });
 
   it('without --summary it serves /metrics and pages that say the site is observed', async () => {
