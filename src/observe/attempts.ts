@@ -67,6 +67,8 @@ export class AttemptTracker {
   private readonly auth: AuthenticatorCheck;
   private clock = 0;
   private readonly rows: RowPublisher;
+  /** Filled by `concludeAnswer` for each answered attempt (never kept: see there). */
+  private readonly answered: Conclusion = { code: 0, reason: '', issuer: 'home-agent', roundTripSeconds: 0 };
 
   constructor(private readonly o: AttemptTrackerOptions) {
     this.emit = o.emit;
@@ -382,12 +384,14 @@ export class AttemptTracker {
     const ans = a.answer!;
     const info = replyCode(ans.code);
     this.emit(replyReceivedEvent(c, a, ans, info));
-    this.conclude(c, a, info.accepted ? 'accepted' : 'denied', {
-      code: ans.code,
-      reason: info.reason,
-      issuer: info.issuer,
-      roundTripSeconds: ans.roundTripSeconds,
-    });
+    // The answered conclusion in the tracker's own object: read at once by `conclude` (the
+    // event copies it), so no object per attempt (an answered attempt is the common case).
+    const o = this.answered;
+    o.code = ans.code;
+    o.reason = info.reason;
+    o.issuer = info.issuer;
+    o.roundTripSeconds = ans.roundTripSeconds;
+    this.conclude(c, a, info.accepted ? 'accepted' : 'denied', o);
     c.lastCode = ans.code;
     if (info.accepted) {
       if (a.kind === 'deregistration') {

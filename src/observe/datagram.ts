@@ -28,6 +28,15 @@ export interface UdpSpan {
 }
 
 /**
+ * The unsigned 32-bit big-endian number at `i` (the caller has checked the bounds). By hand, not
+ * `Buffer#readUInt32BE`: a call that is not inlined returns a heap number for every value of 2^31
+ * or more (identifications always, addresses from 128.0.0.0), one allocation per packet.
+ */
+function u32(b: Buffer, i: number): number {
+  return ((b[i]! << 24) | (b[i + 1]! << 16) | (b[i + 2]! << 8) | b[i + 3]!) >>> 0;
+}
+
+/**
  * The UDP datagram of an untruncated, unfragmented IPv4 frame, filled into `out`; false for
  * anything else (the general path then decides what it is). Same rules as `packetFromFrame`.
  */
@@ -46,8 +55,8 @@ export function udpInFrame(linkType: number, data: Buffer, out: UdpSpan): boolea
     return false;
   const udpLength = (data[udp + 4]! << 8) | data[udp + 5]!;
   if (udpLength < 8 || udp + udpLength > declaredEnd) return false;
-  out.src = data.readUInt32BE(ip + 12);
-  out.dst = data.readUInt32BE(ip + 16);
+  out.src = u32(data, ip + 12);
+  out.dst = u32(data, ip + 16);
   out.srcPort = (data[udp]! << 8) | data[udp + 1]!;
   out.dstPort = (data[udp + 2]! << 8) | data[udp + 3]!;
   out.start = udp + 8;
@@ -101,22 +110,22 @@ export function readRegistration(buf: Buffer, start: number, end: number, out: R
     if (end - start < REQUEST_FIXED) return false;
     out.request = true;
     out.code = 0;
-    out.careOfAddress = buf.readUInt32BE(start + 12);
-    out.idHigh = buf.readUInt32BE(start + 16);
-    out.idLow = buf.readUInt32BE(start + 20);
+    out.careOfAddress = u32(buf, start + 12);
+    out.idHigh = u32(buf, start + 16);
+    out.idLow = u32(buf, start + 20);
     off = start + REQUEST_FIXED;
   } else if (type === REPLY_TYPE) {
     if (end - start < REPLY_FIXED) return false;
     out.request = false;
     out.code = buf[start + 1]!;
     out.careOfAddress = 0;
-    out.idHigh = buf.readUInt32BE(start + 12);
-    out.idLow = buf.readUInt32BE(start + 16);
+    out.idHigh = u32(buf, start + 12);
+    out.idLow = u32(buf, start + 16);
     off = start + REPLY_FIXED;
   } else return false;
   out.lifetime = (buf[start + 2]! << 8) | buf[start + 3]!;
-  out.homeAddress = buf.readUInt32BE(start + 4);
-  out.homeAgent = buf.readUInt32BE(start + 8);
+  out.homeAddress = u32(buf, start + 4);
+  out.homeAgent = u32(buf, start + 8);
   out.spi = -1;
   out.nai = undefined;
   while (off < end) {
@@ -124,7 +133,7 @@ export function readRegistration(buf: Buffer, start: number, end: number, out: R
     if ((t !== 32 && t !== 33 && t !== 34) || off + 6 > end) return false;
     const len = buf[off + 1]!;
     if (len < 4 || off + 2 + len > end) return false;
-    if (t === 32 && out.spi < 0) out.spi = buf.readUInt32BE(off + 2);
+    if (t === 32 && out.spi < 0) out.spi = u32(buf, off + 2);
     off += 2 + len;
   }
   return true;
