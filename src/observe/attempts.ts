@@ -13,6 +13,7 @@ import {
   hasIdentification,
   newClient,
   recordOutcome,
+  type Answer,
   type Attempt,
   type ClientWire,
   type Transmission,
@@ -69,6 +70,15 @@ export class AttemptTracker {
   private readonly rows: RowPublisher;
   /** Filled by `concludeAnswer` for each answered attempt (never kept: see there). */
   private readonly answered: Conclusion = { code: 0, reason: '', issuer: 'home-agent', roundTripSeconds: 0 };
+  /** An acceptance's answer, filled by `reply` and concluded at once (never kept: see there). */
+  private readonly acceptance: Answer = {
+    code: 0,
+    lifetime: 0,
+    at: 0,
+    roundTripSeconds: 0,
+    sentAt: 0,
+    idHigh: 0,
+  };
 
   constructor(private readonly o: AttemptTrackerOptions) {
     this.emit = o.emit;
@@ -335,6 +345,21 @@ export class AttemptTracker {
       a.lastReplyAt = at;
       return this.discard(dst, 'unknown-home-agent', src);
     }
+    if (info.accepted) {
+      // Concluded at once: the answer in the tracker's own object, which the conclusion reads
+      // and copies into its events, and which the closed attempt lets go of after.
+      const ans = this.acceptance;
+      ans.code = f.code;
+      ans.lifetime = f.lifetime;
+      ans.at = at;
+      ans.roundTripSeconds = (at - tx.at) / 1000;
+      ans.sentAt = tx.at;
+      ans.idHigh = f.idHigh;
+      a.answer = ans;
+      this.concludeAnswer(c, a);
+      a.answer = undefined;
+      return;
+    }
     a.answer = {
       code: f.code,
       lifetime: f.lifetime,
@@ -343,10 +368,6 @@ export class AttemptTracker {
       sentAt: tx.at,
       idHigh: f.idHigh,
     };
-    if (info.accepted) {
-      this.concludeAnswer(c, a);
-      return;
-    }
     // A denial: it stands once the sender shows it used it (or does nothing until the timeout).
     if (a.unusable?.code === f.code) {
       // The sender already ignored this code once in this attempt: it will again.
