@@ -17,7 +17,7 @@ import { DEFAULT_MIP_PORT, DEFAULT_TIMEOUT_SECONDS, WireObserver } from '../obse
 import { CaptureToolError, feedObserver, startLiveCapture, type LiveCapture } from '../observe/source.ts';
 import { CliError } from './errors.ts';
 import { checkLogLevel, hostPort, int } from './options.ts';
-import { installShutdown, shutdownOnSignals } from './shutdown.ts';
+import { installShutdown, shutdownOnSignals, stopAfter } from './shutdown.ts';
 
 /** Where `observe` serves /metrics and the pages unless --listen says otherwise. */
 export const OBSERVE_LISTEN = '127.0.0.1:9436';
@@ -257,9 +257,6 @@ async function observeCommand(o: ObserveOptions): Promise<void> {
     return;
   }
   logger.info('observe: input ended; serving /metrics and the pages until stopped');
-  if (o.duration !== undefined) {
-    const seconds = o.duration;
-    setTimeout(() => shutdown.trigger(`--duration ${seconds}s elapsed`), seconds * 1000);
-  }
+  if (o.duration !== undefined) stopAfter(shutdown, o.duration);
   await shutdown.done;
 }

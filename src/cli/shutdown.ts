@@ -59,7 +59,11 @@ export function installShutdown(
   durationSeconds?: number,
 ): Promise<void> {
   const s = shutdownOnSignals(logger, stop);
-  if (durationSeconds !== undefined)
-    setTimeout(() => s.trigger(`--duration ${durationSeconds}s elapsed`), durationSeconds * 1000);
+  if (durationSeconds !== undefined) stopAfter(s, durationSeconds);
   return s.done;
+}
+
+/** Starts the stop once `--duration` seconds have passed. */
+export function stopAfter(s: Shutdown, durationSeconds: number): void {
+  setTimeout(() => s.trigger(`--duration ${durationSeconds}s elapsed`), durationSeconds * 1000);
 }
