@@ -48,6 +48,11 @@ export interface AttemptTrackerOptions {
   counters: ObserverCounters;
 }
 
+/** An answer with every field set (one shape for all answers), filled by `reply`. */
+function emptyAnswer(): Answer {
+  return { code: 0, lifetime: 0, at: 0, roundTripSeconds: 0, sentAt: 0, idHigh: 0 };
+}
+
 export class AttemptTracker {
   /**
    * Client rows by home address as the datagram's signed 32-bit integer (offset 4 in requests
@@ -71,14 +76,7 @@ export class AttemptTracker {
   /** Filled by `concludeAnswer` for each answered attempt (never kept: see there). */
   private readonly answered: Conclusion = { code: 0, reason: '', issuer: 'home-agent', roundTripSeconds: 0 };
   /** An acceptance's answer, filled by `reply` and concluded at once (never kept: see there). */
-  private readonly acceptance: Answer = {
-    code: 0,
-    lifetime: 0,
-    at: 0,
-    roundTripSeconds: 0,
-    sentAt: 0,
-    idHigh: 0,
-  };
+  private readonly acceptance: Answer = emptyAnswer();
 
   constructor(private readonly o: AttemptTrackerOptions) {
     this.emit = o.emit;
@@ -345,29 +343,22 @@ export class AttemptTracker {
       a.lastReplyAt = at;
       return this.discard(dst, 'unknown-home-agent', src);
     }
+    // An acceptance is concluded at once: its answer goes in the tracker's own object, which the
+    // conclusion reads and copies into its events, and which the closed attempt lets go of after.
+    // A denial waits (below), so it has an object of its own.
+    const ans = info.accepted ? this.acceptance : emptyAnswer();
+    ans.code = f.code;
+    ans.lifetime = f.lifetime;
+    ans.at = at;
+    ans.roundTripSeconds = (at - tx.at) / 1000;
+    ans.sentAt = tx.at;
+    ans.idHigh = f.idHigh;
+    a.answer = ans;
     if (info.accepted) {
-      // Concluded at once: the answer in the tracker's own object, which the conclusion reads
-      // and copies into its events, and which the closed attempt lets go of after.
-      const ans = this.acceptance;
-      ans.code = f.code;
-      ans.lifetime = f.lifetime;
-      ans.at = at;
-      ans.roundTripSeconds = (at - tx.at) / 1000;
-      ans.sentAt = tx.at;
-      ans.idHigh = f.idHigh;
-      a.answer = ans;
       this.concludeAnswer(c, a);
       a.answer = undefined;
       return;
     }
-    a.answer = {
-      code: f.code,
-      lifetime: f.lifetime,
-      at,
-      roundTripSeconds: (at - tx.at) / 1000,
-      sentAt: tx.at,
-      idHigh: f.idHigh,
-    };
     // A denial: it stands once the sender shows it used it (or does nothing until the timeout).
     if (a.unusable?.code === f.code) {
       // The sender already ignored this code once in this attempt: it will again.
