@@ -40,8 +40,16 @@ export interface Attempt {
   foreignAgentN: number;
   lifetime: number;
   kind: RegistrationKind;
+  /** When the first transmission was sent. */
   startedAt: number;
-  transmissions: Transmission[];
+  /**
+   * The first transmission's identification, in the attempt's own fields (most attempts have no
+   * other: a list and an object per attempt for it were a tenth of the observer's allocation).
+   */
+  firstHigh: number;
+  firstLow: number;
+  /** The retransmissions, the last `MAX_LATER_TRANSMISSIONS` of them; undefined until one. */
+  later: Transmission[] | undefined;
   count: number;
   lastTxAt: number;
   deadline: number;
@@ -95,10 +103,46 @@ export interface ClientWire {
   dirty: boolean;
 }
 
+/** Retransmissions kept per attempt (with the first: eight identifications a reply may answer). */
+export const MAX_LATER_TRANSMISSIONS = 7;
+
 export function hasIdentification(a: Attempt, high: number, low: number): boolean {
-  const list = a.transmissions;
-  for (let i = 0; i < list.length; i++) if (list[i]!.low === low && list[i]!.high === high) return true;
+  if (a.firstLow === low && a.firstHigh === high) return true;
+  const list = a.later;
+  if (list)
+    for (let i = 0; i < list.length; i++) if (list[i]!.low === low && list[i]!.high === high) return true;
   return false;
+}
+
+/**
+ * When the transmission a reply answers was sent, found by the identification's low half (a 133
+ * carries the home agent's high half: RFC 5944 section 5.7.1); NaN when none has it.
+ */
+export function sentAtOf(a: Attempt, low: number): number {
+  if (a.firstLow === low) return a.startedAt;
+  const list = a.later;
+  if (list) for (let i = 0; i < list.length; i++) if (list[i]!.low === low) return list[i]!.at;
+  return NaN;
+}
+
+/** The last transmission's identification, high half. */
+export function lastHigh(a: Attempt): number {
+  const list = a.later;
+  return list && list.length > 0 ? list[list.length - 1]!.high : a.firstHigh;
+}
+
+/** The wait before the last transmission (0 when there was only one). */
+export function lastGap(a: Attempt): number {
+  const list = a.later;
+  if (!list || list.length === 0) return 0;
+  const n = list.length;
+  return list[n - 1]!.at - (n >= 2 ? list[n - 2]!.at : a.startedAt);
+}
+
+export function addRetransmission(a: Attempt, high: number, low: number, at: number): void {
+  const list = (a.later ??= []);
+  list.push({ high, low, at });
+  if (list.length > MAX_LATER_TRANSMISSIONS) list.shift();
 }
 
 /** A new client row (every field from the start: one shape). */

@@ -10,13 +10,16 @@ import { AuthenticatorCheck } from './authentication.ts';
 import {
   NO_ADDRESS,
   SenderHabits,
+  addRetransmission,
   hasIdentification,
+  lastGap,
+  lastHigh,
   newClient,
   recordOutcome,
+  sentAtOf,
   type Answer,
   type Attempt,
   type ClientWire,
-  type Transmission,
 } from './attempt-types.ts';
 import type { ObserverCounters } from './counters.ts';
 import { DeadlineQueue } from './deadlines.ts';
@@ -174,8 +177,7 @@ export class AttemptTracker {
 
     if (open) {
       if (open.senderN === src && this.isRetransmission(open, f, at)) {
-        open.transmissions.push({ high: f.idHigh, low: f.idLow, at });
-        if (open.transmissions.length > 8) open.transmissions.shift();
+        addRetransmission(open, f.idHigh, f.idLow, at);
         open.count++;
         open.lastTxAt = at;
         this.setDeadline(open);
@@ -201,8 +203,7 @@ export class AttemptTracker {
     // section 3.6.3: the wait backs off). An earlier request is a new attempt of the sender's:
     // the client associated again, or the sender started over.
     const gap = at - a.lastTxAt;
-    const tx = a.transmissions;
-    const previousGap = tx.length >= 2 ? tx[tx.length - 1]!.at - tx[tx.length - 2]!.at : 0;
+    const previousGap = lastGap(a);
     if (gap < MIN_RETRANSMISSION_GAP_MS || gap < previousGap * 0.9) return false;
     const ans = a.answer;
     if (!ans) return true;
@@ -212,8 +213,7 @@ export class AttemptTracker {
     // (Not "soon after the reply": a slow reply can come just before the next retransmission.)
     if (ans.code === 133) {
       const newHigh = f.idHigh;
-      const lastHigh = tx[tx.length - 1]!.high;
-      const ownClock = lastHigh + (at - a.lastTxAt) / 1000;
+      const ownClock = lastHigh(a) + (at - a.lastTxAt) / 1000;
       if (Math.abs(newHigh - ans.idHigh) < Math.abs(newHigh - ownClock)) return false;
     }
     a.unusable = { code: ans.code, reason: this.o.sas ? 'bad-authenticator' : 'other' };
@@ -278,7 +278,9 @@ export class AttemptTracker {
       lifetime: f.lifetime,
       kind,
       startedAt: at,
-      transmissions: [{ high: f.idHigh, low: f.idLow, at }],
+      firstHigh: f.idHigh,
+      firstLow: f.idLow,
+      later: undefined,
       count: 1,
       lastTxAt: at,
       deadline: 0,
@@ -305,17 +307,11 @@ export class AttemptTracker {
     this.n.replies++;
     const c = this.client(f.homeAddress | 0);
     const a = c?.attempt;
-    let tx: Transmission | undefined;
-    if (a?.open) {
-      const list = a.transmissions;
-      for (let i = 0; i < list.length; i++)
-        if (list[i]!.low === f.idLow) {
-          tx = list[i];
-          break;
-        }
-    }
+    // When the answered transmission was sent (NaN: none of the attempt's has this identification).
+    const sentAt = a?.open ? sentAtOf(a, f.idLow) : NaN;
+    const matched = !Number.isNaN(sentAt);
     // The home agent's reply to the foreign agent: the relay leg of the reply the sender gets.
-    if (a?.open && tx && dst !== a.senderN && (dst === a.foreignAgentN || src === a.homeAgentN)) {
+    if (a?.open && matched && dst !== a.senderN && (dst === a.foreignAgentN || src === a.homeAgentN)) {
       this.n.relayedReplies++;
       this.n.replies--;
       return;
@@ -323,7 +319,7 @@ export class AttemptTracker {
     this.n.granted[f.lifetime]!++;
     if (!c) return this.discard(dst, 'invalid-home-address', src);
     if (!a?.open) return this.discard(dst, 'no-pending-request', src);
-    if (!tx) {
+    if (!matched) {
       a.lastReplyAt = at;
       return this.discard(dst, 'invalid-identification', src);
     }
@@ -350,8 +346,8 @@ export class AttemptTracker {
     ans.code = f.code;
     ans.lifetime = f.lifetime;
     ans.at = at;
-    ans.roundTripSeconds = (at - tx.at) / 1000;
-    ans.sentAt = tx.at;
+    ans.roundTripSeconds = (at - sentAt) / 1000;
+    ans.sentAt = sentAt;
     ans.idHigh = f.idHigh;
     a.answer = ans;
     if (info.accepted) {
@@ -428,7 +424,7 @@ export class AttemptTracker {
       c.resync = undefined;
     } else if (ans.code === 133) {
       // The home agent's clock (high half of the 133's identification) against the sender's.
-      const sentHigh = a.transmissions[a.transmissions.length - 1]!.high;
+      const sentHigh = lastHigh(a);
       const captureNtp = Math.floor(ans.at / 1000) + NTP_UNIX_OFFSET_SECONDS;
       const timestamp = Math.abs(sentHigh - captureNtp) < 30 * 86_400;
       c.resync = {

@@ -237,6 +237,36 @@ describe('matching requests and replies', () => {
     expect(obs.messages).toMatchObject({ requests: 3, relayedRequests: 2, replies: 1, relayedReplies: 1 });
   });
 
+  it('of ten transmissions a reply may answer the first or the last seven, not those between', async () => {
+    const sent = (c: Capture) => {
+      for (let i = 0; i < 10; i++) c.request(T0 + i * 1000, { id: ntp(T0 + i * 1000, i + 1) });
+    };
+    // A late reply to the first transmission: matched, its round trip from the first.
+    const first = new Capture();
+    sent(first);
+    first.reply(T0 + 9500, { id: ntp(T0, 1) });
+    const a = await observe(first.buffer());
+    expect(outcomes(a.events)).toHaveLength(1);
+    expect(outcomes(a.events)[0]).toMatchObject({ outcome: 'accepted', transmissions: 10 });
+    expect(outcomes(a.events)[0]!.roundTripSeconds).toBeCloseTo(9.5, 6);
+    // To the fourth (the oldest retransmission still kept): from the fourth.
+    const fourth = new Capture();
+    sent(fourth);
+    fourth.reply(T0 + 9500, { id: ntp(T0 + 3000, 4) });
+    const b = await observe(fourth.buffer());
+    expect(outcomes(b.events)[0]!.roundTripSeconds).toBeCloseTo(6.5, 6);
+    // To the second: no longer kept, so not this attempt's (discarded; the attempt times out).
+    const second = new Capture();
+    sent(second);
+    second.reply(T0 + 9500, { id: ntp(T0 + 1000, 2) });
+    second.tick(T0 + 20_000);
+    const c = await observe(second.buffer());
+    expect(c.events.filter((e) => e.type === 'reply-discarded')).toEqual([
+      expect.objectContaining({ reason: 'invalid-identification' }),
+    ]);
+    expect(outcomes(c.events)).toEqual([expect.objectContaining({ outcome: 'timeout', transmissions: 10 })]);
+  });
+
   it('no reply: a timeout after the wait, judged on capture time (not wall clock)', async () => {
     const c = new Capture();
     c.request(T0, { id: ntp(T0, 1) });
