@@ -135,7 +135,22 @@ function agentPanels(c: DashboardsConfig, agent: Agent): PanelBuilderWithId[] {
         { expr: by('registration_replies_received_total'), legend: `{{${agent}}} replies` },
       ],
       min: 0,
-      width: 16,
+      width: 8,
+      height: 8,
+    }),
+    timeseriesPanel({
+      title: `Advertisements and restarts per ${one} on the link`,
+      description: `Observed sites (pmip-exporter observe): agent advertisements each ${one} sent to the link (broadcast or multicast) per second, and its restarts, seen where an advertisement's sequence number started again below 256 (RFC 5944 section 2.1.1): a ${one} that restarted has lost its ${agent === 'home_agent' ? 'bindings' : 'visitor list'}, so its clients must register again. No series on a proxied site (its access points count what they receive on the access point dashboard).`,
+      unit: 'short',
+      queries: [
+        { expr: by('link_advertisements_total'), legend: `{{${agent}}} advertisements/s` },
+        {
+          expr: `sum by (site, ${agent}) (increase(${selector(c, m('link_reboots_detected_total'))}[${RATE_INTERVAL}]))`,
+          legend: `{{${agent}}} restarts`,
+        },
+      ],
+      min: 0,
+      width: 8,
       height: 8,
     }),
     tablePanel({

@@ -5,7 +5,9 @@
  * (test/support/engine-site.ts: the real engine over UDP on loopback, a real Collector, the real
  * exporter) and evaluated the recording rules of alerts/pmip.rules.yml, while the site carried
  * traffic that touches every panel: the baseline, a home agent that falls silent, and clients
- * whose access point holds the wrong key.
+ * whose access point holds the wrong key. The panels only an observed site fills (agent
+ * advertisements to the link and the agents' restarts) read from a second job: the real
+ * `pmip-exporter observe` serving a capture (test/support/observed-site.ts).
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -21,6 +23,7 @@ import {
   startEngineSite,
   type EngineSite,
 } from '../support/engine-site.ts';
+import { OBSERVED, startObservedSite, type ObservedSite } from '../support/observed-site.ts';
 import { hasPrometheus } from '../support/prometheus.ts';
 import { startAlertingPrometheus, type AlertingPrometheus } from '../alerts/alerting-servers.ts';
 import { RULES_FILE, readRules } from '../alerts/rules-file.ts';
@@ -28,6 +31,10 @@ import { committedDashboards } from './committed.ts';
 import { expressionsOf } from './lint.ts';
 
 const JOB = 'pmip';
+/** The observed site's job. */
+const OBSERVED_JOB = 'pmip-observed';
+/** Series that only an observed site has (what the capture shows of the agents on the link). */
+const OBSERVED_ONLY = /pmip_(home|foreign)_agent_link_(advertisements|reboots_detected)_total/;
 /** The access point the `ap` variable selects: the skewed one, with denials and resyncs. */
 const AP = 'ap-C';
 /**
@@ -44,11 +51,11 @@ const expressions = committedDashboards().flatMap(({ dashboard }) => expressions
  */
 const SITE = '.*';
 
-function concrete(expr: string, instance: string): string {
+function concrete(expr: string, instance: string, job = JOB): string {
   const values: Record<string, string> = {
     __rate_interval: RATE_INTERVAL,
     site: SITE,
-    job: JOB,
+    job,
     instance,
     ap: AP,
   };
@@ -101,15 +108,19 @@ async function waitForSample(
 
 describe.skipIf(!hasPrometheus())('every dashboard expression returns data from a real Prometheus', () => {
   let site: EngineSite;
+  let observed: ObservedSite;
   let prom: AlertingPrometheus;
   let timeouts = 0;
 
   beforeAll(async () => {
     site = await startEngineSite();
+    observed = await startObservedSite();
     // Scrapes and evaluates the recording rules every second (the overview's headline reads one).
     prom = await startAlertingPrometheus({
-      job: JOB,
-      target: site.target,
+      jobs: [
+        { job: JOB, targets: [site.target] },
+        { job: OBSERVED_JOB, targets: [observed.target] },
+      ],
       rules: readFileSync(RULES_FILE, 'utf8'),
     });
     // The traffic starts after the first scrape, so every counter rises within the window.
@@ -135,6 +146,7 @@ describe.skipIf(!hasPrometheus())('every dashboard expression returns data from 
   afterAll(async () => {
     await prom?.stop();
     await site?.stop();
+    await observed?.stop();
   });
 
   it('fills the job, instance and ap variables', async () => {
@@ -146,13 +158,32 @@ describe.skipIf(!hasPrometheus())('every dashboard expression returns data from 
     expect(aps.map((s) => s.metric['access_point']).sort()).toEqual(['ap-A', 'ap-B', 'ap-C']);
   });
 
-  it('answers every expression with at least one finite sample', async () => {
+  it('answers every expression with at least one finite sample (the link panels from the observed site)', async () => {
+    const finite = async (expr: string) =>
+      (await prom.query(expr)).some((s) => Number.isFinite(Number(s.value[1])));
     const empty: string[] = [];
+    const fromObserved: string[] = [];
     for (const { where, expr } of expressions) {
-      const result = await prom.query(concrete(expr, site.target));
-      if (!result.some((s) => Number.isFinite(Number(s.value[1])))) empty.push(`${where}: ${expr}`);
+      if (await finite(concrete(expr, site.target))) continue;
+      if (OBSERVED_ONLY.test(expr) && (await finite(concrete(expr, observed.target, OBSERVED_JOB))))
+        fromObserved.push(expr);
+      else empty.push(`${where}: ${expr}`);
     }
     expect(empty).toEqual([]);
+    // Both agent kinds' advertisements and restarts, on the overview.
+    expect(fromObserved).toHaveLength(4);
+  });
+
+  it("shows an observed site's agent restarts on the link, per agent", async () => {
+    const per = async (kind: 'home' | 'foreign', what: string) =>
+      (await prom.query(`pmip_${kind}_agent_link_${what}_total{job="${OBSERVED_JOB}"}`)).map(
+        (s) => `${s.metric[`${kind}_agent`]} ${Number(s.value[1])}`,
+      );
+    const { advertisementsPerAgent: ads, restartsPerAgent: restarts } = OBSERVED;
+    expect(await per('home', 'advertisements')).toEqual([`${OBSERVED.homeAgent} ${ads}`]);
+    expect(await per('home', 'reboots_detected')).toEqual([`${OBSERVED.homeAgent} ${restarts}`]);
+    expect(await per('foreign', 'advertisements')).toEqual([`${OBSERVED.foreignAgent} ${ads}`]);
+    expect(await per('foreign', 'reboots_detected')).toEqual([`${OBSERVED.foreignAgent} ${restarts}`]);
   });
 
   it('shows the traffic: requests, moves, a resync, the time-sync offset, the subnet map and the AAP', async () => {
