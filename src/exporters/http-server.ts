@@ -240,9 +240,41 @@ function errorSummary(err: unknown): { name: string; message: string } {
     : { name: 'Error', message: String(err) };
 }
 
+/** How often one section's failures are logged at most (the counter counts every one). */
+export const SECTION_FAILURE_LOG_INTERVAL_MS = 60_000;
+
+/**
+ * Logs a failed part of `/metrics` (a section, the snapshot, the registry): the first failure at
+ * once, then at most one line per part and minute, saying how many went unlogged in between (a
+ * scrape every few seconds must not flood the log). Parts are a fixed set: the map stays small.
+ */
+export function sectionFailureLog(
+  logger: Logger,
+  now: () => number = Date.now,
+): (collector: string, err: unknown) => void {
+  const last = new Map<string, { at: number; unlogged: number }>();
+  return (collector, err) => {
+    const t = now();
+    const seen = last.get(collector);
+    if (seen && t - seen.at < SECTION_FAILURE_LOG_INTERVAL_MS) {
+      seen.unlogged++;
+      return;
+    }
+    logger.error(
+      { collector, err: errorSummary(err), ...(seen?.unlogged ? { unloggedFailures: seen.unlogged } : {}) },
+      `/metrics: ${collector} failed and was left out of the scrape (pmip_exporter_collect_failures_total)`,
+    );
+    last.set(collector, { at: t, unlogged: 0 });
+  };
+}
+
 export async function startExporterServer(options: ExporterServerOptions): Promise<ExporterServer> {
   const web = options.webConfigFile ? await loadWebConfig(options.webConfigFile) : { headers: {} };
-  const exporter = createPrometheusExporter({ collector: options.collector, ...options.prometheus });
+  const exporter = createPrometheusExporter({
+    collector: options.collector,
+    ...options.prometheus,
+    onFailure: options.prometheus?.onFailure ?? sectionFailureLog(options.logger),
+  });
   if (options.views?.influxdb) registerInfluxMetrics(exporter.registry, options.views.influxdb);
   const app = createExporterApp(options, exporter, web);
   const server: Server = web.tls ? createHttpsServer(web.tls, app) : createHttpServer(app);

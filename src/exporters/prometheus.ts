@@ -3,7 +3,8 @@
  * serializer.ts and families/), followed by a prom-client registry holding the default process
  * metrics and the exporter's self-metrics. A failing section or collect() is counted in
  * pmip_exporter_collect_failures_total and left out; the rest of the page is still served. Each
- * section's time and success of this scrape follow the sections (pmip_exporter_section_*).
+ * section's time and success of this scrape follow the sections (pmip_exporter_section_*), and
+ * `onFailure` hears what it threw (the server logs it: see http-server.ts).
  */
 import { readFileSync } from 'node:fs';
 import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
@@ -27,6 +28,8 @@ export interface PrometheusExporterOptions {
   version?: string;
   /** The sections to render; tests replace them to prove a failure is isolated. */
   sections?: readonly MetricSection[];
+  /** Told of every failure counted in pmip_exporter_collect_failures_total, with what was thrown. */
+  onFailure?: (collector: string, err: unknown) => void;
 }
 
 export interface PrometheusExporter {
@@ -85,9 +88,13 @@ export function createPrometheusExporter(options: PrometheusExporterOptions): Pr
     try {
       const result = renderSections(collector.snapshot(), sections);
       own = result.text + renderSectionRuns(result.runs);
-      for (const name of result.failed) failures.inc({ collector: name });
-    } catch {
+      result.failed.forEach((name, i) => {
+        failures.inc({ collector: name });
+        options.onFailure?.(name, result.errors[i]);
+      });
+    } catch (err) {
       failures.inc({ collector: 'snapshot' });
+      options.onFailure?.('snapshot', err);
       // No snapshot, so no section rendered: each one says so.
       const runs: SectionRun[] = sections.map((s) => ({ section: s.name, seconds: 0, ok: false }));
       own = renderSectionRuns(runs);
@@ -95,8 +102,9 @@ export function createPrometheusExporter(options: PrometheusExporterOptions): Pr
     let rest: string;
     try {
       rest = await registry.metrics();
-    } catch {
+    } catch (err) {
       failures.inc({ collector: 'registry' });
+      options.onFailure?.('registry', err);
       rest = await registry.getSingleMetricAsString(EXPORTER.collectFailures.name).catch(() => '');
       rest += '\n';
     }

@@ -4,11 +4,11 @@ import { join } from 'node:path';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { Collector } from '../../src/collector/collector.ts';
-import { startExporterServer } from '../../src/exporters/http-server.ts';
+import { sectionFailureLog, startExporterServer } from '../../src/exporters/http-server.ts';
 import type { ExporterServer } from '../../src/exporters/http-server.ts';
 import { WebConfigError, loadWebConfig } from '../../src/exporters/web-config.ts';
 import type { SiteUnderTest } from '../support/event-script.ts';
-import { scriptedSite } from '../support/event-script.ts';
+import { SITE, scriptedSite } from '../support/event-script.ts';
 import { makeWebConfig } from './web-fixtures.ts';
 
 const logger = pino({ level: 'silent' });
@@ -351,5 +351,65 @@ describe('web configuration (exporter-toolkit format)', () => {
     expect(await attempt('surprise: 1\n')).toMatch(/^\(top level\): /);
     expect(await attempt('')).toBe('loaded');
     rmSync(web.dir, { recursive: true, force: true });
+  });
+});
+
+describe('a failing part of /metrics in the log', () => {
+  it('is logged with what it threw, once a minute at most, the rest of the page served', async () => {
+    const lines: Array<Record<string, unknown>> = [];
+    const captured = pino({ level: 'info' }, { write: (s: string) => void lines.push(JSON.parse(s)) });
+    const collector = new Collector({
+      ...SITE,
+      views: {
+        subnetMap: () => {
+          throw new Error('table gone');
+        },
+      },
+    });
+    const server = await startExporterServer({
+      collector,
+      listen: { host: '127.0.0.1', port: 0 },
+      logger: captured,
+    });
+    try {
+      let text = '';
+      for (let i = 0; i < 3; i++) text = await (await fetch(`${server.url}/metrics`)).text();
+      expect(text).toContain('pmip_exporter_collect_failures_total{collector="subnet_map"} 3\n');
+      expect(text).toContain('pmip_exporter_section_success{section="subnet_map"} 0\n');
+      expect(text).toContain('pmip_exporter_section_success{section="mobile_node"} 1\n');
+      const failures = lines.filter((l) => l['collector'] !== undefined);
+      expect(failures).toEqual([
+        expect.objectContaining({
+          level: 50,
+          collector: 'subnet_map',
+          err: expect.objectContaining({ name: 'Error', message: 'the subnet map view failed' }),
+          msg: '/metrics: subnet_map failed and was left out of the scrape (pmip_exporter_collect_failures_total)',
+        }),
+      ]);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('says how many failures went unlogged in the minute before', () => {
+    const lines: Array<Record<string, unknown>> = [];
+    const captured = pino({ level: 'info' }, { write: (s: string) => void lines.push(JSON.parse(s)) });
+    let now = 0;
+    const log = sectionFailureLog(captured, () => now);
+    for (const t of [0, 1_000, 59_999]) {
+      now = t;
+      log('radius', new Error('boom'));
+    }
+    now = 30_000;
+    log('site', new Error('other'));
+    now = 60_000;
+    log('radius', new Error('boom again'));
+    expect(
+      lines.map((l) => [l['collector'], (l['err'] as { message: string }).message, l['unloggedFailures']]),
+    ).toEqual([
+      ['radius', 'boom', undefined],
+      ['site', 'other', undefined],
+      ['radius', 'boom again', 2],
+    ]);
   });
 });

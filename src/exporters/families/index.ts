@@ -50,6 +50,8 @@ export interface SectionRun {
 export interface SectionResult {
   text: string;
   failed: string[];
+  /** What each failed section threw, in the order of `failed`. */
+  errors: unknown[];
   runs: SectionRun[];
 }
 
@@ -64,6 +66,7 @@ export function renderSections(
 ): SectionResult {
   let text = '';
   const failed: string[] = [];
+  const errors: unknown[] = [];
   const runs: SectionRun[] = [];
   for (const section of sections) {
     const w = new ExpositionWriter();
@@ -72,13 +75,14 @@ export function renderSections(
     try {
       section.render(w, snapshot);
       text += w.text();
-    } catch {
+    } catch (err) {
       ok = false;
       failed.push(section.name);
+      errors.push(err);
     }
     runs.push({ section: section.name, seconds: Number(clock() - start) / 1e9, ok });
   }
-  return { text, failed, runs };
+  return { text, failed, errors, runs };
 }
 
 /** `pmip_exporter_section_duration_seconds` and `pmip_exporter_section_success`, per section. */
