@@ -24,7 +24,7 @@ import { IngestState } from './ingest/state.ts';
 import type { NodeGroup } from './node-group.ts';
 import type { CollectorSnapshot, SeenAgentsSnapshot, TimeOffsetView } from './snapshot.ts';
 
-export type { HealthReport, NodeHealthRow } from './health-report.ts';
+export type { AgentRestartRow, HealthReport, NodeHealthRow } from './health-report.ts';
 
 /** One row of the subnet map as the pages show it. */
 export interface SubnetMapView {

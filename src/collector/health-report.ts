@@ -7,6 +7,7 @@ import { OUTCOMES, Seen } from './counters.ts';
 import { HEALTH_RULES, judgeHealth, type NodeHealth } from './health.ts';
 import type { IngestState } from './ingest/state.ts';
 import type { NodeGroup } from './node-group.ts';
+import type { AgentRestart } from './restarts.ts';
 import { ROUND_TRIP_BUCKETS } from './round-trip.ts';
 
 /** Health of every node, for the overview page and /api/v1/health. */
@@ -20,6 +21,16 @@ export interface HealthReport {
   outcomesPerMinute: Array<{ time: number; counts: Record<RegistrationOutcomeKind, number> }>;
   /** Site-wide round-trip distribution over the last hour (non-cumulative bucket counts). */
   roundTripLastHour: { bounds: readonly number[]; counts: number[] };
+  /** Agents that restarted in the fallback window (5 minutes), newest first. */
+  agentRestarts: AgentRestartRow[];
+}
+
+/** A restart (see restarts.ts) with the agent's label value and role where the site knows it. */
+export interface AgentRestartRow extends Omit<AgentRestart, 'role'> {
+  /** The label value: the configured name, else the address. */
+  name: string;
+  /** From the advertisement (observed on the link), else from the site's agents; undefined: unknown. */
+  role: 'home-agent' | 'foreign-agent' | undefined;
 }
 
 export interface NodeHealthRow extends NodeHealth {
@@ -63,6 +74,20 @@ function rows(g: NodeGroup, gi: number, onlySeen: boolean, windows: readonly Win
   return out;
 }
 
+/** Names a restart's agent from the agents the site knows, without admitting a new one. */
+function restartRow(st: IngestState, r: AgentRestart): AgentRestartRow {
+  const groups: Array<['home-agent' | 'foreign-agent', NodeGroup]> = [
+    ['home-agent', st.haSeen],
+    ['foreign-agent', st.faSeen],
+  ];
+  for (const [role, g] of groups) {
+    if (r.role !== undefined && r.role !== role) continue;
+    const slot = g.registry.find(r.agent);
+    if (slot !== undefined) return { ...r, role, name: g.registry.nameOf(slot) };
+  }
+  return { ...r, name: r.agent };
+}
+
 function siteTotals(values: Float64Array): number[] {
   const t = new Array<number>(OUTCOMES).fill(0);
   for (let i = 0; i < values.length; i++) t[i % OUTCOMES]! += values[i]!;
@@ -104,5 +129,8 @@ export function healthReport(st: IngestState, now: number): HealthReport {
       bounds: ROUND_TRIP_BUCKETS,
       counts: Array.from(rtNow, (v, i) => v - (first?.[i] ?? 0)),
     },
+    agentRestarts: st.restarts
+      .since(now - HEALTH_RULES.fallbackWindowSeconds * 1000)
+      .map((r) => restartRow(st, r)),
   };
 }

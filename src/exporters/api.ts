@@ -283,6 +283,7 @@ export function healthDocument(report: HealthReport) {
       bounds: [...report.roundTripLastHour.bounds],
       counts: report.roundTripLastHour.counts,
     },
+    agentRestarts: report.agentRestarts.map((r) => ({ ...r, time: iso(r.time) })),
   };
 }
 

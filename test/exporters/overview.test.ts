@@ -10,6 +10,7 @@ import { Collector } from '../../src/collector/collector.ts';
 import { startExporterServer } from '../../src/exporters/http-server.ts';
 import type { ExporterServer } from '../../src/exporters/http-server.ts';
 import { clockFindings } from '../../src/exporters/pages/clocks.ts';
+import { healthDocument } from '../../src/exporters/api.ts';
 import { landingPage } from '../../src/exporters/pages/landing.ts';
 import { statisticsDocument } from '../../src/exporters/statistics.ts';
 import type { OffsetEntry } from '../../src/exporters/pages/clocks.ts';
@@ -487,5 +488,87 @@ describe('clock sentences', () => {
     expect(formatOffset(2.5)).toBe('+2.5 s');
     expect(agentName('ha-2', '127.102.0.1')).toBe('ha-2 (127.102.0.1)');
     expect(agentName('127.102.0.1', '127.102.0.1')).toBe('127.102.0.1');
+  });
+});
+
+describe('agent restarts in the headline', () => {
+  const reboot = (time: number, node: string, agent: string, previousSequence: number, sequence: number) =>
+    ({
+      type: 'agent-reboot-detected',
+      time,
+      node,
+      nodeKind: 'access-point',
+      agent,
+      previousSequence,
+      sequence,
+    }) as PmipEvent;
+
+  it('names the agent, where it was seen and what it lost, for 5 minutes, and turns the headline red', () => {
+    let clock = T0;
+    const collector = new Collector({
+      accessPoints: ['ap-1'],
+      foreignAgents: [{ id: 'fa-1', address: FA1 }],
+      clock: () => clock,
+    });
+    collector.ingest(reboot(T0, 'ap-1', FA1, 812, 2));
+    clock = T0 + 40_000;
+    const page = () =>
+      landingPage({ health: collector.health(), statistics: statisticsDocument(collector.snapshot()) });
+    const text = (body: string) =>
+      body
+        .slice(body.indexOf('id="headline"'), body.indexOf('</section>'))
+        .replace(/<[^>]+>/g, '')
+        .replaceAll('&#39;', "'")
+        .replace(/\s+/g, ' ');
+    let body = page();
+    expect(body).toMatch(/class="headline bad-news"/);
+    expect(text(body)).toContain('An agent restarted in the last 5 min.');
+    expect(text(body)).toContain(
+      "Foreign agent fa-1 (127.111.0.2) restarted 40 s ago (its advertisements' sequence number fell from 812 to 2 at access point ap-1): it lost its visitor list, so its clients must register again.",
+    );
+    // /api/v1/health: the same, its time as an ISO string.
+    expect(JSON.parse(JSON.stringify(healthDocument(collector.health()))).agentRestarts).toEqual([
+      {
+        agent: FA1,
+        name: 'fa-1',
+        role: 'foreign-agent',
+        seenBy: 'ap-1',
+        time: new Date(T0).toISOString(),
+        previousSequence: 812,
+        sequence: 2,
+        count: 1,
+      },
+    ]);
+    // An agent the site does not know: no role, no name but its address; newest first.
+    collector.ingest(reboot(T0 + 50_000, 'ap-1', '10.77.0.1', 300, 0));
+    collector.ingest(reboot(T0 + 60_000, 'ap-1', FA1, 3, 1));
+    clock = T0 + 60_000;
+    expect(collector.health().agentRestarts.map((r) => [r.name, r.role, r.count])).toEqual([
+      ['fa-1', 'foreign-agent', 2],
+      ['10.77.0.1', undefined, 1],
+    ]);
+    body = page();
+    expect(text(body)).toContain('2 agents restarted in the last 5 min.');
+    expect(text(body)).toContain('from 3 to 1 at access point ap-1; 2 restarts of it seen)');
+    expect(text(body)).toContain(
+      "Agent 10.77.0.1 restarted 10 s ago (its advertisements' sequence number fell from 300 to 0 at access point ap-1): its registrations are lost, so its clients must register again.",
+    );
+    // Five minutes after the last restart the headline is quiet again.
+    clock = T0 + 60_000 + 300_001;
+    expect(collector.health().agentRestarts).toEqual([]);
+    body = page();
+    expect(body).toMatch(/class="headline good-news"/);
+    expect(text(body)).not.toContain('restarted');
+  });
+
+  it('keeps the latest restart of at most 16 agents, however many advertise', () => {
+    const clock = T0 + 1000;
+    const collector = new Collector({ accessPoints: ['ap-1'], clock: () => clock });
+    for (let i = 0; i < 1000; i++)
+      collector.ingest(reboot(T0 + i, 'ap-1', `10.66.${i >> 8}.${i & 255}`, 300, 1));
+    const restarts = collector.health().agentRestarts;
+    expect(restarts).toHaveLength(16);
+    expect(restarts[0]!.agent).toBe('10.66.3.231'); // the 1000th, newest first
+    expect(restarts[15]!.agent).toBe('10.66.3.216');
   });
 });

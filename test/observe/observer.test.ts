@@ -542,6 +542,19 @@ describe('agent discovery', () => {
     const total = (doc.observation as { messages: { advertisements: number } }).messages.advertisements;
     expect(total).toBe(7);
     expect(doc.discovery.advertisementsReceived + 4 + 1).toBe(total);
+    // The overview names the restart: the latest of the agent, its role known from the first.
+    expect(collector.health().agentRestarts).toEqual([
+      {
+        agent: FA,
+        name: FA,
+        role: 'foreign-agent',
+        seenBy: MN,
+        time: T0 + 13_000,
+        previousSequence: 400,
+        sequence: 2,
+        count: 2,
+      },
+    ]);
 
     const metrics = renderSections(s).text;
     expect(metrics).not.toContain('access_point="link"');

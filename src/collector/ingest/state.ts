@@ -20,6 +20,7 @@ import { Fa, Ha, Mn, Seen, add, zeros } from '../counters.ts';
 import { CounterHistory } from '../history.ts';
 import { NodeGroup } from '../node-group.ts';
 import { RadiusStatistics } from '../radius.ts';
+import { RecentRestarts } from '../restarts.ts';
 import { RoundTripHistogram } from '../round-trip.ts';
 import type { CollectorSnapshot, MalformedCount } from '../snapshot.ts';
 
@@ -66,6 +67,8 @@ export class IngestState {
   };
   readonly aapRefused: Record<AapRefusalReason, number> = zeros(AAP_REFUSAL_REASONS);
   readonly radius: RadiusStatistics | undefined;
+  /** The agents' last restarts, for the health overview (bounded). */
+  readonly restarts = new RecentRestarts();
 
   constructor(config: CollectorConfig, idleMs: number) {
     const extra = config.maxUnconfiguredNodes ?? 0;

@@ -4,7 +4,7 @@
  * in src/collector/health.ts), worst first; outcomes per minute and the round-trip distribution
  * over the last hour; clock offsets; links to every page, the metrics and the API.
  */
-import type { HealthReport, NodeHealthRow } from '../../collector/collector.ts';
+import type { AgentRestartRow, HealthReport, NodeHealthRow } from '../../collector/collector.ts';
 import type { RegistrationOutcomeKind } from '../../collector/vocabulary.ts';
 import { replyCode } from '../../collector/vocabulary.ts';
 import type { StatisticsDocument } from '../statistics.ts';
@@ -166,6 +166,20 @@ function failureDistance(x: NodeHealthRow, ha: NodeHealthRow, okRatio: number): 
   return 1_000_000 + distance;
 }
 
+const LOST: Record<NonNullable<AgentRestartRow['role']>, string> = {
+  'home-agent': 'it lost its bindings',
+  'foreign-agent': 'it lost its visitor list',
+};
+
+/** "Foreign agent fa-2 (10.1.0.2) restarted 2 min ago (...): it lost its visitor list; ..." */
+function restartSentence(r: AgentRestartRow, now: number): string {
+  const who = `${r.role === 'home-agent' ? 'Home agent' : r.role === 'foreign-agent' ? 'Foreign agent' : 'Agent'} ${agentName(r.name, r.agent)}`;
+  const where = r.seenBy === 'link' ? 'on the link' : `at access point ${r.seenBy}`;
+  const times = r.count > 1 ? `; ${r.count} restarts of it seen` : '';
+  const lost = r.role ? LOST[r.role] : 'its registrations are lost';
+  return `${who} restarted ${formatAgo(r.time, now)} (its advertisements' sequence number fell from ${r.previousSequence} to ${r.sequence} ${where}${times}): ${lost}, so its clients must register again.`;
+}
+
 function headline(input: OverviewInput): SafeHtml {
   const { health, statistics: doc } = input;
   const now = health.time;
@@ -231,18 +245,31 @@ function headline(input: OverviewInput): SafeHtml {
       );
   }
   for (const f of clockFindings(doc.timeOffsets)) lines.push(html`<li class="line-clock">${f.text}</li>`);
+  const restarts = health.agentRestarts;
+  restarts
+    .slice(0, MAX_HEADLINE_PER_KIND)
+    .forEach((r) =>
+      lines.push(html`<li class="line-restart" data-agent="${r.agent}">${restartSentence(r, now)}</li>`),
+    );
+  if (restarts.length > MAX_HEADLINE_PER_KIND)
+    lines.push(html`<li>…and ${restarts.length - MAX_HEADLINE_PER_KIND} more agents restarted.</li>`);
   const all = [...health.homeAgents, ...health.foreignAgents, ...health.accessPoints];
   const idle = all.filter((r) => r.status === 'idle').length;
   const ok = all.filter((r) => r.status === 'ok').length;
-  const summary =
+  const fallback = formatSpan(health.rules.fallbackWindowSeconds);
+  const status =
     failing === 0
       ? all.length === idle
-        ? `No registration attempt concluded in the last ${formatSpan(health.rules.fallbackWindowSeconds)}: every device is idle.`
+        ? `No registration attempt concluded in the last ${fallback}: every device is idle.`
         : `Every device with recent attempts is ok (${ok} ok, ${idle} idle).`
       : `${failing} ${failing === 1 ? 'device is' : 'devices are'} down or degraded (${joinWords(counts)}); ${ok} ok, ${idle} idle.`;
+  const summary =
+    restarts.length === 0
+      ? status
+      : `${status} ${restarts.length === 1 ? 'An agent' : `${restarts.length} agents`} restarted in the last ${fallback}.`;
   return html`<section
     id="headline"
-    class="${failing > 0 ? 'headline bad-news' : 'headline good-news'}"
+    class="${failing > 0 || restarts.length > 0 ? 'headline bad-news' : 'headline good-news'}"
     role="status"
   >
     <p id="headline-summary">${summary}</p>
