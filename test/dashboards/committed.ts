@@ -17,3 +17,14 @@ export function committedDashboards(): Array<{ file: string; dashboard: Dashboar
     .sort()
     .map((file) => ({ file, dashboard: JSON.parse(committedText(file)) as Dashboard }));
 }
+
+/**
+ * Series only an observed site (`pmip-exporter observe`) has: what the capture shows of the
+ * agents on the link. A proxied site never has them, so the tests that scrape one skip the
+ * expressions reading them; test/dashboards/queries.test.ts checks those against an observed site.
+ */
+const OBSERVED_ONLY = /pmip_(home|foreign)_agent_link_(advertisements|reboots_detected)_total/;
+
+export function readsObservedOnly(expr: string): boolean {
+  return OBSERVED_ONLY.test(expr);
+}

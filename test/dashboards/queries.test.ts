@@ -27,14 +27,12 @@ import { OBSERVED, startObservedSite, type ObservedSite } from '../support/obser
 import { hasPrometheus } from '../support/prometheus.ts';
 import { startAlertingPrometheus, type AlertingPrometheus } from '../alerts/alerting-servers.ts';
 import { RULES_FILE, readRules } from '../alerts/rules-file.ts';
-import { committedDashboards } from './committed.ts';
+import { committedDashboards, readsObservedOnly } from './committed.ts';
 import { expressionsOf } from './lint.ts';
 
 const JOB = 'pmip';
 /** The observed site's job. */
 const OBSERVED_JOB = 'pmip-observed';
-/** Series that only an observed site has (what the capture shows of the agents on the link). */
-const OBSERVED_ONLY = /pmip_(home|foreign)_agent_link_(advertisements|reboots_detected)_total/;
 /** The access point the `ap` variable selects: the skewed one, with denials and resyncs. */
 const AP = 'ap-C';
 /**
@@ -165,7 +163,7 @@ describe.skipIf(!hasPrometheus())('every dashboard expression returns data from 
     const fromObserved: string[] = [];
     for (const { where, expr } of expressions) {
       if (await finite(concrete(expr, site.target))) continue;
-      if (OBSERVED_ONLY.test(expr) && (await finite(concrete(expr, observed.target, OBSERVED_JOB))))
+      if (readsObservedOnly(expr) && (await finite(concrete(expr, observed.target, OBSERVED_JOB))))
         fromObserved.push(expr);
       else empty.push(`${where}: ${expr}`);
     }
