@@ -97,6 +97,12 @@ export interface ClientWire {
   outcomeForeignAgent: string | undefined;
   nai: string | undefined;
   attempt: Attempt | undefined;
+  /**
+   * The attempt the current one replaced (until another starts): the foreign agent's relay of its
+   * last retransmission, and the replies to it, can arrive after the replacement (the client
+   * moved on meanwhile) and are its legs, not the current attempt's.
+   */
+  replaced: Attempt | undefined;
   /** A usable 133 ended the last attempt: an acceptance next is a resync. */
   resync: { homeAgent: string; offsetSeconds: number; mode: 'timestamp' | 'nonce' } | undefined;
   /** Changed since its row was last published (see `AttemptTracker.publish`). */
@@ -170,6 +176,7 @@ export function newClient(homeAddress: string, senderN: number, sender: string):
     outcomeForeignAgent: undefined,
     nai: undefined,
     attempt: undefined,
+    replaced: undefined,
     resync: undefined,
     dirty: false,
   };

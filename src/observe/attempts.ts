@@ -138,6 +138,13 @@ export class AttemptTracker {
       }
       return;
     }
+    // The same for the attempt this one replaced: its sender retransmitted just before the client
+    // moved on, and the foreign agent's relay of it comes after the new attempt's first request.
+    const old = c?.replaced;
+    if (old && old.senderN !== src && hasIdentification(old, f.idHigh, f.idLow)) {
+      this.n.relayedRequests++;
+      return;
+    }
     // A reserved SPI (0-255, RFC 5944 section 3.5) is no registration: an AAP's home agent probe
     // (docs/aap-protocol.md) or a scan. Counted apart, so it never becomes a client or an attempt.
     if (f.spi >= 0 && f.spi < 256) {
@@ -175,6 +182,7 @@ export class AttemptTracker {
     if (decoded) this.auth.request(decoded, names.name(src), c.homeAddress, this.clock);
     else this.n.notChecked++;
 
+    let replaced: Attempt | undefined;
     if (open) {
       if (open.senderN === src && this.isRetransmission(open, f, at)) {
         addRetransmission(open, f.idHigh, f.idLow, at);
@@ -189,8 +197,10 @@ export class AttemptTracker {
       else {
         open.open = false;
         this.n.replaced++;
+        replaced = open;
       }
     }
+    c.replaced = replaced;
     this.startAttempt(c, f, src, dst, at);
   }
 
@@ -315,6 +325,18 @@ export class AttemptTracker {
       this.n.relayedReplies++;
       this.n.replies--;
       return;
+    }
+    // A reply to the attempt the current one replaced: its relay leg, or the copy for its sender,
+    // which has no attempt waiting any more (the current attempt's state is not touched).
+    const old = matched ? undefined : c?.replaced;
+    if (old && !Number.isNaN(sentAtOf(old, f.idLow))) {
+      if (dst !== old.senderN && (dst === old.foreignAgentN || src === old.homeAgentN)) {
+        this.n.relayedReplies++;
+        this.n.replies--;
+        return;
+      }
+      this.n.granted[f.lifetime]!++;
+      return this.discard(dst, 'no-pending-request', src);
     }
     this.n.granted[f.lifetime]!++;
     if (!c) return this.discard(dst, 'invalid-home-address', src);

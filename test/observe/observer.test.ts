@@ -267,6 +267,45 @@ describe('matching requests and replies', () => {
     expect(outcomes(c.events)).toEqual([expect.objectContaining({ outcome: 'timeout', transmissions: 10 })]);
   });
 
+  it("a replaced attempt's late relay leg and replies stay its own: no attempt from the foreign agent", async () => {
+    // The client leaves MN's cell for home just as MN retransmits: its home access point HOME_AP
+    // deregisters it with the home agent directly, and the foreign agent's relay of MN's
+    // retransmission (and the home agent's answer to it) come after that deregistration.
+    const HOME_AP = '10.9.5.1';
+    const c = new Capture();
+    const [first, again, dereg] = [ntp(T0, 1), ntp(T0 + 1000, 2), ntp(T0 + 1000, 3)];
+    c.request(T0, { id: first });
+    c.request(T0 + 1, { id: first, src: FA, dst: HA });
+    c.request(T0 + 1000, { id: again });
+    c.request(T0 + 1001, { id: dereg, src: HOME_AP, dst: HA, lifetime: 0 });
+    c.request(T0 + 1002, { id: again, src: FA, dst: HA }); // the relay, after the replacement
+    c.reply(T0 + 1010, { id: again, src: HA, dst: FA }); // its reply's relay leg
+    c.reply(T0 + 1011, { id: again }); // and its copy for MN, whose attempt is gone
+    c.reply(T0 + 1020, { id: dereg, src: HA, dst: HOME_AP, lifetime: 0 });
+    const { doc, events } = await observe(c.buffer());
+    // Every transmission by kind: MN's two (one a retransmission) and the deregistration.
+    expect(doc.registrations.sent).toMatchObject({ initial: 2, renewal: 0, deregistration: 1 });
+    expect(doc.registrations.retransmissions).toBe(1);
+    const obs = doc.observation as {
+      messages: Record<string, number>;
+      attempts: { replaced: number };
+    };
+    expect(obs.messages).toMatchObject({ requests: 3, relayedRequests: 2, replies: 2, relayedReplies: 1 });
+    expect(obs.attempts.replaced).toBe(1);
+    expect(Object.keys(doc.accessPoints).sort()).toEqual([MN, HOME_AP].sort());
+    expect(outcomes(events)).toEqual([
+      expect.objectContaining({
+        node: HOME_AP,
+        outcome: 'accepted',
+        kind: 'deregistration',
+        transmissions: 1,
+      }),
+    ]);
+    expect(events.filter((e) => e.type === 'reply-discarded')).toEqual([
+      expect.objectContaining({ node: MN, reason: 'no-pending-request' }),
+    ]);
+  });
+
   it('no reply: a timeout after the wait, judged on capture time (not wall clock)', async () => {
     const c = new Capture();
     c.request(T0, { id: ntp(T0, 1) });
