@@ -3,7 +3,7 @@ import { udpPortBindable } from '../pmip/runtime/udp.ts';
 import type { Logger } from 'pino';
 import { startHost, type Host } from '../app/host.ts';
 import { HomeAgent, type HomeAgentConfig } from '../pmip/agents/home-agent.ts';
-import type { ForeignAgentConfig } from '../pmip/agents/foreign-agent.ts';
+import { ForeignAgent, type ForeignAgentConfig } from '../pmip/agents/foreign-agent.ts';
 import type { AccessPointConfig } from '../pmip/proxy/access-point.ts';
 import {
   realScheduler,
@@ -62,6 +62,14 @@ export const DEMO_FAULTS = {
   /** Foreign agent fa-3 accepts at most this lifetime, and its access points ask for more: 69, then a retry. */
   shortLifetimeForeignAgent: 'fa-3',
   shortLifetimeSeconds: 40,
+  /**
+   * Foreign agent fa-1 restarts (an empty visitor list, advertisements numbered from 0 again:
+   * its access points see the restart and register their clients again), first after this delay,
+   * then every period.
+   */
+  restartingForeignAgent: 'fa-1',
+  restartAfterSeconds: 115,
+  restartEverySeconds: 600,
 } as const;
 
 export const UNPRIVILEGED_MIP_PORT = 4340;
@@ -255,12 +263,16 @@ export async function startDemo(o: DemoOptions): Promise<DemoSite> {
   log.info({ rows: subnetMap.size, version: subnetMap.version }, 'subnet map distributed by the AAPs');
 
   // Foreign agents advertise to the access points of their subnet.
-  accessPoints.forEach((cfg, j) => {
-    const fa = host.foreignAgents.get(`fa-${apSubnet[j]! + 1}`);
-    const port = host.accessPoints.get(cfg.id)!.ports.advertisement;
-    if (fa?.advertiser && port !== undefined) fa.advertiser.addPeer({ address: cfg.address, port });
-  });
-  for (const fa of host.foreignAgents.values()) fa.advertiser?.advertise();
+  const advertiseToSubnet = (faId: string): void => {
+    const fa = host.foreignAgents.get(faId);
+    accessPoints.forEach((cfg, j) => {
+      if (`fa-${apSubnet[j]! + 1}` !== faId) return;
+      const port = host.accessPoints.get(cfg.id)!.ports.advertisement;
+      if (fa?.advertiser && port !== undefined) fa.advertiser.addPeer({ address: cfg.address, port });
+    });
+    fa?.advertiser?.advertise();
+  };
+  for (const id of host.foreignAgents.keys()) advertiseToSubnet(id);
 
   log.info(
     {
@@ -328,6 +340,40 @@ export async function startDemo(o: DemoOptions): Promise<DemoSite> {
     after(DEMO_FAULTS.silentEverySeconds * 1000, silence);
   };
   after(DEMO_FAULTS.silentAfterSeconds * 1000, silence);
+
+  // ---- the restarting foreign agent ------------------------------------------------------------
+  const restartId = DEMO_FAULTS.restartingForeignAgent;
+  const restartCfg = foreignAgents.find((f) => f.id === restartId);
+  const restart = (): void => {
+    const fa = host.foreignAgents.get(restartId);
+    if (!fa || !restartCfg) return;
+    log.warn({ foreignAgent: restartId }, 'injected fault: foreign agent restarts');
+    // The same advertisement port: the access points know an agent by address and port (the
+    // loopback advertisement link), and a rebooted router keeps its address.
+    const port = fa.advertiser?.port;
+    const cfg =
+      port !== undefined && restartCfg.advertisements
+        ? { ...restartCfg, advertisements: { ...restartCfg.advertisements, port } }
+        : restartCfg;
+    void fa
+      .stop()
+      .then(() => ForeignAgent.start(cfg, { scheduler, random, emit: host.bus.emit }))
+      .then(
+        (restarted) => {
+          host.foreignAgents.set(restartId, restarted);
+          if (stopped) return void restarted.stop();
+          advertiseToSubnet(restartId);
+          log.warn(
+            { foreignAgent: restartId },
+            'injected fault over: foreign agent restarted with an empty visitor list',
+          );
+        },
+        (e: unknown) =>
+          log.error({ foreignAgent: restartId, err: String(e) }, 'foreign agent could not restart'),
+      );
+    after(DEMO_FAULTS.restartEverySeconds * 1000, restart);
+  };
+  after(DEMO_FAULTS.restartAfterSeconds * 1000, restart);
 
   // ---- a periodic summary at info level --------------------------------------------------------
   const summary = (): void => {

@@ -506,11 +506,15 @@ describe('agent restarts in the headline', () => {
   it('names the agent, where it was seen and what it lost, for 5 minutes, and turns the headline red', () => {
     let clock = T0;
     const collector = new Collector({
-      accessPoints: ['ap-1'],
+      accessPoints: ['ap-1', 'ap-2'],
       foreignAgents: [{ id: 'fa-1', address: FA1 }],
       clock: () => clock,
     });
     collector.ingest(reboot(T0, 'ap-1', FA1, 812, 2));
+    // The same restart at another access point, whose clock is 3 h ahead: one restart, seen at
+    // both, timed by the collector's clock.
+    clock = T0 + 3000;
+    collector.ingest(reboot(T0 + 3000 + 3 * 3600_000, 'ap-2', FA1, 812, 2));
     clock = T0 + 40_000;
     const page = () =>
       landingPage({ health: collector.health(), statistics: statisticsDocument(collector.snapshot()) });
@@ -524,7 +528,7 @@ describe('agent restarts in the headline', () => {
     expect(body).toMatch(/class="headline bad-news"/);
     expect(text(body)).toContain('An agent restarted in the last 5 min.');
     expect(text(body)).toContain(
-      "Foreign agent fa-1 (127.111.0.2) restarted 40 s ago (its advertisements' sequence number fell from 812 to 2 at access point ap-1): it lost its visitor list, so its clients must register again.",
+      "Foreign agent fa-1 (127.111.0.2) restarted 40 s ago (its advertisements' sequence number fell from 812 to 2 at access points ap-1 and ap-2): it lost its visitor list, so its clients must register again.",
     );
     // /api/v1/health: the same, its time as an ISO string.
     expect(JSON.parse(JSON.stringify(healthDocument(collector.health()))).agentRestarts).toEqual([
@@ -532,7 +536,7 @@ describe('agent restarts in the headline', () => {
         agent: FA1,
         name: 'fa-1',
         role: 'foreign-agent',
-        seenBy: 'ap-1',
+        seenBy: ['ap-1', 'ap-2'],
         time: new Date(T0).toISOString(),
         previousSequence: 812,
         sequence: 2,
@@ -540,9 +544,10 @@ describe('agent restarts in the headline', () => {
       },
     ]);
     // An agent the site does not know: no role, no name but its address; newest first.
+    clock = T0 + 50_000;
     collector.ingest(reboot(T0 + 50_000, 'ap-1', '10.77.0.1', 300, 0));
-    collector.ingest(reboot(T0 + 60_000, 'ap-1', FA1, 3, 1));
     clock = T0 + 60_000;
+    collector.ingest(reboot(T0 + 60_000, 'ap-1', FA1, 3, 1));
     expect(collector.health().agentRestarts.map((r) => [r.name, r.role, r.count])).toEqual([
       ['fa-1', 'foreign-agent', 2],
       ['10.77.0.1', undefined, 1],
@@ -562,10 +567,12 @@ describe('agent restarts in the headline', () => {
   });
 
   it('keeps the latest restart of at most 16 agents, however many advertise', () => {
-    const clock = T0 + 1000;
+    let clock = T0;
     const collector = new Collector({ accessPoints: ['ap-1'], clock: () => clock });
-    for (let i = 0; i < 1000; i++)
+    for (let i = 0; i < 1000; i++) {
+      clock = T0 + i;
       collector.ingest(reboot(T0 + i, 'ap-1', `10.66.${i >> 8}.${i & 255}`, 300, 1));
+    }
     const restarts = collector.health().agentRestarts;
     expect(restarts).toHaveLength(16);
     expect(restarts[0]!.agent).toBe('10.66.3.231'); // the 1000th, newest first

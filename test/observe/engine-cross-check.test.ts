@@ -1,6 +1,7 @@
 /**
  * The observer against the engine: the demo site runs in this process for a little over two
- * minutes (its faults give 131s, a 133 resync, 69s and a silent home agent's timeouts) while
+ * minutes (its faults give 131s, a 133 resync, 69s, a silent home agent's timeouts and a foreign
+ * agent's restart, after which its access points register their visitors again) while
  * tshark captures its Mobile IP port on the loopback interface. The capture, observed, must count
  * what the engine itself counted over the same interval: requests, acceptances, denials by code,
  * timeouts, moves. Meanwhile `pmip-exporter observe --interface lo` runs live for a bounded time
@@ -236,7 +237,7 @@ describe.skipIf(!canCapture)('observing the demo on lo counts what the engine co
     rmSync(scratch, { recursive: true, force: true });
   });
 
-  it('the demo produced the faults the comparison needs: 131, a 133 resync, 69, timeouts', () => {
+  it('the demo produced the faults the comparison needs: 131, a 133 resync, 69, timeouts, a foreign agent restart', () => {
     expect(statSync(file).size).toBeGreaterThan(10_000);
     expect(engine.homeAgentsSeen['127.100.0.1']).toBeDefined();
     const claimed131 = Object.values(engine.homeAgentsSeen).reduce(
@@ -248,6 +249,8 @@ describe.skipIf(!canCapture)('observing the demo on lo counts what the engine co
     expect(engine.timeSync.resyncs).toBeGreaterThan(0);
     expect(engine.registrations.deniedByCode['69']).toBeGreaterThan(0);
     expect(engine.registrations.timeouts).toBeGreaterThan(0);
+    // fa-1 restarts at 115 s: its access points see it and register their visitors again.
+    expect(engine.discovery.agentRebootsDetected).toBeGreaterThan(0);
   });
 
   it('every transmission matches exactly, how it splits into requests and retransmissions and replies within the edge', () => {

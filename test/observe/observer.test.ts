@@ -587,7 +587,7 @@ describe('agent discovery', () => {
         agent: FA,
         name: FA,
         role: 'foreign-agent',
-        seenBy: MN,
+        seenBy: [MN],
         time: T0 + 13_000,
         previousSequence: 400,
         sequence: 2,

@@ -24,7 +24,7 @@ export const discoveryIngest = {
   },
 
   'agent-reboot-detected': (s, e) => {
-    s.restarts.record(e);
+    s.restarts.record(e, s.clock());
     if (e.toLink) countForAgent(s, e.agent, e.foreignAgent === true, Seen.linkRebootsDetected);
     else add(s.ap.counters, s.ap.registry.slot(e.node) * Mn.width + Mn.agentRebootsDetected);
   },

@@ -174,7 +174,11 @@ const LOST: Record<NonNullable<AgentRestartRow['role']>, string> = {
 /** "Foreign agent fa-2 (10.1.0.2) restarted 2 min ago (...): it lost its visitor list; ..." */
 function restartSentence(r: AgentRestartRow, now: number): string {
   const who = `${r.role === 'home-agent' ? 'Home agent' : r.role === 'foreign-agent' ? 'Foreign agent' : 'Agent'} ${agentName(r.name, r.agent)}`;
-  const where = r.seenBy === 'link' ? 'on the link' : `at access point ${r.seenBy}`;
+  const aps = r.seenBy.filter((x) => x !== 'link');
+  const where = [
+    ...(aps.length < r.seenBy.length ? ['on the link'] : []),
+    ...(aps.length > 0 ? [`at access point${aps.length > 1 ? 's' : ''} ${joinWords(aps)}`] : []),
+  ].join(' and ');
   const times = r.count > 1 ? `; ${r.count} restarts of it seen` : '';
   const lost = r.role ? LOST[r.role] : 'its registrations are lost';
   return `${who} restarted ${formatAgo(r.time, now)} (its advertisements' sequence number fell from ${r.previousSequence} to ${r.sequence} ${where}${times}): ${lost}, so its clients must register again.`;
