@@ -51,6 +51,11 @@ export interface AttemptTrackerOptions {
   counters: ObserverCounters;
 }
 
+/** A reply between the agents (home agent to foreign agent), not the copy for the sender. */
+function isReplyRelayLeg(a: Attempt, src: number, dst: number): boolean {
+  return dst !== a.senderN && (dst === a.foreignAgentN || src === a.homeAgentN);
+}
+
 /** An answer with every field set (one shape for all answers), filled by `reply`. */
 function emptyAnswer(): Answer {
   return { code: 0, lifetime: 0, at: 0, roundTripSeconds: 0, sentAt: 0, idHigh: 0 };
@@ -321,7 +326,7 @@ export class AttemptTracker {
     const sentAt = a?.open ? sentAtOf(a, f.idLow) : NaN;
     const matched = !Number.isNaN(sentAt);
     // The home agent's reply to the foreign agent: the relay leg of the reply the sender gets.
-    if (a?.open && matched && dst !== a.senderN && (dst === a.foreignAgentN || src === a.homeAgentN)) {
+    if (a?.open && matched && isReplyRelayLeg(a, src, dst)) {
       this.n.relayedReplies++;
       this.n.replies--;
       return;
@@ -330,7 +335,7 @@ export class AttemptTracker {
     // which has no attempt waiting any more (the current attempt's state is not touched).
     const old = matched ? undefined : c?.replaced;
     if (old && !Number.isNaN(sentAtOf(old, f.idLow))) {
-      if (dst !== old.senderN && (dst === old.foreignAgentN || src === old.homeAgentN)) {
+      if (isReplyRelayLeg(old, src, dst)) {
         this.n.relayedReplies++;
         this.n.replies--;
         return;
